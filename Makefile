@@ -1,0 +1,47 @@
+# Agion: see README.md. Every target installs what it is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+SWIFT ?= swift
+STACK := scripts/stack.sh
+
+.PHONY: help setup up down run status test test-unit proto proto-check bench check-compose clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## install the servers, C libraries and tools that are missing (apt-get)
+	@$(STACK) install
+
+up: setup ## start NATS, Redis, PostgreSQL (and the services) in the background; return when ready
+	@$(STACK) start
+	@scripts/services.sh start
+
+down: ## stop what `make up` / `make run` started
+	@scripts/services.sh stop
+	@$(STACK) stop
+
+status: ## what is running
+	@$(STACK) status; scripts/services.sh status
+
+run: setup ## start everything in the foreground, show it working; Ctrl-C stops it all
+	@scripts/run.sh
+
+test: setup proto-check check-compose ## build and run every test against real servers
+	@$(STACK) start
+	@scripts/test.sh
+
+proto: ## regenerate Shared/CAgionProto from Proto/
+	@scripts/proto.sh
+
+proto-check:
+	@scripts/proto.sh --check
+
+check-compose:
+	@scripts/check-compose.sh
+
+bench: setup ## release build, start the stack, run every benchmark (JSON lines)
+	@$(STACK) start
+	@scripts/bench.sh
+
+clean: ## remove build products (not .run/ data)
+	rm -rf .build bench/c/bin

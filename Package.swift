@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// Agion: a control plane for AI agents. Five services over NATS JetStream that
+// share the modules under Shared/. See docs/architecture.md for the map.
+import PackageDescription
+
+let package = Package(
+    name: "agion",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AgionEnvelope", targets: ["AgionEnvelope"]),
+        .library(name: "AgionBus", targets: ["AgionBus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // C libraries from Debian's packages: module maps and shims only.
+        .systemLibrary(name: "CNats", path: "Shared/CNats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CProtobufC", path: "Shared/CProtobufC", providers: [.apt(["libprotobuf-c-dev"])]),
+        // protoc-c output for Proto/agion/v1 (make proto), committed, never edited.
+        .target(
+            name: "CAgionProto",
+            dependencies: ["CProtobufC"],
+            path: "Shared/CAgionProto",
+            exclude: ["README.md"]
+        ),
+
+        .target(
+            name: "AgionEnvelope",
+            dependencies: ["CAgionProto", "CProtobufC"],
+            path: "Shared/AgionEnvelope"
+        ),
+        .target(
+            name: "AgionBus",
+            dependencies: [
+                "CNats", "AgionEnvelope",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Shared/AgionBus"
+        ),
+                        
+        // Benchmarks (make bench): each prints one JSON object per line.
+        
+        .testTarget(
+            name: "AgionEnvelopeTests",
+            dependencies: ["AgionEnvelope"],
+            path: "Tests/AgionEnvelopeTests"
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "AgionEnvelope", "AgionBus",
+            ],
+            path: "Tests/IntegrationTests"
+        ),
+    ]
+)

@@ -1,0 +1,81 @@
+import AgionEnvelope
+import CNats
+import Logging
+
+/// A process's connection to NATS: request/reply, responders, plain publishes and
+/// JetStream. Thread-safe; one per process is enough.
+public final class Bus: Sendable {
+    let connection: NatsConnection
+    private let requests: RequestMux
+    /// JetStream on this connection.
+    public let jetStream: JetStream
+    private let logger: Logger
+
+    private init(connection: NatsConnection, logger: Logger) throws(BusError) {
+        self.connection = connection
+        self.requests = try RequestMux(connection: connection)
+        self.jetStream = try JetStream(connection: connection, logger: logger)
+        self.logger = logger
+    }
+
+    /// Connects (on a blocking-pool thread: cnats connects synchronously).
+    public static func connect(_ configuration: BusConfiguration, logger: Logger) async throws -> Bus {
+        let result: Result<Bus, BusError> = await BlockingPool.shared.run {
+            Result { () throws(BusError) in
+                try Bus(connection: NatsConnection(configuration, logger: logger), logger: logger)
+            }
+        }
+        return try result.get()
+    }
+
+    /// True while the connection is up (false while reconnecting).
+    public var isConnected: Bool { connection.isConnected }
+
+    /// Sends a request envelope and waits for the reply. Throws `BusError` with
+    /// `.timeout`, `.noResponders`, or `.remote` (carrying the `ErrorReply`).
+    public func request(_ subject: String, _ envelope: Envelope, timeout: Duration = .seconds(2)) async throws -> Envelope {
+        try await requests.request(subject: subject, payload: try envelope.encoded(), timeout: timeout)
+    }
+
+    /// Sends raw bytes as a request (for tests of malformed input and for bridges).
+    public func request(_ subject: String, bytes: [UInt8], timeout: Duration = .seconds(2)) async throws -> Envelope {
+        try await requests.request(subject: subject, payload: bytes, timeout: timeout)
+    }
+
+    /// Publishes on core NATS, not stored: for live progress and notifications.
+    public func publish(_ subject: String, _ envelope: Envelope) throws {
+        let bytes = try envelope.encoded()
+        try check(bytes.withUnsafeBytes { natsConnection_Publish(connection.raw, subject, $0.baseAddress, Int32($0.count)) },
+                  "publish \(subject)")
+    }
+
+    /// Serves `subject` in queue group `queue` (normally the service name).
+    public func respond(_ subject: String, queue: String, maxConcurrent: Int = 64, maxPending: Int = 10_000,
+                        handler: @escaping RPCHandler) throws -> Responder {
+        try Responder(connection: connection, subject: subject, queue: queue, maxConcurrent: maxConcurrent,
+                      maxPending: maxPending, logger: logger, handler: handler)
+    }
+
+    /// Flushes what is buffered and waits for the server to acknowledge it.
+    public func flush(timeout: Duration = .seconds(5)) async throws {
+        let connection = self.connection
+        let status = await BlockingPool.shared.run { natsConnection_FlushTimeout(connection.raw, timeout.milliseconds) }
+        try check(status, "flush")
+    }
+
+    /// Drains every subscription of this connection, then closes it.
+    public func drain(timeout: Duration = .seconds(10)) async throws {
+        requests.close()
+        let connection = self.connection
+        try check(natsConnection_DrainTimeout(connection.raw, timeout.milliseconds), "drain connection")
+        let deadline = ContinuousClock.now + timeout + .seconds(1)
+        // cnats offers no "drain finished" wait for a connection: the closed
+        // callback fires, and we observe it through the status on the pool.
+        _ = await BlockingPool.shared.run {
+            while !connection.isClosed && ContinuousClock.now < deadline {
+                nats_Sleep(5)
+            }
+            return true
+        }
+    }
+}

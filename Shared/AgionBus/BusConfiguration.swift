@@ -1,0 +1,48 @@
+/// How a `Bus` connects to NATS.
+///
+/// Services build it from `AGION_NATS_URL` (see `ServiceConfiguration`); the
+/// defaults match the local stack.
+public struct BusConfiguration: Sendable {
+    /// Comma-separated server URLs. Default `nats://127.0.0.1:14222`.
+    public var url: String
+    /// Connection name shown in the server's monitoring. Default `agion`.
+    public var name: String
+    /// Flush every publish at once instead of waiting up to 1 ms in cnats'
+    /// flusher: needed for sub-millisecond request/reply. Default `true`.
+    public var sendAsap: Bool
+    /// First reconnect delay; it doubles per failed attempt up to `maxReconnectDelay`.
+    public var reconnectDelay: Duration
+    public var maxReconnectDelay: Duration
+    /// Bytes buffered while disconnected before publishes fail. Default 8 MiB.
+    public var reconnectBufferBytes: Int
+    public var connectTimeout: Duration
+    /// Keep retrying the first connection in the background instead of failing.
+    public var retryOnFailedConnect: Bool
+
+    public init(
+        url: String = "nats://127.0.0.1:14222",
+        name: String = "agion",
+        sendAsap: Bool = true,
+        reconnectDelay: Duration = .milliseconds(100),
+        maxReconnectDelay: Duration = .seconds(2),
+        reconnectBufferBytes: Int = 8 << 20,
+        connectTimeout: Duration = .seconds(2),
+        retryOnFailedConnect: Bool = false
+    ) {
+        self.url = url
+        self.name = name
+        self.sendAsap = sendAsap
+        self.reconnectDelay = reconnectDelay
+        self.maxReconnectDelay = maxReconnectDelay
+        self.reconnectBufferBytes = reconnectBufferBytes
+        self.connectTimeout = connectTimeout
+        self.retryOnFailedConnect = retryOnFailedConnect
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,64 @@
+/// A JetStream stream declared in code and provisioned idempotently at start-up.
+public struct StreamSpec: Sendable, Hashable {
+    public enum Retention: Sendable, Hashable {
+        /// Keep messages until limits (age, count, bytes) remove them: event streams.
+        case limits
+        /// Remove a message once acknowledged: work queues (step executions).
+        case workQueue
+    }
+
+    public var name: String
+    public var subjects: [String]
+    public var retention: Retention
+    /// Zero means unlimited.
+    public var maxAge: Duration
+    public var maxMessages: Int64
+    public var maxBytes: Int64
+    /// How long JetStream remembers a `Nats-Msg-Id` to drop duplicates.
+    public var duplicateWindow: Duration
+    public var replicas: Int
+
+    public init(name: String, subjects: [String], retention: Retention = .limits, maxAge: Duration = .zero,
+                maxMessages: Int64 = -1, maxBytes: Int64 = -1, duplicateWindow: Duration = .seconds(120), replicas: Int = 1) {
+        self.name = name
+        self.subjects = subjects
+        self.retention = retention
+        self.maxAge = maxAge
+        self.maxMessages = maxMessages
+        self.maxBytes = maxBytes
+        self.duplicateWindow = duplicateWindow
+        self.replicas = replicas
+    }
+}
+
+/// A durable pull consumer declared in code; replicas that bind to the same
+/// durable compete for its messages.
+public struct ConsumerSpec: Sendable, Hashable {
+    public var stream: String
+    public var durable: String
+    /// Empty means every subject of the stream.
+    public var filterSubject: String
+    /// How long a delivered message may stay unacknowledged before redelivery.
+    public var ackWait: Duration
+    /// Deliveries after which a failing message goes to the dead-letter stream.
+    public var maxDeliver: Int
+    public var maxAckPending: Int
+
+    public init(stream: String, durable: String, filterSubject: String = "", ackWait: Duration = .seconds(30),
+                maxDeliver: Int = 5, maxAckPending: Int = 10_000) {
+        self.stream = stream
+        self.durable = durable
+        self.filterSubject = filterSubject
+        self.ackWait = ackWait
+        self.maxDeliver = maxDeliver
+        self.maxAckPending = maxAckPending
+    }
+}
+
+/// Where JetStream stored a published message.
+public struct PublishAck: Sendable, Hashable {
+    public let stream: String
+    public let sequence: UInt64
+    /// True when JetStream had already stored a message with this `Nats-Msg-Id`.
+    public let duplicate: Bool
+}

@@ -1,0 +1,49 @@
+import AgionEnvelope
+import Foundation
+import Testing
+
+@Suite struct EnvelopeMetadataTests {
+    @Test func uuidV7HasVersionVariantAndTime() throws {
+        let id = UUIDv7.make(unixMillis: 1_763_700_000_123)
+        #expect(id.uuid.6 >> 4 == 7)
+        #expect(id.uuid.8 >> 6 == 0b10)
+        #expect(UUIDv7.unixMillis(of: id) == 1_763_700_000_123)
+    }
+
+    @Test func uuidV7SortsByTime() {
+        let earlier = UUIDv7.make(unixMillis: 1_000).lowercasedString
+        let later = UUIDv7.make(unixMillis: 2_000).lowercasedString
+        #expect(earlier < later)
+    }
+
+    @Test func traceparentParsesValidAndRejectsInvalid() {
+        let valid = Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        #expect(valid?.traceID == "0af7651916cd43dd8448eb211c80319c")
+        #expect(valid?.sampled == true)
+        #expect(Traceparent("00-00000000000000000000000000000000-b7ad6b7169203331-01") == nil)
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01") == nil)
+        #expect(Traceparent("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") == nil)
+        #expect(Traceparent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01") == nil)
+        #expect(Traceparent("garbage") == nil)
+        #expect(Traceparent(Traceparent.makeRoot().description) != nil)
+    }
+
+    @Test func upcasterAppliesStepsInOrder() throws {
+        var upcaster = EnvelopeUpcaster()
+        upcaster.declare(type: "agion.x", currentVersion: 3)
+        upcaster.register(type: "agion.x", from: 1) { var e = $0; e.schemaVersion = 2; e.payload += [2]; return e }
+        upcaster.register(type: "agion.x", from: 2) { var e = $0; e.schemaVersion = 3; e.payload += [3]; return e }
+        let result = try upcaster.upcast(Envelope(type: "agion.x", schemaVersion: 1, tenant: "t", payload: [1]))
+        #expect(result.schemaVersion == 3)
+        #expect(result.payload == [1, 2, 3])
+    }
+
+    @Test func upcasterRejectsNewerVersionsAndGaps() {
+        var upcaster = EnvelopeUpcaster()
+        upcaster.declare(type: "agion.x", currentVersion: 3)
+        upcaster.register(type: "agion.x", from: 2) { var e = $0; e.schemaVersion = 3; return e }
+        #expect(throws: EnvelopeError.self) { try upcaster.upcast(Envelope(type: "agion.x", schemaVersion: 4, tenant: "t")) }
+        #expect(throws: EnvelopeError.self) { try upcaster.upcast(Envelope(type: "agion.x", schemaVersion: 1, tenant: "t")) }
+        #expect(throws: Never.self) { try upcaster.upcast(Envelope(type: "agion.other", schemaVersion: 9, tenant: "t")) }
+    }
+}

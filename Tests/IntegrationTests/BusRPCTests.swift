@@ -1,0 +1,120 @@
+import AgionBus
+import AgionEnvelope
+import Synchronization
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct BusRPCTests {
+    @Test func requestGetsTheRespondersReply() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.echo")
+        let responder = try bus.respond(subject, queue: "test") { request in
+            request.caused(type: "agion.test.echoed", payload: request.payload.reversed())
+        }
+        let request = Envelope(type: "agion.test.echo", tenant: "t", payload: [1, 2, 3])
+        let reply = try await bus.request(subject, request)
+        #expect(reply.payload == [3, 2, 1])
+        #expect(reply.causationID == request.id.lowercasedString)
+        #expect(reply.correlationID == request.correlationID)
+        try await responder.drain()
+    }
+
+    @Test func errorReplyCarriesCodeAndMessage() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.fail")
+        let responder = try bus.respond(subject, queue: "test") { _ in
+            throw ErrorReply(code: "not_found", message: "no such agent", field: "agent_id")
+        }
+        let error = await #expect(throws: BusError.self) {
+            try await bus.request(subject, Envelope(type: "agion.test", tenant: "t"))
+        }
+        #expect(error?.code == .remote)
+        #expect(error?.remote == ErrorReply(code: "not_found", message: "no such agent", field: "agent_id"))
+        try await responder.drain()
+    }
+
+    @Test func unexpectedHandlerErrorsBecomeInternalWithoutDetails() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.crash")
+        struct Secret: Error {}
+        let responder = try bus.respond(subject, queue: "test") { _ in throw Secret() }
+        let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "x", tenant: "t")) }
+        #expect(error?.remote?.code == "internal")
+        #expect(error?.remote?.message.contains("Secret") == false)
+        try await responder.drain()
+    }
+
+    @Test func noRespondersIsDistinguishedFromTimeout() async throws {
+        let bus = try await TestEnvironment.bus()
+        let error = await #expect(throws: BusError.self) {
+            try await bus.request(TestEnvironment.uniqueName("agion.rpc.nobody"), Envelope(type: "x", tenant: "t"))
+        }
+        #expect(error?.code == .noResponders)
+    }
+
+    @Test func slowResponderTimesOut() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.slow")
+        let responder = try bus.respond(subject, queue: "test") { request in
+            try await Task.sleep(for: .seconds(2))
+            return request
+        }
+        let start = ContinuousClock.now
+        let error = await #expect(throws: BusError.self) {
+            try await bus.request(subject, Envelope(type: "x", tenant: "t"), timeout: .milliseconds(200))
+        }
+        #expect(error?.code == .timeout)
+        #expect(ContinuousClock.now - start < .seconds(1))
+        try await responder.drain()
+    }
+
+    @Test func malformedRequestGetsDecodeErrorAndResponderKeepsServing() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.garbage")
+        let responder = try bus.respond(subject, queue: "test") { $0 }
+        let error = await #expect(throws: BusError.self) { try await bus.request(subject, bytes: [0xFF, 0x00, 0x13]) }
+        #expect(error?.remote?.code == "decode_failed")
+        let ok = try await bus.request(subject, Envelope(type: "agion.ok", tenant: "t"))
+        #expect(ok.type == "agion.ok")
+        try await responder.drain()
+    }
+
+    @Test func queueGroupSharesLoadAcrossTwoResponders() async throws {
+        let client = try await TestEnvironment.bus(name: "client")
+        let replicaA = try await TestEnvironment.bus(name: "a")
+        let replicaB = try await TestEnvironment.bus(name: "b")
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.shared")
+        let counts = Mutex<[String: Int]>([:])
+        func serve(_ bus: Bus, _ name: String) throws -> Responder {
+            try bus.respond(subject, queue: "svc") { request in
+                counts.withLock { $0[name, default: 0] += 1 }
+                return request
+            }
+        }
+        let a = try serve(replicaA, "a"), b = try serve(replicaB, "b")
+        try await replicaA.flush()
+        try await replicaB.flush()
+        for _ in 0..<200 { _ = try await client.request(subject, Envelope(type: "x", tenant: "t")) }
+        let final = counts.withLock { $0 }
+        #expect(final["a", default: 0] + final["b", default: 0] == 200)
+        #expect(final["a", default: 0] > 20)
+        #expect(final["b", default: 0] > 20)
+        try await a.drain()
+        try await b.drain()
+    }
+
+    @Test func overloadedResponderRejectsInsteadOfQueueingForever() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.busy")
+        let responder = try bus.respond(subject, queue: "test", maxConcurrent: 1, maxPending: 0) { request in
+            try await Task.sleep(for: .milliseconds(300))
+            return request
+        }
+        async let first = bus.request(subject, Envelope(type: "x", tenant: "t"))
+        try await Task.sleep(for: .milliseconds(50))
+        let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "x", tenant: "t")) }
+        #expect(error?.remote?.code == "overloaded")
+        #expect(error?.isRetriable == true)
+        _ = try await first
+        try await responder.drain()
+    }
+}

@@ -1,0 +1,32 @@
+import AgionBus
+import AgionEnvelope
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct BusReconnectTests {
+    @Test func reconnectsAfterServerRestartWithoutLosingAckedMessages() async throws {
+        let server = try PrivateServer.nats()
+        try await server.start()
+        let bus = try await TestEnvironment.bus(url: server.url)
+        let stream = StreamSpec(name: "RESTART", subjects: ["agion.restart.>"])
+        try await bus.jetStream.provision(streams: [stream], consumers: [ConsumerSpec(stream: "RESTART", durable: "w")])
+        let before = (0..<100).map { Envelope(type: "x", tenant: "t", payload: [UInt8($0)]) }
+        _ = try await bus.jetStream.publishAsync(batch: before.map { ("agion.restart.a", $0) })
+
+        server.stop()
+        try await eventually("disconnect noticed") { !bus.isConnected }
+        try await server.start()
+        try await eventually(timeout: .seconds(15), "reconnect") { bus.isConnected }
+
+        let after = Envelope(type: "x", tenant: "t", payload: [200])
+        _ = try await bus.jetStream.publish("agion.restart.a", after)
+        #expect(try await bus.jetStream.messageCount(stream: "RESTART") == 101)
+        let consumer = try bus.jetStream.pullConsumer(stream: "RESTART", durable: "w")
+        var seen: [[UInt8]] = []
+        while seen.count < 101 {
+            let batch = try await consumer.fetch(max: 101, timeout: .seconds(2))
+            if batch.isEmpty { break }
+            for message in batch { seen.append(try Envelope(decoding: message.bytes).payload); try message.ack() }
+        }
+        #expect(seen == before.map(\.payload) + [[200]])
+    }
+}

@@ -1,0 +1,43 @@
+import AgionBus
+import Foundation
+import Logging
+
+/// Where the project's local stack listens (scripts/stack.sh), overridable
+/// through the same variables the services read.
+enum TestEnvironment {
+    static let natsURL = ProcessInfo.processInfo.environment["AGION_NATS_URL"] ?? "nats://127.0.0.1:14222"
+    static let redisHost = ProcessInfo.processInfo.environment["AGION_REDIS_HOST"] ?? "127.0.0.1"
+    static let redisPort = Int(ProcessInfo.processInfo.environment["AGION_REDIS_PORT"] ?? "") ?? 16379
+    static let postgresPort = Int(ProcessInfo.processInfo.environment["AGION_POSTGRES_PORT"] ?? "") ?? 15432
+
+    static let logger: Logger = {
+        var logger = Logger(label: "agion.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// A name no other test uses, for streams, schemas and key prefixes.
+    static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    static func bus(url: String = natsURL, name: String = "tests") async throws -> Bus {
+        try await Bus.connect(BusConfiguration(url: url, name: name), logger: logger)
+    }
+}
+
+/// Waits until `condition` holds, checking every 10 ms, or fails after `timeout`.
+func eventually(timeout: Duration = .seconds(10), _ what: String = "condition",
+                _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw TestFailure("timed out waiting for \(what)")
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds and starts the Agion services that exist (Services/*), with logs and pid
+# files under .run/services/. start | stop | status. Idempotent like stack.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir="$root/.run/services"
+mkdir -p "$dir"
+services=()
+for d in "$root"/Services/*/; do [ -d "$d" ] && services+=("agion-$(basename "$d" | tr '[:upper:]' '[:lower:]')"); done
+
+case "${1:-}" in
+  start)
+    if [ ${#services[@]} -eq 0 ]; then echo "services: none built yet (Services/ is empty)"; exit 0; fi
+    (cd "$root" && swift build -c release --product "${services[0]}" >/dev/null)
+    for s in "${services[@]}"; do
+      (cd "$root" && swift build -c release --product "$s" >/dev/null)
+      if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s running"; continue; fi
+      nohup "$root/.build/release/$s" >>"$dir/$s.log" 2>&1 & echo $! > "$dir/$s.pid"
+      echo "services: $s started"
+    done ;;
+  stop)
+    for pid in "$dir"/*.pid; do
+      [ -f "$pid" ] || continue
+      kill "$(cat "$pid")" 2>/dev/null && echo "services: $(basename "$pid" .pid) stopped" || true
+      rm -f "$pid"
+    done ;;
+  status)
+    [ ${#services[@]} -eq 0 ] && echo "services: none built yet"
+    for s in "${services[@]}"; do
+      if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s up"; else echo "services: $s DOWN"; fi
+    done ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
