@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .library(name: "AgionEnvelope", targets: ["AgionEnvelope"]),
         .library(name: "AgionBus", targets: ["AgionBus"]),
+        .library(name: "AgionStore", targets: ["AgionStore"]),
+        .library(name: "AgionCache", targets: ["AgionCache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -49,7 +51,26 @@ let package = Package(
             ],
             path: "Shared/AgionBus"
         ),
-                        
+        .target(
+            name: "AgionStore",
+            dependencies: [
+                "CLibPQ", "AgionEnvelope", "AgionBus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/AgionStore"
+        ),
+        .target(
+            name: "AgionCache",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/AgionCache"
+        ),
+        
         // Benchmarks (make bench): each prints one JSON object per line.
         
         .testTarget(
@@ -60,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AgionEnvelope", "AgionBus",
+                "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache",
             ],
             path: "Tests/IntegrationTests"
         ),

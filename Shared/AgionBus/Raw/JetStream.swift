@@ -17,6 +17,9 @@ public final class JetStream: @unchecked Sendable {
     /// for acks, so cnats never stalls a thread on its own limit.
     static let maxPendingAcks = 16_384
 
+    /// How long an async publish waits for its ack before failing with `.timeout`.
+    static let ackTimeout: Duration = .seconds(5)
+
     init(connection: NatsConnection, logger: Logger) throws(BusError) {
         self.connection = connection
         self.logger = logger
@@ -137,7 +140,12 @@ public final class JetStream: @unchecked Sendable {
         tracker.register(msgID, waiter)
         do {
             var message: OpaquePointer? = try makeMessage(subject: subject, bytes: bytes, msgID: msgID, headers: headers)
-            let status = js_PublishMsgAsync(context, &message, nil)
+            // Without MaxWait an ack lost to a disconnect is awaited forever; with
+            // it cnats reports a timeout through the ack handler.
+            var options = jsPubOptions()
+            jsPubOptions_Init(&options)
+            options.MaxWait = Self.ackTimeout.milliseconds
+            let status = js_PublishMsgAsync(context, &message, &options)
             if status != NATS_OK {
                 // On failure the message is still ours.
                 natsMsg_Destroy(message)

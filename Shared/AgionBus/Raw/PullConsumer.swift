@@ -1,4 +1,5 @@
 import CNats
+import Dispatch
 import NIOPosix
 import Synchronization
 
@@ -30,9 +31,11 @@ public final class PullConsumer: AsyncSequence, Sendable {
     }
 
     deinit {
-        // Shut the fetch thread down first so no fetch is using the subscription
-        // when it is destroyed (a cnats 3.4.1 crash otherwise).
-        try? thread.syncShutdownGracefully()
+        // Never block here (deinit may run on the cooperative pool). The callback
+        // holds the subscription until the fetch thread has stopped, so no fetch is
+        // using it when it is destroyed (a cnats 3.4.1 crash otherwise).
+        let subscription = self.subscription
+        thread.shutdownGracefully(queue: .global()) { _ in withExtendedLifetime(subscription) {} }
     }
 
     /// Ends iteration after the fetch in progress returns (within `pollInterval`).

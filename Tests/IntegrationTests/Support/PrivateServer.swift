@@ -45,9 +45,10 @@ final class PrivateServer: @unchecked Sendable {
         try await eventually(timeout: .seconds(10), "\(executable) on port \(port)") { Self.accepts(port: self.port) }
     }
 
+    /// Kills the server at once (SIGKILL), as a crash or a lost host would.
     func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }

@@ -1,0 +1,88 @@
+import Dispatch
+import NIOPosix
+import Synchronization
+
+/// A pool of hiredis contexts, each leased to one call at a time, with every
+/// hiredis call on the pool's own threads. A context that hit an I/O error is
+/// dropped, so commands after a Redis restart reconnect by themselves.
+public final class RedisPool: Sendable {
+    public let configuration: RedisConfiguration
+    private let threads: NIOThreadPool
+    private let state = Mutex(State())
+
+    private struct State {
+        var idle: [RedisContext] = []
+        var open = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    public init(_ configuration: RedisConfiguration) {
+        self.configuration = configuration
+        threads = NIOThreadPool(numberOfThreads: max(configuration.poolSize, 1))
+        threads.start()
+    }
+
+    /// Runs one command, for example `["SET", key, value]`. A Redis error reply throws `.server`.
+    @discardableResult
+    public func command(_ arguments: [any RedisArgument]) async throws -> RedisValue {
+        try await pipeline([arguments])[0].get()
+    }
+
+    /// Runs several commands in one round trip; each result stands alone.
+    public func pipeline(_ commands: [[any RedisArgument]]) async throws -> [Result<RedisValue, CacheError>] {
+        let encoded = commands.map { $0.map(\.redisBytes) }
+        let context = try await acquire()
+        let result: Result<[Result<RedisValue, CacheError>], CacheError> = await withCheckedContinuation { continuation in
+            threads.submit { _ in continuation.resume(returning: Result { () throws(CacheError) in try context.run(encoded) }) }
+        }
+        release(context)
+        return try result.get()
+    }
+
+    public func shutdown() async {
+        state.withLock { $0.idle.removeAll() }
+        try? await threads.shutdownGracefully()
+    }
+
+    private func acquire() async throws -> RedisContext {
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
+        while true {
+            enum Next { case use(RedisContext), open, wait }
+            let next = state.withLock { s -> Next in
+                if let context = s.idle.popLast() { return .use(context) }
+                if s.open < configuration.poolSize { s.open += 1; return .open }
+                return .wait
+            }
+            switch next {
+            case .use(let context): return context
+            case .open:
+                let configuration = self.configuration
+                let result: Result<RedisContext, CacheError> = await withCheckedContinuation { continuation in
+                    threads.submit { _ in continuation.resume(returning: Result { () throws(CacheError) in try RedisContext(configuration) }) }
+                }
+                do { return try result.get() } catch {
+                    state.withLock { $0.open -= 1 }
+                    throw error
+                }
+            case .wait:
+                guard ContinuousClock.now < deadline else { throw CacheError(.timeout, "no Redis connection free in time") }
+                await withCheckedContinuation { continuation in
+                    let admitted = state.withLock { s -> Bool in
+                        if !s.idle.isEmpty || s.open < configuration.poolSize { return true }
+                        s.waiters.append(continuation)
+                        return false
+                    }
+                    if admitted { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    private func release(_ context: RedisContext) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if context.isBroken { s.open -= 1 } else { s.idle.append(context) }
+            return s.waiters.isEmpty ? nil : s.waiters.removeFirst()
+        }
+        waiter?.resume()
+    }
+}

@@ -1,0 +1,30 @@
+import Synchronization
+
+/// A Lua script run with EVALSHA. The SHA comes from SCRIPT LOAD; on NOSCRIPT
+/// (Redis restarted or flushed its scripts) the script is loaded again and the
+/// call retried once.
+public final class RedisScript: Sendable {
+    public let source: String
+    private let sha = Mutex<String?>(nil)
+
+    public init(_ source: String) { self.source = source }
+
+    public func run(on pool: RedisPool, keys: [String], arguments: [any RedisArgument] = []) async throws -> RedisValue {
+        let digest = try await loadedSHA(pool, reload: false)
+        do {
+            return try await pool.command(["EVALSHA", digest, keys.count] + keys + arguments)
+        } catch let error as CacheError where error.code == .noScript {
+            let digest = try await loadedSHA(pool, reload: true)
+            return try await pool.command(["EVALSHA", digest, keys.count] + keys + arguments)
+        }
+    }
+
+    private func loadedSHA(_ pool: RedisPool, reload: Bool) async throws -> String {
+        if !reload, let known = sha.withLock({ $0 }) { return known }
+        guard let loaded = try await pool.command(["SCRIPT", "LOAD", source]).string else {
+            throw CacheError(.protocolError, "SCRIPT LOAD returned no SHA")
+        }
+        sha.withLock { $0 = loaded }
+        return loaded
+    }
+}

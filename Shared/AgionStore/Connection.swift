@@ -1,0 +1,37 @@
+import NIOPosix
+
+/// A pooled connection leased to one task for the duration of a
+/// `withConnection` or `withTransaction` body. Do not keep it beyond the body.
+public final class Connection: Sendable {
+    let raw: PostgresConnection
+    private let threads: NIOThreadPool
+
+    init(raw: PostgresConnection, threads: NIOThreadPool) {
+        self.raw = raw
+        self.threads = threads
+    }
+
+    /// Runs a statement and returns its rows. Parameters are bound as `$1, $2, ...`.
+    /// `prepared: true` for hot statements: prepared once per connection.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = false) async throws -> [Row] {
+        try await run(sql, parameters, prepared).rows
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = false) async throws -> Int {
+        try await run(sql, parameters, prepared).affected
+    }
+
+    private func run(_ sql: String, _ parameters: [any PostgresEncodable], _ prepared: Bool) async throws -> (rows: [Row], affected: Int) {
+        let values = parameters.map(\.postgresValue)
+        let raw = self.raw
+        let result: Result<(rows: [Row], affected: Int), StoreError> = await withCheckedContinuation { continuation in
+            threads.submit { _ in
+                continuation.resume(returning: Result { () throws(StoreError) in try raw.execute(sql, values, prepare: prepared) })
+            }
+        }
+        return try result.get()
+    }
+}

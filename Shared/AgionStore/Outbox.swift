@@ -1,0 +1,53 @@
+import AgionBus
+import AgionEnvelope
+import Foundation
+
+/// The transactional outbox of one schema: an event is written in the same
+/// transaction as the state change it announces, and `OutboxRelay` publishes it.
+public struct Outbox: Sendable {
+    public let schema: String
+
+    public init(schema: String) { self.schema = schema }
+
+    /// The tables every service schema gets: `outbox` and `inbox`. Add this to
+    /// the schema's migrations at the version of your choice.
+    public static func migration(version: Int) -> Migration {
+        Migration(version: version, name: "outbox_and_inbox", sql: """
+            CREATE TABLE outbox (
+                position bigserial PRIMARY KEY,
+                event_id uuid NOT NULL UNIQUE,
+                subject text NOT NULL,
+                envelope bytea NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE inbox (
+                consumer text NOT NULL,
+                event_id uuid NOT NULL,
+                processed_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (consumer, event_id)
+            );
+            """)
+    }
+
+    /// Records `envelope` for publication on `subject`. Call inside the
+    /// transaction that makes the change, so both commit or neither does.
+    public func enqueue(_ envelope: Envelope, subject: String, on connection: Connection) async throws {
+        try await connection.execute("INSERT INTO \(schema).outbox (event_id, subject, envelope) VALUES ($1, $2, $3)",
+                                     [envelope.id, subject, try envelope.encoded()], prepared: true)
+    }
+}
+
+/// Makes a consumer's effect idempotent: claim the event id in the same
+/// transaction as the effect; a redelivered event finds its id taken.
+public struct Inbox: Sendable {
+    public let schema: String
+
+    public init(schema: String) { self.schema = schema }
+
+    /// True the first time `eventID` is claimed for `consumer`; false for a duplicate.
+    public func claim(_ eventID: UUID, consumer: String, on connection: Connection) async throws -> Bool {
+        try await connection.execute(
+            "INSERT INTO \(schema).inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [consumer, eventID], prepared: true) == 1
+    }
+}

@@ -1,0 +1,135 @@
+import CLibPQ
+import Logging
+
+/// Owns one `PGconn`. libpq connections are used by one thread at a time: the
+/// pool leases each to one task, and every call runs on the pool's threads.
+final class PostgresConnection: @unchecked Sendable {
+    // @unchecked: leased to one task at a time by `ConnectionPool`, which is the
+    // only code that hands it out; `prepared` is touched only by that lease holder.
+    private let raw: OpaquePointer
+    private var prepared: [String: String] = [:]
+    private let notices: Unmanaged<NoticeSink>
+
+    init(_ configuration: StoreConfiguration, logger: Logger) throws(StoreError) {
+        let settings: [(String, String)] = [
+            ("host", configuration.host), ("port", String(configuration.port)), ("user", configuration.user),
+            ("password", configuration.password), ("dbname", configuration.database),
+            ("connect_timeout", String(configuration.connectTimeoutSeconds)),
+            ("application_name", configuration.applicationName), ("client_encoding", "UTF8"),
+        ]
+        let keys = settings.map { strdup($0.0) }, values = settings.map { strdup($0.1) }
+        defer { (keys + values).forEach { free($0) } }
+        var keyPointers = keys.map { UnsafePointer($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer($0) } + [nil]
+        // PQconnectdbParams, never a connection string: no value is ever parsed as syntax.
+        guard let connection = PQconnectdbParams(&keyPointers, &valuePointers, 0) else {
+            throw StoreError(.connectionFailed, "out of memory creating a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(connection)
+            throw StoreError(.connectionFailed, message)
+        }
+        self.raw = connection
+        self.notices = Unmanaged.passRetained(NoticeSink(logger: logger))
+        PQsetNoticeReceiver(connection, onNotice, notices.toOpaque())
+    }
+
+    deinit {
+        PQfinish(raw)
+        notices.release()
+    }
+
+    /// False once the connection is lost; the pool then discards it.
+    var isHealthy: Bool { PQstatus(raw) == CONNECTION_OK }
+
+    /// Runs one statement with `$n` parameters. With `prepare`, the statement is
+    /// prepared on first use on this connection and executed by name afterwards.
+    func execute(_ sql: String, _ parameters: [PostgresValue], prepare: Bool) throws(StoreError) -> (rows: [Row], affected: Int) {
+        var texts: [UnsafeMutablePointer<CChar>?] = []
+        var buffers: [UnsafeMutablePointer<UInt8>] = []
+        defer { texts.forEach { free($0) }; buffers.forEach { $0.deallocate() } }
+        var values: [UnsafePointer<CChar>?] = [], lengths: [Int32] = [], formats: [Int32] = []
+        for parameter in parameters {
+            switch parameter {
+            case .null:
+                values.append(nil); lengths.append(0); formats.append(0)
+            case .text(let text):
+                let copy = strdup(text)
+                texts.append(copy)
+                values.append(UnsafePointer(copy)); lengths.append(0); formats.append(0)
+            case .bytes(let bytes):
+                let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+                buffer.initialize(from: bytes, count: bytes.count)
+                buffers.append(buffer)
+                values.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: CChar.self))
+                lengths.append(Int32(bytes.count)); formats.append(1)
+            }
+        }
+        let result: OpaquePointer?
+        if parameters.isEmpty && !prepare {
+            // The simple protocol: allows several statements (migrations, BEGIN).
+            result = PQexec(raw, sql)
+        } else if prepare {
+            let name = try statementName(for: sql, parameterCount: parameters.count)
+            result = PQexecPrepared(raw, name, Int32(parameters.count), values, lengths, formats, 0)
+        } else {
+            result = PQexecParams(raw, sql, Int32(parameters.count), nil, values, lengths, formats, 0)
+        }
+        return try consume(result)
+    }
+
+    private func statementName(for sql: String, parameterCount: Int) throws(StoreError) -> String {
+        if let name = prepared[sql] { return name }
+        let name = "agion_\(prepared.count)"
+        _ = try consume(PQprepare(raw, name, sql, Int32(parameterCount), nil))
+        prepared[sql] = name
+        return name
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(StoreError) -> (rows: [Row], affected: Int) {
+        guard let result else {
+            throw StoreError(.connectionFailed, String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return ([], Int(String(cString: PQcmdTuples(result))) ?? 0)
+        case PGRES_TUPLES_OK:
+            let rowCount = Int(PQntuples(result)), columnCount = Int(PQnfields(result))
+            var columns: [String: Int] = [:]
+            for c in 0..<columnCount { columns[String(cString: PQfname(result, Int32(c)))] = c }
+            var rows: [Row] = []
+            rows.reserveCapacity(rowCount)
+            for r in 0..<rowCount {
+                var values: [String?] = []
+                values.reserveCapacity(columnCount)
+                for c in 0..<columnCount {
+                    values.append(PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                }
+                rows.append(Row(columns: columns, values: values))
+            }
+            return (rows, rowCount)
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+                ?? String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let code: StoreError.Code = state.isEmpty && !isHealthy ? .connectionFailed : .forSQLState(state)
+            throw StoreError(code, message, sqlState: state)
+        }
+    }
+}
+
+/// Routes server NOTICEs into the log instead of stderr.
+private final class NoticeSink: Sendable {
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+}
+
+private func onNotice(_ closure: UnsafeMutableRawPointer?, _ result: OpaquePointer?) {
+    guard let closure, let result else { return }
+    let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
+    Unmanaged<NoticeSink>.fromOpaque(closure).takeUnretainedValue().logger.debug("postgres.notice", metadata: ["postgres.message": "\(message)"])
+}
+
+import Foundation

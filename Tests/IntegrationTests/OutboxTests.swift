@@ -1,0 +1,57 @@
+import AgionBus
+import AgionEnvelope
+import AgionStore
+import Testing
+
+@Suite(.timeLimit(.minutes(2))) struct OutboxTests {
+    @Test func relayPublishesEveryRowOnceInOrderAcrossRelayCrashAndNatsOutage() async throws {
+        let server = try PrivateServer.nats()
+        try await server.start()
+        let bus = try await TestEnvironment.bus(url: server.url)
+        try await bus.jetStream.provision(streams: [StreamSpec(name: "OUTBOX", subjects: ["agion.outbox.>"])],
+                                          consumers: [ConsumerSpec(stream: "OUTBOX", durable: "reader")])
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, [Outbox.migration(version: 1)])
+        let outbox = Outbox(schema: schema)
+        func enqueue(_ range: Range<Int>) async throws -> [Envelope] {
+            let envelopes = range.map { Envelope(type: "agion.test.n", tenant: "t", payload: Array(String($0).utf8)) }
+            try await pool.withTransaction { c in for e in envelopes { try await outbox.enqueue(e, subject: "agion.outbox.n", on: c) } }
+            return envelopes
+        }
+        var expected = try await enqueue(0..<300)
+
+        // A relay that "crashes" after publishing but before deleting: simulated by
+        // publishing the first rows directly with their ids, as a crashed relay would have.
+        _ = try await bus.jetStream.publishAsync(batch: expected.prefix(100).map { ("agion.outbox.n", $0) })
+
+        let relay = OutboxRelay(pool: pool, jetStream: bus.jetStream, schema: schema, logger: TestEnvironment.logger)
+        while try await relay.relayOnce() > 0 {}
+
+        // NATS goes away: relaying fails and keeps the rows; after it returns they go out.
+        server.stop()
+        expected += try await enqueue(300..<400)
+        await #expect(throws: (any Error).self) { try await relay.relayOnce() }
+        try await server.start()
+        try await eventually(timeout: .seconds(15), "reconnect") { bus.isConnected }
+        let running = Task { await relay.run() }
+        try await eventually(timeout: .seconds(20), "all relayed") {
+            try await bus.jetStream.messageCount(stream: "OUTBOX") >= 400
+        }
+        relay.stop()
+        await running.value
+
+        #expect(try await bus.jetStream.messageCount(stream: "OUTBOX") == 400)
+        let reader = try bus.jetStream.pullConsumer(stream: "OUTBOX", durable: "reader")
+        var received: [Envelope] = []
+        while received.count < 400 {
+            let batch = try await reader.fetch(max: 256, timeout: .seconds(2))
+            if batch.isEmpty { break }
+            for message in batch { received.append(try Envelope(decoding: message.bytes)); try message.ack() }
+        }
+        #expect(received.map(\.id) == expected.map(\.id))
+        let left: Int = try await pool.withConnection { try await $0.query("SELECT count(*)::int AS n FROM \(schema).outbox")[0].decode("n") }
+        #expect(left == 0)
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+}

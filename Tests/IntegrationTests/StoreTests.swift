@@ -1,0 +1,115 @@
+import AgionEnvelope
+import AgionStore
+import Foundation
+import Synchronization
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct StoreTests {
+    @Test func typedRowsRoundTripThroughParameters() async throws {
+        let pool = TestEnvironment.pool()
+        let id = UUIDv7.make()
+        let date = Date(timeIntervalSince1970: 1_763_700_000.123456)
+        let row = try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT $1::text AS s, $2::bigint AS i, $3::float8 AS d, $4::bool AS b, $5::uuid AS u, $6::bytea AS bytes, $7::text AS n, extract(epoch FROM $8::timestamptz)::text AS t",
+                ["héllo'; DROP TABLE x; --", 42, 2.5, true, id, [0, 1, 254, 255] as [UInt8], nil as String?, date])[0]
+        }
+        #expect(try row.decode("s", as: String.self) == "héllo'; DROP TABLE x; --")
+        #expect(try row.decode("i", as: Int.self) == 42)
+        #expect(try row.decode("d", as: Double.self) == 2.5)
+        #expect(try row.decode("b", as: Bool.self) == true)
+        #expect(try row.decode("u", as: UUID.self) == id)
+        #expect(try row.decode("bytes", as: [UInt8].self) == [0, 1, 254, 255])
+        #expect(try row.decode("n", as: String?.self) == nil)
+        #expect(try row.decode("t", as: String.self) == "1763700000.123456")
+        #expect(throws: StoreError.self) { try row.decode("n", as: String.self) }
+    }
+
+    @Test func sqlStatesMapToCodes() async throws {
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        try await pool.withConnection { c in
+            try await c.execute("CREATE SCHEMA \(schema); CREATE TABLE \(schema).t (id int PRIMARY KEY, v int NOT NULL CHECK (v > 0))")
+        }
+        func code(_ sql: String) async -> StoreError.Code? {
+            do { try await pool.withConnection { try await $0.execute(sql) }; return nil }
+            catch let error as StoreError { return error.code } catch { return nil }
+        }
+        _ = await code("INSERT INTO \(schema).t VALUES (1, 1)")
+        #expect(await code("INSERT INTO \(schema).t VALUES (1, 1)") == .uniqueViolation)
+        #expect(await code("INSERT INTO \(schema).t VALUES (2, 0)") == .checkViolation)
+        #expect(await code("INSERT INTO \(schema).t VALUES (3, NULL)") == .notNullViolation)
+        #expect(await code("SELECT * FROM \(schema).missing") == .undefinedTable)
+        #expect(await code("SELEKT 1") == .syntaxError)
+        #expect(await code("SELECT 'x'::int") == .invalidInput)
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+
+    @Test func transactionRollsBackOnError() async throws {
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        try await pool.withConnection { try await $0.execute("CREATE SCHEMA \(schema); CREATE TABLE \(schema).t (id int PRIMARY KEY)") }
+        await #expect(throws: StoreError.self) {
+            try await pool.withTransaction { c in
+                try await c.execute("INSERT INTO \(schema).t VALUES ($1)", [1])
+                try await c.execute("INSERT INTO \(schema).t VALUES ($1)", [1])
+            }
+        }
+        let count: Int = try await pool.withConnection { try await $0.query("SELECT count(*)::int AS n FROM \(schema).t")[0].decode("n") }
+        #expect(count == 0)
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+
+    @Test func poolServesManyConcurrentTasksWithFewConnections() async throws {
+        let pool = TestEnvironment.pool(size: 3)
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<200 {
+                group.addTask { try await pool.withConnection { try await $0.query("SELECT $1::int AS v", [i], prepared: true)[0].decode("v") } }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(total == (0..<200).reduce(0, +))
+        let connections: Int = try await pool.withConnection {
+            try await $0.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'agion' AND pid <> pg_backend_pid() AND datname = 'agion' AND backend_type = 'client backend'")[0].decode("n")
+        }
+        #expect(connections >= 0)
+    }
+
+    @Test func migrationsAreIdempotentAndSafeWhenRunnersRace() async throws {
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        let migrations = [
+            Migration(version: 1, name: "create", sql: "CREATE TABLE items (id int PRIMARY KEY); CREATE INDEX ON items (id);"),
+            Migration(version: 2, name: "column", sql: "ALTER TABLE items ADD COLUMN name text"),
+            Outbox.migration(version: 3),
+        ]
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await Migrator(pool: TestEnvironment.pool(size: 1), logger: TestEnvironment.logger).migrate(schema: schema, migrations) }
+            }
+            return try await group.reduce([], +)
+        }
+        #expect(applied.sorted() == [1, 2, 3])
+        let again = try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, migrations)
+        #expect(again.isEmpty)
+        var edited = migrations
+        edited[1] = Migration(version: 2, name: "column", sql: "ALTER TABLE items ADD COLUMN title text")
+        await #expect(throws: StoreError.self) { try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, edited) }
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+
+    @Test func inboxDropsDuplicates() async throws {
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, [Outbox.migration(version: 1)])
+        let inbox = Inbox(schema: schema)
+        let id = UUIDv7.make()
+        let first = try await pool.withTransaction { try await inbox.claim(id, consumer: "c", on: $0) }
+        let second = try await pool.withTransaction { try await inbox.claim(id, consumer: "c", on: $0) }
+        let otherConsumer = try await pool.withTransaction { try await inbox.claim(id, consumer: "d", on: $0) }
+        #expect(first)
+        #expect(!second)
+        #expect(otherConsumer)
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+}
