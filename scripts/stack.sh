@@ -80,7 +80,8 @@ start_redis() {
 
 # initdb and postgres refuse to run as root: as root, the cluster belongs to the
 # postgres user, and lives outside the tree when that user cannot reach .run/.
-pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From /, so the postgres user is never left in a directory it cannot enter.
+pg_as() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 pg_dir() {
   local dir="$run/postgres"
