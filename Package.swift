@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "AgionBus", targets: ["AgionBus"]),
         .library(name: "AgionStore", targets: ["AgionStore"]),
         .library(name: "AgionCache", targets: ["AgionCache"]),
+        .library(name: "AgionRuntime", targets: ["AgionRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -70,18 +71,44 @@ let package = Package(
             ],
             path: "Shared/AgionCache"
         ),
-        
+        .target(
+            name: "AgionRuntime",
+            dependencies: [
+                "AgionBus", "AgionStore", "AgionCache",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Shared/AgionRuntime"
+        ),
+
         // Benchmarks (make bench): each prints one JSON object per line.
-        
+        .executableTarget(
+            name: "agion-bench",
+            dependencies: ["AgionEnvelope", "AgionBus"],
+            path: "bench/AgionBench"
+        ),
+
         .testTarget(
             name: "AgionEnvelopeTests",
             dependencies: ["AgionEnvelope"],
             path: "Tests/AgionEnvelopeTests"
         ),
         .testTarget(
+            name: "AgionRuntimeTests",
+            dependencies: ["AgionRuntime"],
+            path: "Tests/AgionRuntimeTests"
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache",
+                "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Tests/IntegrationTests"
         ),

@@ -1,0 +1,66 @@
+import AgionBus
+import AgionStore
+import ServiceLifecycle
+
+/// Serves RPC methods for the lifetime of a service group: subscribes on start,
+/// and on graceful shutdown stops taking requests and lets those in hand reply.
+public struct RPCService: Service {
+    public struct Method: Sendable {
+        public let subject: String
+        public let handler: RPCHandler
+        public init(_ subject: String, handler: @escaping RPCHandler) {
+            self.subject = subject
+            self.handler = handler
+        }
+    }
+
+    private let bus: Bus
+    private let queue: String
+    private let methods: [Method]
+    private let maxConcurrent: Int
+
+    /// - Parameter queue: the queue group, normally the service name, so replicas share requests.
+    public init(bus: Bus, queue: String, methods: [Method], maxConcurrent: Int = 64) {
+        self.bus = bus
+        self.queue = queue
+        self.methods = methods
+        self.maxConcurrent = maxConcurrent
+    }
+
+    public func run() async throws {
+        let responders = try methods.map {
+            try bus.respond($0.subject, queue: queue, maxConcurrent: maxConcurrent, handler: $0.handler)
+        }
+        try? await gracefulShutdown()
+        for responder in responders { try? await responder.drain() }
+    }
+}
+
+/// Runs an `EventConsumer`; on graceful shutdown the message in hand finishes
+/// and is acked before `run` returns.
+public struct EventConsumerService: Service {
+    private let consumer: EventConsumer
+    public init(_ consumer: EventConsumer) { self.consumer = consumer }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await consumer.run()
+        } onGracefulShutdown: {
+            consumer.stop()
+        }
+    }
+}
+
+/// Runs an `OutboxRelay` until graceful shutdown.
+public struct OutboxRelayService: Service {
+    private let relay: OutboxRelay
+    public init(_ relay: OutboxRelay) { self.relay = relay }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await relay.run()
+        } onGracefulShutdown: {
+            relay.stop()
+        }
+    }
+}

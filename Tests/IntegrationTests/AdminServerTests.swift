@@ -1,0 +1,64 @@
+import AgionCache
+import AgionRuntime
+import AgionStore
+import Hummingbird
+import HummingbirdTesting
+import Metrics
+import Prometheus
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct AdminServerTests {
+    private func app(_ checks: [ReadinessCheck], registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
+        Application(router: AdminServer.router(checks: checks, registry: registry, checkTimeout: .milliseconds(500)))
+    }
+
+    @Test func healthSaysAlive() async throws {
+        try await app([]).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "{\"status\":\"alive\"}")
+            }
+        }
+    }
+
+    @Test func readyWhenNatsPostgresAndRedisAnswer() async throws {
+        let bus = try await TestEnvironment.bus()
+        let checks: [ReadinessCheck] = [.nats(bus), .postgres(TestEnvironment.pool(size: 1)),
+                                        .redis(RedisPool(RedisConfiguration(port: TestEnvironment.redisPort, poolSize: 1)))]
+        try await app(checks).test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "{\"status\":\"ready\",\"checks\":{\"nats\":\"up\",\"postgres\":\"up\",\"redis\":\"up\"}}")
+            }
+        }
+    }
+
+    @Test func deadRequiredDependencyIsNotReadyAndDeadOptionalOneIsDegraded() async throws {
+        let nothing = RedisPool(RedisConfiguration(port: 1, poolSize: 1, connectTimeout: .milliseconds(200)))
+        let postgres = TestEnvironment.pool(size: 1)
+        try await app([.postgres(postgres), .redis(nothing)]).test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains("\"redis\":\"down\""))
+            }
+        }
+        try await app([.postgres(postgres), .redis(nothing, required: false)]).test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).hasPrefix("{\"status\":\"degraded\""))
+            }
+        }
+    }
+
+    @Test func metricsRendersThePrometheusRegistry() async throws {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(name: "agion_test_total", labels: [("kind", "x")]).increment(by: Int64(3))
+        try await app([], registry: registry).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(String(buffer: response.body).contains("agion_test_total{kind=\"x\"} 3"))
+            }
+        }
+    }
+}

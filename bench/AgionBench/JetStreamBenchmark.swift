@@ -1,0 +1,61 @@
+import AgionBus
+import AgionEnvelope
+import Foundation
+import Logging
+
+/// bus.publish_async and bus.consume on a file-storage stream, 200-byte payloads.
+enum JetStreamBenchmark {
+    static let logger = Logger(label: "agion.bench")
+
+    static func withStream(url: String, _ body: (Bus, String) async throws -> Void) async throws {
+        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-js", sendAsap: false), logger: logger)
+        let name = "BENCH_\(UInt32.random(in: 0...UInt32.max))"
+        try await bus.jetStream.provision(streams: [StreamSpec(name: name, subjects: ["agion.bench.\(name).>"])],
+                                          consumers: [ConsumerSpec(stream: name, durable: "bench", maxAckPending: 100_000)])
+        do { try await body(bus, name) } catch {
+            try? await bus.jetStream.deleteStream(name)
+            throw error
+        }
+        try await bus.jetStream.deleteStream(name)
+    }
+
+    static func fill(_ bus: Bus, _ name: String, messages: Int) async throws -> UInt64 {
+        let payload = [UInt8](repeating: 0x42, count: 200)
+        let batchSize = 1_000
+        let start = nowNanos()
+        var sent = 0
+        while sent < messages {
+            let count = min(batchSize, messages - sent)
+            let batch = (0..<count).map { _ in ("agion.bench.\(name).x", Envelope(type: "agion.bench.event", tenant: "bench", payload: payload)) }
+            _ = try await bus.jetStream.publishAsync(batch: batch)
+            sent += count
+        }
+        return nowNanos() - start
+    }
+
+    static func publish(url: String, messages: Int) async throws {
+        try await withStream(url: url) { bus, name in
+            let elapsed = try await fill(bus, name, messages: messages)
+            BenchLine("bus.publish_async").with("ops_per_s", Int(Double(messages) / (Double(elapsed) / 1e9)))
+                .with("ns_per_op", Int(elapsed / UInt64(messages))).with("rss_mb", residentMegabytes()).print()
+        }
+    }
+
+    static func consume(url: String, messages: Int) async throws {
+        try await withStream(url: url) { bus, name in
+            _ = try await fill(bus, name, messages: messages)
+            let consumer = try bus.jetStream.pullConsumer(stream: name, durable: "bench", batch: 256)
+            var received = 0
+            let start = nowNanos()
+            while received < messages {
+                let batch = try await consumer.fetch(max: 256, timeout: .seconds(2))
+                if batch.isEmpty { break }
+                for message in batch { try message.ack() }
+                received += batch.count
+            }
+            let elapsed = nowNanos() - start
+            BenchLine("bus.consume").with("ops_per_s", Int(Double(received) / (Double(elapsed) / 1e9)))
+                .with("ns_per_op", Int(elapsed / UInt64(max(received, 1)))).with("rss_mb", residentMegabytes()).print()
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// agion-bench: Agion's benchmarks. Each prints one JSON object per line.
+//   agion-bench envelope            envelope.roundtrip
+//   agion-bench rpc [--requests N]  bus.rpc (spawns its own responder process)
+//   agion-bench publish [--messages N]
+//   agion-bench consume [--messages N]
+//   agion-bench rpc-server SUBJECT  the responder process used by `rpc`
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let natsURL = ProcessInfo.processInfo.environment["AGION_NATS_URL"] ?? "nats://127.0.0.1:14222"
+
+func option(_ name: String, default value: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
+    return parsed
+}
+
+do {
+    switch arguments.first {
+    case "envelope": try EnvelopeBenchmark.run(iterations: option("--iterations", default: 1_000_000))
+    case "rpc": try await RPCBenchmark.run(url: natsURL, requests: option("--requests", default: 20_000))
+    case "rpc-server": try await RPCBenchmark.serve(url: natsURL, subject: arguments.count > 1 ? arguments[1] : "agion.bench.rpc")
+    case "publish": try await JetStreamBenchmark.publish(url: natsURL, messages: option("--messages", default: 200_000))
+    case "consume": try await JetStreamBenchmark.consume(url: natsURL, messages: option("--messages", default: 200_000))
+    default:
+        FileHandle.standardError.write(Data("usage: agion-bench envelope|rpc|publish|consume|rpc-server SUBJECT\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("agion-bench: \(error)\n".utf8))
+    exit(1)
+}

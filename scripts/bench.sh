@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make bench: release build, then every benchmark REPEAT times (default 3) against
+# the local stack, the plain C cnats references in the same run. Prints JSON
+# lines, keeps them in .run/bench/, and ends with the median of each benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repeat=${REPEAT:-3}
+out=.run/bench
+mkdir -p "$out" bench/c/bin
+results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+
+swift build -c release --product agion-bench >&2
+cc -O2 -Wall -o bench/c/bin/cnats_rpc bench/c/cnats_rpc.c -lnats
+cc -O2 -Wall -o bench/c/bin/cnats_publish_async bench/c/cnats_publish_async.c -lnats
+bench=.build/release/agion-bench
+
+cnats_rpc() {
+  local subject="agion.bench.cref.$RANDOM"
+  coproc SERVER { bench/c/bin/cnats_rpc server "$subject"; }
+  read -r _ <&"${SERVER[0]}"
+  bench/c/bin/cnats_rpc client "$subject" 20000
+  eval "exec ${SERVER[1]}>&-"
+  wait "$SERVER_PID" 2>/dev/null || true
+}
+
+for i in $(seq "$repeat"); do
+  echo "# round $i of $repeat" >&2
+  { "$bench" envelope
+    cnats_rpc
+    "$bench" rpc
+    bench/c/bin/cnats_publish_async "CREF_$RANDOM" "agion.bench.cref.$RANDOM" 200000
+    "$bench" publish
+    "$bench" consume
+  } | tee -a "$results"
+done
+
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+groups = {}
+for r in rows:
+    groups.setdefault((r["bench"], r.get("clients")), []).append(r)
+print("# medians of %d rounds (%s)" % (max(len(v) for v in groups.values()), sys.argv[1]), file=sys.stderr)
+for (bench, clients), rs in groups.items():
+    med = {"bench": bench, "median_of": len(rs)}
+    if clients is not None: med["clients"] = clients
+    for k in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb"):
+        vals = [r[k] for r in rs if k in r]
+        if vals: med[k] = statistics.median(vals)
+    print(json.dumps(med))
+PY
