@@ -62,3 +62,19 @@ public struct PublishAck: Sendable, Hashable {
     /// True when JetStream had already stored a message with this `Nats-Msg-Id`.
     public let duplicate: Bool
 }
+
+/// A message ready to publish: encoded bytes and the `Nats-Msg-Id` that
+/// deduplicates it (for an envelope, its id).
+public struct OutgoingMessage: Sendable {
+    public var subject: String
+    public var bytes: [UInt8]
+    public var msgID: String
+    public var headers: [String: String]
+
+    public init(subject: String, bytes: [UInt8], msgID: String, headers: [String: String] = [:]) {
+        self.subject = subject
+        self.bytes = bytes
+        self.msgID = msgID
+        self.headers = headers
+    }
+}

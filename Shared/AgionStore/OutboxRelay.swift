@@ -1,5 +1,6 @@
 import AgionBus
 import AgionEnvelope
+import Foundation
 import Logging
 import Synchronization
 
@@ -58,12 +59,15 @@ public final class OutboxRelay: Sendable {
             )[0].decode("locked")
             guard locked else { return 0 }
             let rows = try await connection.query(
-                "SELECT position, subject, envelope FROM \(schema).outbox ORDER BY position LIMIT $1", [batchSize], prepared: true)
+                "SELECT position, event_id, subject, envelope FROM \(schema).outbox ORDER BY position LIMIT $1", [batchSize], prepared: true)
             guard !rows.isEmpty else { return 0 }
-            var batch: [(subject: String, envelope: Envelope)] = []
+            // The stored bytes go out as they are: no decode and re-encode.
+            var batch: [OutgoingMessage] = []
+            batch.reserveCapacity(rows.count)
             var last: Int64 = 0
             for row in rows {
-                batch.append((try row.decode("subject"), try Envelope(decoding: try row.decode("envelope", as: [UInt8].self))))
+                batch.append(OutgoingMessage(subject: try row.decode("subject"), bytes: try row.decode("envelope"),
+                                             msgID: try row.decode("event_id", as: UUID.self).lowercasedString))
                 last = try row.decode("position")
             }
             _ = try await jetStream.publishAsync(batch: batch)

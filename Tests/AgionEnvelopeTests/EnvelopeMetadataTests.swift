@@ -16,6 +16,24 @@ import Testing
         #expect(earlier < later)
     }
 
+    @Test func canonicalUUIDTextMatchesFoundationAndParsesBothCases() {
+        for _ in 0..<1_000 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+            #expect(UUID(canonical: id.lowercasedString) == id)
+            #expect(UUID(canonical: id.uuidString) == id)
+        }
+        #expect(UUID(canonical: "0190f3a2-7b1c-7def-8123-456789abcde") == nil)
+        #expect(UUID(canonical: "0190f3a2x7b1c-7def-8123-456789abcdef") == nil)
+        #expect(UUID(canonical: "0190f3a2-7b1c-7def-8123-456789abcdeg") == nil)
+        #expect(UUID(canonical: "") == nil)
+    }
+
+    @Test func uuidV7IdsDoNotRepeat() {
+        let ids = Set((0..<10_000).map { _ in UUIDv7.make() })
+        #expect(ids.count == 10_000)
+    }
+
     @Test func traceparentParsesValidAndRejectsInvalid() {
         let valid = Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
         #expect(valid?.traceID == "0af7651916cd43dd8448eb211c80319c")

@@ -84,6 +84,18 @@ struct ScratchStream {
         await scratch.cleanUp()
     }
 
+    @Test func asyncPublishToASubjectNoStreamCapturesFails() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.nostream")
+        let single = await #expect(throws: BusError.self) {
+            try await bus.jetStream.publishAsync(subject, Envelope(type: "x", tenant: "t"))
+        }
+        #expect(single?.isRetriable == true)
+        await #expect(throws: BusError.self) {
+            try await bus.jetStream.publishAsync(batch: [(subject, Envelope(type: "x", tenant: "t")), (subject, Envelope(type: "y", tenant: "t"))])
+        }
+    }
+
     @Test func nakRedelivers() async throws {
         let scratch = try await ScratchStream.make()
         _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t"))

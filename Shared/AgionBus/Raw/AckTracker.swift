@@ -1,18 +1,27 @@
 import Synchronization
 
-/// Waiters for async-publish acks, keyed by `Nats-Msg-Id`, and the window that
-/// bounds how many publishes are in flight.
+/// Waiters for async-publish acks and the window that bounds how many
+/// publishes are in flight. Keyed by the address of the published `natsMsg`:
+/// cnats hands that same message to the ack handler, and the address cannot be
+/// reused before the handler has settled and destroyed it.
 final class AckTracker: Sendable {
-    struct Waiter: Sendable {
-        let settle: @Sendable (Result<PublishAck, any Error>) -> Void
-        init(_ settle: @escaping @Sendable (Result<PublishAck, any Error>) -> Void) { self.settle = settle }
+    /// Who is told about an ack: one task, or one slot of a batch.
+    enum Waiter: Sendable {
+        case single(CheckedContinuation<PublishAck, any Error>)
+        case batch(BatchCollector, Int)
+
+        func settle(_ result: Result<PublishAck, any Error>) {
+            switch self {
+            case .single(let continuation): continuation.resume(with: result)
+            case .batch(let collector, let index): collector.settle(index, result)
+            }
+        }
     }
 
     private struct State {
-        // Several publishes may share an id (a relay retrying): each gets the ack.
-        var waiters: [String: [Waiter]] = [:]
+        var waiters: [UInt: Waiter] = [:]
         var inFlight = 0
-        var blocked: [CheckedContinuation<Void, Never>] = []
+        var blocked: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let limit: Int
@@ -20,75 +29,87 @@ final class AckTracker: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Waits until `count` more publishes fit in the window, then takes them.
+    /// Waits until `count` (≤ limit) more publishes fit in the window, then takes them.
     func reserve(_ count: Int) async {
+        let count = min(count, limit)
         if state.withLock({ s -> Bool in
-            guard s.inFlight + count <= limit else { return false }
+            guard s.blocked.isEmpty, s.inFlight + count <= limit else { return false }
             s.inFlight += count
             return true
         }) { return }
         await withCheckedContinuation { continuation in
             let admitted = state.withLock { s -> Bool in
-                if s.inFlight + count <= limit { s.inFlight += count; return true }
-                s.blocked.append(continuation)
+                if s.blocked.isEmpty, s.inFlight + count <= limit { s.inFlight += count; return true }
+                s.blocked.append((count, continuation))
                 return false
             }
             if admitted { continuation.resume() }
         }
     }
 
-    func register(_ msgID: String, _ waiter: Waiter) {
-        state.withLock { $0.waiters[msgID, default: []].append(waiter) }
+    func register(_ message: OpaquePointer, _ waiter: Waiter) {
+        state.withLock { $0.waiters[UInt(bitPattern: Int(bitPattern: message))] = waiter }
     }
 
-    func settle(_ msgID: String, _ result: Result<PublishAck, any Error>) {
-        let (waiter, resumed) = state.withLock { s -> (Waiter?, CheckedContinuation<Void, Never>?) in
-            guard var list = s.waiters[msgID], !list.isEmpty else { return (nil, nil) }
-            let first = list.removeFirst()
-            s.waiters[msgID] = list.isEmpty ? nil : list
+    /// Settles the publish of `message`; also releases its window slot.
+    func settle(_ message: OpaquePointer, _ result: Result<PublishAck, any Error>) {
+        var admitted: [CheckedContinuation<Void, Never>] = []
+        let waiter = state.withLock { s -> Waiter? in
+            guard let first = s.waiters.removeValue(forKey: UInt(bitPattern: Int(bitPattern: message))) else { return nil }
             s.inFlight -= 1
-            // Admit one blocked publisher per freed slot (each reserved one).
-            return (first, s.blocked.isEmpty ? nil : s.blocked.removeFirst().self)
+            while let next = s.blocked.first, s.inFlight + next.count <= limit {
+                s.inFlight += next.count
+                admitted.append(next.continuation)
+                s.blocked.removeFirst()
+            }
+            return first
         }
-        if let resumed {
-            state.withLock { $0.inFlight += 1 }
-            resumed.resume()
-        }
+        admitted.forEach { $0.resume() }
         waiter?.settle(result)
+    }
+
+    /// Settles a publish that never reached cnats (it failed before a message existed).
+    func fail(_ waiter: Waiter, _ error: any Error) {
+        var admitted: [CheckedContinuation<Void, Never>] = []
+        state.withLock { s in
+            s.inFlight -= 1
+            while let next = s.blocked.first, s.inFlight + next.count <= limit {
+                s.inFlight += next.count
+                admitted.append(next.continuation)
+                s.blocked.removeFirst()
+            }
+        }
+        admitted.forEach { $0.resume() }
+        waiter.settle(.failure(error))
     }
 }
 
 /// Collects the acks of one batch and completes once all have settled.
-final class BatchCollector: @unchecked Sendable {
-    // @unchecked: every field is guarded by `lock`; `onComplete` is set before
-    // the first publish of the batch.
-    private let lock = Mutex(())
-    private var results: [Result<PublishAck, any Error>?]
-    private var remaining: Int
-    var onComplete: (@Sendable (Result<[PublishAck], any Error>) -> Void)?
+final class BatchCollector: Sendable {
+    private struct State {
+        var acks: [PublishAck?]
+        var firstError: (any Error)?
+        var remaining: Int
+    }
+    private let state: Mutex<State>
+    private let onComplete: @Sendable (Result<[PublishAck], any Error>) -> Void
 
-    init(count: Int) {
-        results = Array(repeating: nil, count: count)
-        remaining = count
-        if count == 0 { remaining = 0 }
+    init(count: Int, onComplete: @escaping @Sendable (Result<[PublishAck], any Error>) -> Void) {
+        state = Mutex(State(acks: Array(repeating: nil, count: count), firstError: nil, remaining: count))
+        self.onComplete = onComplete
     }
 
     func settle(_ index: Int, _ result: Result<PublishAck, any Error>) {
-        let done = lock.withLock { _ -> Bool in
-            results[index] = result
-            remaining -= 1
-            return remaining == 0
-        }
-        guard done else { return }
-        var acks: [PublishAck] = []
-        acks.reserveCapacity(results.count)
-        for result in results {
+        let done = state.withLock { s -> Result<[PublishAck], any Error>? in
             switch result {
-            case .success(let ack): acks.append(ack)
-            case .failure(let error): onComplete?(.failure(error)); return
-            case nil: return
+            case .success(let ack): s.acks[index] = ack
+            case .failure(let error): if s.firstError == nil { s.firstError = error }
             }
+            s.remaining -= 1
+            guard s.remaining == 0 else { return nil }
+            if let error = s.firstError { return .failure(error) }
+            return .success(s.acks.map { $0! })
         }
-        onComplete?(.success(acks))
+        if let done { onComplete(done) }
     }
 }

@@ -40,8 +40,14 @@ public final class JetStream: @unchecked Sendable {
     }
 
     deinit {
-        jsCtx_Destroy(context)
-        tracker.release()
+        // With the connection: off the cooperative pool, and the tracker (the ack
+        // handler's closure) released only after the context is gone.
+        let context = UncheckedPointer(self.context), tracker = self.tracker, connection = self.connection
+        BlockingPool.shared.submit { _ in
+            jsCtx_Destroy(context.pointer)
+            tracker.release()
+            withExtendedLifetime(connection) {}
+        }
     }
 
     /// Creates or updates streams, then consumers. Safe to run from every replica
@@ -106,40 +112,51 @@ public final class JetStream: @unchecked Sendable {
     /// Publishes without blocking a thread and returns once JetStream acknowledged
     /// the message. Many may be in flight at once.
     public func publishAsync(_ subject: String, _ envelope: Envelope, headers: [String: String] = [:]) async throws -> PublishAck {
-        let bytes = try envelope.encoded()
-        let msgID = envelope.id.lowercasedString
-        await tracker.takeUnretainedValue().reserve(1)
+        let message = OutgoingMessage(subject: subject, bytes: try envelope.encoded(), msgID: envelope.id.lowercasedString, headers: headers)
+        let tracker = tracker.takeUnretainedValue()
+        await tracker.reserve(1)
         return try await withCheckedThrowingContinuation { continuation in
-            let waiter = AckTracker.Waiter { continuation.resume(with: $0) }
-            send(subject: subject, bytes: bytes, msgID: msgID, headers: headers, waiter: waiter)
+            send(message, waiter: .single(continuation))
         }
     }
 
-    /// Publishes a batch in order without waiting between messages, then waits for
-    /// every ack. Returns the acks in the same order; throws the first failure
-    /// after all have settled.
+    /// Publishes envelopes in order without waiting between them, then waits for
+    /// every ack. Returns the acks in order; throws the first failure after all
+    /// have settled.
     public func publishAsync(batch: [(subject: String, envelope: Envelope)]) async throws -> [PublishAck] {
+        try await publishAsync(batch: batch.map {
+            OutgoingMessage(subject: $0.subject, bytes: try $0.envelope.encoded(), msgID: $0.envelope.id.lowercasedString)
+        })
+    }
+
+    /// Publishes already-encoded messages (for example an outbox's stored
+    /// envelopes) in order, then waits for every ack.
+    public func publishAsync(batch: [OutgoingMessage]) async throws -> [PublishAck] {
         guard !batch.isEmpty else { return [] }
-        let encoded = try batch.map { (subject: $0.subject, bytes: try $0.envelope.encoded(), msgID: $0.envelope.id.lowercasedString) }
-        let collector = BatchCollector(count: encoded.count)
         let tracker = tracker.takeUnretainedValue()
         return try await withCheckedThrowingContinuation { continuation in
-            collector.onComplete = { continuation.resume(with: $0) }
+            let collector = BatchCollector(count: batch.count) { continuation.resume(with: $0) }
             Task {
-                for (index, item) in encoded.enumerated() {
-                    await tracker.reserve(1)
-                    self.send(subject: item.subject, bytes: item.bytes, msgID: item.msgID, headers: [:],
-                              waiter: AckTracker.Waiter { collector.settle(index, $0) })
+                var index = 0
+                while index < batch.count {
+                    let chunk = min(1_024, batch.count - index)
+                    await tracker.reserve(chunk)
+                    for offset in index..<(index + chunk) {
+                        self.send(batch[offset], waiter: .batch(collector, offset))
+                    }
+                    index += chunk
                 }
             }
         }
     }
 
-    private func send(subject: String, bytes: [UInt8], msgID: String, headers: [String: String], waiter: AckTracker.Waiter) {
+    private func send(_ outgoing: OutgoingMessage, waiter: AckTracker.Waiter) {
         let tracker = tracker.takeUnretainedValue()
-        tracker.register(msgID, waiter)
         do {
-            var message: OpaquePointer? = try makeMessage(subject: subject, bytes: bytes, msgID: msgID, headers: headers)
+            let created = try makeMessage(subject: outgoing.subject, bytes: outgoing.bytes,
+                                          msgID: outgoing.msgID, headers: outgoing.headers)
+            tracker.register(created, waiter)
+            var message: OpaquePointer? = created
             // Without MaxWait an ack lost to a disconnect is awaited forever; with
             // it cnats reports a timeout through the ack handler.
             var options = jsPubOptions()
@@ -147,12 +164,12 @@ public final class JetStream: @unchecked Sendable {
             options.MaxWait = Self.ackTimeout.milliseconds
             let status = js_PublishMsgAsync(context, &message, &options)
             if status != NATS_OK {
-                // On failure the message is still ours.
+                // On failure the message is still ours: settle first, then free it.
+                tracker.settle(created, .failure(busError(status, "publish \(outgoing.subject)")))
                 natsMsg_Destroy(message)
-                tracker.settle(msgID, .failure(busError(status, "publish \(subject)")))
             }
         } catch {
-            tracker.settle(msgID, .failure(error))
+            tracker.fail(waiter, error)
         }
     }
 
@@ -183,20 +200,19 @@ extension PublishAck {
     }
 }
 
-/// cnats thread: match the ack to its waiter by `Nats-Msg-Id`.
+/// cnats thread: cnats passes back the message that was published, so the
+/// waiter is found by its address. The message is destroyed after settling.
 private func onPublishAck(_ js: OpaquePointer?, _ msg: OpaquePointer?, _ ack: UnsafeMutablePointer<jsPubAck>?,
                           _ err: UnsafeMutablePointer<jsPubAckErr>?, _ closure: UnsafeMutableRawPointer?) {
     guard let msg else { return }
     defer { natsMsg_Destroy(msg) }
-    var value: UnsafePointer<CChar>?
-    guard natsMsgHeader_Get(msg, "Nats-Msg-Id", &value) == NATS_OK, let value else { return }
     let tracker = Unmanaged<AckTracker>.fromOpaque(closure!).takeUnretainedValue()
-    let msgID = String(cString: value)
     if let ack {
-        tracker.settle(msgID, .success(PublishAck(ack.pointee)))
+        tracker.settle(msg, .success(PublishAck(ack.pointee)))
     } else if let err {
         let text = err.pointee.ErrText.map { String(cString: $0) } ?? "publish failed"
-        let error = busError(err.pointee.Err, text, jetStreamCode: err.pointee.ErrCode)
-        tracker.settle(msgID, .failure(error))
+        tracker.settle(msg, .failure(busError(err.pointee.Err, text, jetStreamCode: err.pointee.ErrCode)))
+    } else {
+        tracker.settle(msg, .failure(BusError(.io, "publish acknowledged with neither ack nor error")))
     }
 }

@@ -45,10 +45,13 @@ final class NatsConnection: @unchecked Sendable {
     }
 
     deinit {
-        // `events` is released by the closed callback, the last one cnats makes
-        // (it runs on cnats' callback thread, possibly after this returns).
-        natsConnection_Destroy(raw)
-        natsOptions_Destroy(options)
+        // Closing joins cnats' threads: do it off the cooperative pool. `events`
+        // is released by the closed callback, the last one cnats makes.
+        let raw = UncheckedPointer(self.raw), options = UncheckedPointer(self.options)
+        BlockingPool.shared.submit { _ in
+            natsConnection_Destroy(raw.pointer)
+            natsOptions_Destroy(options.pointer)
+        }
     }
 
     var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
@@ -81,7 +84,12 @@ private func reconnectDelay(_ nc: OpaquePointer?, _ attempts: Int32, _ closure: 
 }
 
 private func onDisconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
-    events(closure).logger.warning("nats.disconnected")
+    // A deliberate close also passes through here: only a lost connection warns.
+    if natsConnection_IsClosed(nc) || natsConnection_IsDraining(nc) {
+        events(closure).logger.debug("nats.disconnected")
+    } else {
+        events(closure).logger.warning("nats.disconnected")
+    }
 }
 
 private func onReconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {

@@ -13,10 +13,24 @@ final class RequestMux: Sendable {
     private let state = Mutex(State())
     private let subscription: Subscription
 
+    private struct Pending {
+        let continuation: CheckedContinuation<Envelope, any Error>
+        let deadline: UInt64
+        let subject: String
+        let timeout: Duration
+    }
+
     private struct State {
         var nextToken: UInt64 = 0
-        var pending: [UInt64: CheckedContinuation<Envelope, any Error>] = [:]
+        var pending: [UInt64: Pending] = [:]
+        var sweeperArmed = false
     }
+
+    /// One timer for every deadline, armed only while requests are pending: a
+    /// Dispatch timer per request cost more than the rest of the request path.
+    private let sweeperBox: TimerBox
+    private var sweeper: DispatchSourceTimer { sweeperBox.timer }
+    private static let sweepInterval = DispatchTimeInterval.milliseconds(10)
 
     init(connection: NatsConnection) throws(BusError) {
         self.connection = connection
@@ -26,7 +40,28 @@ final class RequestMux: Sendable {
         self.prefix = String(cString: inbox!) + "."
         let delivery = Delivery()
         self.subscription = try Subscription(connection: connection, subject: prefix + "*", queue: nil, delivery: delivery)
+        self.sweeperBox = TimerBox(DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agion.bus.request-deadlines")))
         delivery.mux = self
+        sweeper.setEventHandler { [weak self] in self?.sweep() }
+        sweeper.schedule(deadline: .distantFuture)
+        sweeper.resume()
+    }
+
+    deinit { sweeper.cancel() }
+
+    /// Fails every request past its deadline; re-arms while any remain.
+    private func sweep() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let expired = state.withLock { state -> [Pending] in
+            let overdue = state.pending.filter { $0.value.deadline <= now }
+            for token in overdue.keys { state.pending.removeValue(forKey: token) }
+            state.sweeperArmed = !state.pending.isEmpty
+            if state.sweeperArmed { sweeper.schedule(deadline: .now() + Self.sweepInterval) }
+            return Array(overdue.values)
+        }
+        for pending in expired {
+            pending.continuation.resume(throwing: BusError(.timeout, "no reply from \(pending.subject) within \(pending.timeout)"))
+        }
     }
 
     /// Sends `request` to `subject` and waits for the reply envelope.
@@ -38,16 +73,19 @@ final class RequestMux: Sendable {
         let replySubject = prefix + String(token)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                state.withLock { $0.pending[token] = continuation }
+                let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout.nanoseconds, 0))
+                state.withLock { state in
+                    state.pending[token] = Pending(continuation: continuation, deadline: deadline, subject: subject, timeout: timeout)
+                    if !state.sweeperArmed {
+                        state.sweeperArmed = true
+                        sweeper.schedule(deadline: .now() + Self.sweepInterval)
+                    }
+                }
                 let status = payload.withUnsafeBytes { body in
                     natsConnection_PublishRequest(connection.raw, subject, replySubject, body.baseAddress, Int32(body.count))
                 }
                 if status != NATS_OK {
                     complete(token, .failure(busError(status, "request \(subject)")))
-                    return
-                }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds))) { [weak self] in
-                    self?.complete(token, .failure(BusError(.timeout, "no reply from \(subject) within \(timeout)")))
                 }
             }
         } onCancel: {
@@ -57,8 +95,8 @@ final class RequestMux: Sendable {
 
     /// Resumes the task waiting on `token`, once; later completions are ignored.
     func complete(_ token: UInt64, _ result: Result<Envelope, any Error>) {
-        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: token) }) else { return }
-        continuation.resume(with: result)
+        guard let pending = state.withLock({ $0.pending.removeValue(forKey: token) }) else { return }
+        pending.continuation.resume(with: result)
     }
 
     fileprivate func deliver(_ message: OpaquePointer) {
@@ -103,4 +141,11 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// A Dispatch timer shared across threads.
+private final class TimerBox: @unchecked Sendable {
+    // @unchecked: Dispatch sources are thread-safe to schedule and cancel.
+    let timer: DispatchSourceTimer
+    init(_ timer: DispatchSourceTimer) { self.timer = timer }
 }

@@ -44,7 +44,26 @@ final class Subscription: @unchecked Sendable {
         try check(status, "wait for drain")
     }
 
-    deinit { natsSubscription_Destroy(raw) }
+    deinit {
+        // cnats 3.4.1 can crash when a message arrives for a subscription being
+        // destroyed: drain first (stop interest, deliver what is queued), and
+        // destroy once the drain completed, off the cooperative pool. The closure
+        // keeps the connection alive until then.
+        let raw = UncheckedPointer(self.raw), connection = self.connection
+        natsSubscription_Drain(raw.pointer)
+        BlockingPool.shared.submit { _ in
+            _ = natsSubscription_WaitForDrainCompletion(raw.pointer, 5_000)
+            natsSubscription_Destroy(raw.pointer)
+            withExtendedLifetime(connection) {}
+        }
+    }
+}
+
+/// A C handle moved to another thread for teardown.
+struct UncheckedPointer: @unchecked Sendable {
+    // @unchecked: only used to hand a handle to the one thread that destroys it.
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }
 
 private final class DeliveryBox: Sendable {

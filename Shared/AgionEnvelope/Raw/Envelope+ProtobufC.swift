@@ -8,7 +8,8 @@ extension Envelope {
     /// Throws only for strings protobuf-c cannot carry (an embedded NUL).
     public func encoded() throws(EnvelopeError) -> [UInt8] {
         let idText = id.lowercasedString
-        var capacity = CStringArena.capacity(for: [idText, type, tenant, correlationID, causationID, traceparent])
+        var capacity = idText.utf8.count + type.utf8.count + tenant.utf8.count + correlationID.utf8.count
+            + causationID.utf8.count + traceparent.utf8.count + 6
         for (key, value) in headers { capacity += key.utf8.count + value.utf8.count + 2 }
         var arena = CStringArena(capacity: capacity)
 
@@ -31,7 +32,8 @@ extension Envelope {
             headerPointers.deallocate()
         }
         // Sorted so the same envelope always encodes to the same bytes.
-        for (index, (key, value)) in headers.sorted(by: { $0.key < $1.key }).enumerated() {
+        let ordered = headerCount > 1 ? headers.sorted(by: { $0.key < $1.key }) : Array(headers)
+        for (index, (key, value)) in ordered.enumerated() {
             agion__v1__header__init(headerStructs + index)
             headerStructs[index].key = try arena.copy(key, field: "headers.key")
             headerStructs[index].value = try arena.copy(value, field: "headers.value")
@@ -61,7 +63,7 @@ extension Envelope {
         ) { (m: UnsafePointer<Agion__V1__Envelope>) throws(EnvelopeError) -> Envelope in
             let message = m.pointee
             let idText = try ProtobufCCodec.string(message.id, field: "id")
-            guard let id = UUID(uuidString: idText) else {
+            guard let id = UUID(canonical: idText) else {
                 throw EnvelopeError(.invalidField, "id is not a UUID")
             }
             let type = try ProtobufCCodec.string(message.type, field: "type")
