@@ -68,14 +68,6 @@ public final class Bus: Sendable {
         requests.close()
         let connection = self.connection
         try check(natsConnection_DrainTimeout(connection.raw, timeout.milliseconds), "drain connection")
-        let deadline = ContinuousClock.now + timeout + .seconds(1)
-        // cnats offers no "drain finished" wait for a connection: the closed
-        // callback fires, and we observe it through the status on the pool.
-        _ = await BlockingPool.shared.run {
-            while !connection.isClosed && ContinuousClock.now < deadline {
-                nats_Sleep(5)
-            }
-            return true
-        }
+        await connection.waitUntilClosed(deadline: ContinuousClock.now + timeout + .seconds(1))
     }
 }

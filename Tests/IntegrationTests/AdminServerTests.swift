@@ -1,4 +1,6 @@
+import AgionBus
 import AgionCache
+import AgionEnvelope
 import AgionRuntime
 import AgionStore
 import Hummingbird
@@ -46,6 +48,24 @@ import Testing
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).hasPrefix("{\"status\":\"degraded\""))
+            }
+        }
+    }
+
+    @Test func busMetricsReachTheRuntimeRegistry() async throws {
+        RuntimeBootstrap.bootstrap(ServiceConfiguration(serviceName: "tests", adminPort: 1))
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.metrics")
+        let responder = try bus.respond(subject, queue: "test") { $0 }
+        _ = try await bus.request(subject, Envelope(type: "x", tenant: "t"))
+        _ = try? await bus.request(subject, bytes: [0xFF])
+        try await responder.drain()
+        try await app([], registry: RuntimeBootstrap.registry).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("agion_rpc_requests_total{subject=\"\(subject)\",outcome=\"ok\"} 1"))
+                #expect(text.contains("agion_rpc_requests_total{subject=\"\(subject)\",outcome=\"decode_failed\"} 1"))
+                #expect(text.contains("agion_rpc_handler_duration_seconds"))
             }
         }
     }

@@ -43,6 +43,16 @@ import Testing
         try await responder.drain()
     }
 
+    @Test func drainClosesTheConnection() async throws {
+        let bus = try await TestEnvironment.bus()
+        #expect(bus.isConnected)
+        let start = ContinuousClock.now
+        try await bus.drain(timeout: .seconds(5))
+        #expect(!bus.isConnected)
+        #expect(ContinuousClock.now - start < .seconds(5))
+        await #expect(throws: BusError.self) { try await bus.request("agion.rpc.any", Envelope(type: "x", tenant: "t")) }
+    }
+
     @Test func noRespondersIsDistinguishedFromTimeout() async throws {
         let bus = try await TestEnvironment.bus()
         let error = await #expect(throws: BusError.self) {

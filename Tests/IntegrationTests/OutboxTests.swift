@@ -34,17 +34,24 @@ import Testing
         await #expect(throws: (any Error).self) { try await relay.relayOnce() }
         try await server.start()
         try await eventually(timeout: .seconds(15), "reconnect") { bus.isConnected }
+        // Two replicas relay at once: the advisory lock keeps one at a time, in order.
+        let second = OutboxRelay(pool: TestEnvironment.pool(), jetStream: bus.jetStream, schema: schema, batchSize: 7,
+                                 logger: TestEnvironment.logger)
         let running = Task { await relay.run() }
+        let runningSecond = Task { await second.run() }
+        expected += try await enqueue(400..<500)
         try await eventually(timeout: .seconds(20), "all relayed") {
-            try await bus.jetStream.messageCount(stream: "OUTBOX") >= 400
+            try await bus.jetStream.messageCount(stream: "OUTBOX") >= 500
         }
         relay.stop()
+        second.stop()
         await running.value
+        await runningSecond.value
 
-        #expect(try await bus.jetStream.messageCount(stream: "OUTBOX") == 400)
+        #expect(try await bus.jetStream.messageCount(stream: "OUTBOX") == 500)
         let reader = try bus.jetStream.pullConsumer(stream: "OUTBOX", durable: "reader")
         var received: [Envelope] = []
-        while received.count < 400 {
+        while received.count < 500 {
             let batch = try await reader.fetch(max: 256, timeout: .seconds(2))
             if batch.isEmpty { break }
             for message in batch { received.append(try Envelope(decoding: message.bytes)); try message.ack() }

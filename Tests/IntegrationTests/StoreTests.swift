@@ -98,6 +98,26 @@ import Testing
         await TestEnvironment.dropSchema(schema, pool)
     }
 
+    @Test func migrationsLoadFromOrderedSQLFiles() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agion-migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "ALTER TABLE things ADD COLUMN note text;".write(to: directory.appendingPathComponent("010_note.sql"), atomically: true, encoding: .utf8)
+        try "CREATE TABLE things (id int PRIMARY KEY);".write(to: directory.appendingPathComponent("002_things.sql"), atomically: true, encoding: .utf8)
+        try "not a migration".write(to: directory.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        let migrations = try Migration.load(directory: directory)
+        #expect(migrations.map(\.version) == [2, 10])
+        #expect(migrations.map(\.name) == ["things", "note"])
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        #expect(try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, migrations) == [2, 10])
+        try await pool.withConnection { try await $0.execute("INSERT INTO \(schema).things (id, note) VALUES ($1, $2)", [1, "ok"]) }
+        try "x".write(to: directory.appendingPathComponent("3_bad name.sql"), atomically: true, encoding: .utf8)
+        try "x".write(to: directory.appendingPathComponent("nonumber.sql"), atomically: true, encoding: .utf8)
+        #expect(throws: StoreError.self) { try Migration.load(directory: directory) }
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+
     @Test func inboxDropsDuplicates() async throws {
         let pool = TestEnvironment.pool()
         let schema = TestEnvironment.schemaName()

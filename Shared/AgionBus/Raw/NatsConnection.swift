@@ -1,5 +1,7 @@
 import CNats
+import Dispatch
 import Logging
+import Synchronization
 
 /// Owns one `natsConnection`. cnats connections are thread-safe, so one is shared
 /// by every task of a process; callbacks arrive on cnats threads.
@@ -8,15 +10,17 @@ final class NatsConnection: @unchecked Sendable {
     // cnats serialises access to the connection internally.
     let raw: OpaquePointer
     private let options: OpaquePointer
-    private let events: Unmanaged<ConnectionEvents>
+    /// Also retained once for cnats' callbacks (released by the closed callback).
+    private let events: ConnectionEvents
 
     init(_ configuration: BusConfiguration, logger: Logger) throws(BusError) {
         var options: OpaquePointer?
         try check(natsOptions_Create(&options), "natsOptions_Create")
         guard let options else { throw BusError(.io, "natsOptions_Create returned nothing") }
-        let events = Unmanaged.passRetained(ConnectionEvents(logger: logger, configuration: configuration))
+        let events = ConnectionEvents(logger: logger, configuration: configuration)
+        let retained = Unmanaged.passRetained(events)
         do throws(BusError) {
-            let closure = events.toOpaque()
+            let closure = retained.toOpaque()
             try check(natsOptions_SetURL(options, configuration.url), "natsOptions_SetURL")
             try check(natsOptions_SetName(options, configuration.name), "natsOptions_SetName")
             try check(natsOptions_SetSendAsap(options, configuration.sendAsap), "natsOptions_SetSendAsap")
@@ -37,7 +41,7 @@ final class NatsConnection: @unchecked Sendable {
             self.raw = connection
         } catch {
             natsOptions_Destroy(options)
-            events.release()
+            retained.release()
             throw error
         }
         self.options = options
@@ -56,6 +60,11 @@ final class NatsConnection: @unchecked Sendable {
 
     var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
     var isClosed: Bool { natsConnection_IsClosed(raw) }
+
+    /// Returns once cnats reports the connection closed (after a drain), or at `deadline`.
+    func waitUntilClosed(deadline: ContinuousClock.Instant) async {
+        await events.waitUntilClosed(deadline: deadline)
+    }
 }
 
 /// What the connection callbacks need; retained for the connection's lifetime.
@@ -63,6 +72,32 @@ private final class ConnectionEvents: Sendable {
     let logger: Logger
     let baseDelay: Int64
     let maxDelay: Int64
+    private let closed = Mutex<(done: Bool, waiters: [UInt64: CheckedContinuation<Void, Never>], next: UInt64)>((false, [:], 0))
+
+    func markClosed() {
+        let waiters = closed.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    func waitUntilClosed(deadline: ContinuousClock.Instant) async {
+        await withCheckedContinuation { continuation in
+            let id = closed.withLock { state -> UInt64? in
+                if state.done { return nil }
+                state.next += 1
+                state.waiters[state.next] = continuation
+                return state.next
+            }
+            guard let id else { continuation.resume(); return }
+            let delay = max(ContinuousClock.now.duration(to: deadline), .zero)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(delay.milliseconds))) {
+                self.closed.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+            }
+        }
+    }
 
     init(logger: Logger, configuration: BusConfiguration) {
         self.logger = logger
@@ -100,7 +135,9 @@ private func onReconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPoin
 }
 
 private func onClosed(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
-    events(closure).logger.info("nats.closed")
+    let e = events(closure)
+    e.logger.info("nats.closed")
+    e.markClosed()
     Unmanaged<ConnectionEvents>.fromOpaque(closure!).release()
 }
 
