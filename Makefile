@@ -20,8 +20,8 @@ down: ## stop what `make up` / `make run` started
 	@scripts/services.sh stop
 	@$(STACK) stop
 
-status: ## what is running
-	@$(STACK) status; scripts/services.sh status
+status: ## what is running (exit 1 when something is down)
+	@$(STACK) status; s=$$?; scripts/services.sh status; exit $$s
 
 run: setup ## start everything in the foreground, show it working; Ctrl-C stops it all
 	@scripts/run.sh

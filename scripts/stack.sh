@@ -64,7 +64,8 @@ server_name: agion-local
 max_payload: 8MB
 jetstream { store_dir: "$dir/data" }
 CONF
-  nohup nats-server -c "$dir/nats.conf" -P "$dir/nats.pid" >>"$dir/nats.log" 2>&1 &
+  # Own session: a Ctrl-C in the terminal reaches it only through `stop`.
+  setsid nohup nats-server -c "$dir/nats.conf" -P "$dir/nats.pid" >>"$dir/nats.log" 2>&1 &
   wait_for nats-server 20 nats_ready
   log "nats-server started (port $NATS_PORT, JetStream on)"
 }

@@ -8,24 +8,24 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct GracefulShutdownTests {
     @Test func consumerInTheMiddleOfWorkFinishesAndAcksBeforeTheGroupExits() async throws {
-        let scratch = try await ScratchStream.make(ackWait: .seconds(1))
-        let started = Atomic<Bool>(false), finished = Atomic<Bool>(false)
-        let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
-            started.store(true, ordering: .relaxed)
-            try await Task.sleep(for: .milliseconds(700))
-            finished.store(true, ordering: .relaxed)
+        try await ScratchStream.with(ackWait: .seconds(1)) { scratch in
+            let started = Atomic<Bool>(false), finished = Atomic<Bool>(false)
+            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
+                started.store(true, ordering: .relaxed)
+                try await Task.sleep(for: .milliseconds(700))
+                finished.store(true, ordering: .relaxed)
+            }
+            let group = ServiceGroup(configuration: .init(services: [EventConsumerService(consumer)], logger: TestEnvironment.logger))
+            let running = Task { try await group.run() }
+            _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t"))
+            try await eventually("handler started") { started.load(ordering: .relaxed) }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            let didFinish = finished.load(ordering: .relaxed)
+            #expect(didFinish)
+            let check = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            #expect(try await check.fetch(max: 1, timeout: .seconds(2)).isEmpty)
         }
-        let group = ServiceGroup(configuration: .init(services: [EventConsumerService(consumer)], logger: TestEnvironment.logger))
-        let running = Task { try await group.run() }
-        _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t"))
-        try await eventually("handler started") { started.load(ordering: .relaxed) }
-        await group.triggerGracefulShutdown()
-        try await running.value
-        let didFinish = finished.load(ordering: .relaxed)
-        #expect(didFinish)
-        let check = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
-        #expect(try await check.fetch(max: 1, timeout: .seconds(2)).isEmpty)
-        await scratch.cleanUp()
     }
 
     @Test func rpcServiceAnswersRequestsInHandBeforeExiting() async throws {

@@ -70,6 +70,20 @@ public final class JetStream: @unchecked Sendable {
         try result.get()
     }
 
+    /// Deletes a durable consumer if it exists.
+    public func deleteConsumer(stream: String, durable: String) async throws {
+        let result: Result<Void, BusError> = await BlockingPool.shared.run {
+            Result { () throws(BusError) in
+                var jsErr = jsErrCode(0)
+                let status = js_DeleteConsumer(self.context, stream, durable, nil, &jsErr)
+                if status != NATS_OK && status != NATS_NOT_FOUND {
+                    throw busError(status, "delete consumer \(stream)/\(durable)", jetStreamCode: jsErr)
+                }
+            }
+        }
+        try result.get()
+    }
+
     /// The number of messages a stream holds now.
     public func messageCount(stream: String) async throws -> UInt64 {
         let result: Result<UInt64, BusError> = await BlockingPool.shared.run {
