@@ -39,8 +39,7 @@ proto-check:
 check-compose:
 	@scripts/check-compose.sh
 
-bench: setup ## release build, start the stack, run every benchmark (JSON lines)
-	@$(STACK) start
+bench: setup ## release build, run every benchmark (JSON lines); starts the stack if needed and stops what it started
 	@scripts/bench.sh
 
 clean: ## remove build products (not .run/ data)

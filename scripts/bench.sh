@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=${REPEAT:-3}
+
+# Start the stack if it is down, and stop it afterwards only in that case.
+if ! scripts/stack.sh status >/dev/null 2>&1; then
+  scripts/stack.sh start >&2
+  trap 'scripts/stack.sh stop >&2' EXIT
+fi
 out=.run/bench
 mkdir -p "$out" bench/c/bin
 results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"

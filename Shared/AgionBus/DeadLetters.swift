@@ -1,4 +1,3 @@
-import AgionEnvelope
 import CNats
 
 /// The dead-letter stream: messages that could not be decoded, or that failed on
@@ -21,31 +20,45 @@ public enum DeadLetters {
 }
 
 extension JetStream {
-    /// Stores `message` in the dead-letter stream and waits for the ack, so the
-    /// caller may then `term` the original without losing it.
+    /// Stores a delivered message in the dead-letter stream and waits for the ack,
+    /// so the caller may then `term` the original without losing it.
     func deadLetter(_ message: JetStreamMessage, consumer: String, reason: String) async throws {
-        let subject = DeadLetters.subject(stream: message.stream, consumer: consumer)
-        let headers = [
-            DeadLetters.Header.originalSubject: message.subject,
-            DeadLetters.Header.originalStream: message.stream,
-            DeadLetters.Header.originalSequence: String(message.streamSequence),
-            DeadLetters.Header.consumer: consumer,
-            DeadLetters.Header.error: String(reason.prefix(1_024)),
-            DeadLetters.Header.deliveryCount: String(message.deliveryCount),
-        ]
-        // Deduplicated by origin, so a crash between this and `term` leaves one copy.
-        let msgID = "dlq-\(message.stream)-\(message.streamSequence)-\(consumer)"
-        let bytes = message.bytes
-        let result: Result<Void, BusError> = await BlockingPool.shared.run {
+        try await storeDeadLetter(bytes: message.bytes, originalSubject: message.subject, stream: message.stream,
+                                  sequence: message.streamSequence, consumer: consumer, deliveries: message.deliveryCount, reason: reason)
+    }
+
+    /// Reads message `sequence` back from `stream` and dead-letters it (for
+    /// messages JetStream stopped delivering without a verdict).
+    func deadLetterStored(stream: String, sequence: UInt64, consumer: String, deliveries: UInt64, reason: String) async throws {
+        let result: Result<(String, [UInt8]), BusError> = await BlockingPool.shared.run {
             Result { () throws(BusError) in
-                let outgoing = try makeMessage(subject: subject, bytes: bytes, msgID: msgID, headers: headers)
-                defer { natsMsg_Destroy(outgoing) }
-                var ack: UnsafeMutablePointer<jsPubAck>?
+                var stored: OpaquePointer?
                 var jsErr = jsErrCode(0)
-                try check(js_PublishMsg(&ack, self.context, outgoing, nil, &jsErr), "dead-letter \(subject)", jetStreamCode: jsErr)
-                jsPubAck_Destroy(ack)
+                try check(js_GetMsg(&stored, self.context, stream, sequence, nil, &jsErr), "get \(stream)#\(sequence)", jetStreamCode: jsErr)
+                defer { natsMsg_Destroy(stored) }
+                let subject = String(cString: natsMsg_GetSubject(stored))
+                let bytes = [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(stored), count: Int(natsMsg_GetDataLength(stored))))
+                return (subject, bytes)
             }
         }
-        try result.get()
+        let (subject, bytes) = try result.get()
+        try await storeDeadLetter(bytes: bytes, originalSubject: subject, stream: stream, sequence: sequence,
+                                  consumer: consumer, deliveries: deliveries, reason: reason)
+    }
+
+    private func storeDeadLetter(bytes: [UInt8], originalSubject: String, stream: String, sequence: UInt64,
+                                 consumer: String, deliveries: UInt64, reason: String) async throws {
+        let headers = [
+            DeadLetters.Header.originalSubject: originalSubject,
+            DeadLetters.Header.originalStream: stream,
+            DeadLetters.Header.originalSequence: String(sequence),
+            DeadLetters.Header.consumer: consumer,
+            DeadLetters.Header.error: String(reason.prefix(1_024)),
+            DeadLetters.Header.deliveryCount: String(deliveries),
+        ]
+        // Deduplicated by origin: a crash between this and `term`, or the handler
+        // path and the advisory path both reporting a message, leave one copy.
+        try await publishRaw(DeadLetters.subject(stream: stream, consumer: consumer), bytes: bytes,
+                             msgID: "dlq-\(stream)-\(sequence)-\(consumer)", headers: headers)
     }
 }

@@ -20,6 +20,9 @@ public struct Delivery: Sendable {
 /// - a message that does not decode as an `Envelope` is dead-lettered at once;
 /// - a handler that returns acks; one that throws gets a nak with backoff, and on
 ///   its last allowed delivery (`maxDeliver`) the message is dead-lettered;
+/// - a message JetStream stops delivering without any verdict (the handler
+///   crashed the process or hung past the ack deadline every time) is
+///   dead-lettered from JetStream's MAX_DELIVERIES advisory;
 /// - `stop()` lets the message in hand finish and ack, and naks the rest of the
 ///   fetched batch so other replicas take them at once.
 public final class EventConsumer: Sendable {
@@ -32,6 +35,7 @@ public final class EventConsumer: Sendable {
     private let handler: Handler
     private let backoff: @Sendable (UInt64) -> Duration
     private let consumers: [PullConsumer]
+    private let watcher: WatcherHandle
     private let processed: Counter
     private let retried: Counter
     private let deadLettered: Counter
@@ -53,6 +57,7 @@ public final class EventConsumer: Sendable {
         self.consumers = try (0..<max(concurrency, 1)).map { _ in
             try jetStream.pullConsumer(stream: spec.stream, durable: spec.durable, batch: batch)
         }
+        self.watcher = try MaxDeliveriesWatcher.start(jetStream: jetStream, stream: spec.stream, consumer: spec.durable, logger: logger)
         let dims = [("stream", spec.stream), ("consumer", spec.durable)]
         processed = Counter(label: "agion_consumer_messages_total", dimensions: dims + [("outcome", "ack")])
         retried = Counter(label: "agion_consumer_messages_total", dimensions: dims + [("outcome", "retry")])

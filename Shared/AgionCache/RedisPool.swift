@@ -13,7 +13,8 @@ public final class RedisPool: Sendable {
     private struct State {
         var idle: [RedisContext] = []
         var open = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var nextWaiter: UInt64 = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     public init(_ configuration: RedisConfiguration) {
@@ -65,14 +66,24 @@ public final class RedisPool: Sendable {
                     throw error
                 }
             case .wait:
-                guard ContinuousClock.now < deadline else { throw CacheError(.timeout, "no Redis connection free in time") }
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                guard remaining > .zero else { throw CacheError(.timeout, "no Redis connection free within \(configuration.acquireTimeout)") }
+                // Woken by a release, or at the deadline; either way the loop looks again.
                 await withCheckedContinuation { continuation in
-                    let admitted = state.withLock { s -> Bool in
-                        if !s.idle.isEmpty || s.open < configuration.poolSize { return true }
-                        s.waiters.append(continuation)
-                        return false
+                    let id = state.withLock { s -> UInt64? in
+                        if !s.idle.isEmpty || s.open < configuration.poolSize { return nil }
+                        s.nextWaiter += 1
+                        s.waiters.append((s.nextWaiter, continuation))
+                        return s.nextWaiter
                     }
-                    if admitted { continuation.resume() }
+                    guard let id else { continuation.resume(); return }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(remaining / .nanoseconds(1)))) {
+                        let expired = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
+                            guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                            return s.waiters.remove(at: index).continuation
+                        }
+                        expired?.resume()
+                    }
                 }
             }
         }
@@ -81,7 +92,7 @@ public final class RedisPool: Sendable {
     private func release(_ context: RedisContext) {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if context.isBroken { s.open -= 1 } else { s.idle.append(context) }
-            return s.waiters.isEmpty ? nil : s.waiters.removeFirst()
+            return s.waiters.isEmpty ? nil : s.waiters.removeFirst().continuation
         }
         waiter?.resume()
     }

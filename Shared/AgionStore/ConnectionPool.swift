@@ -14,11 +14,19 @@ public final class ConnectionPool: Sendable {
     private let threads: NIOThreadPool
     private let state = Mutex(State())
 
+    /// What a waiting lease is handed: a connection, or the right to open one
+    /// (a broken connection was dropped and freed its slot), or nothing (timeout).
+    private enum Handoff: Sendable {
+        case connection(PostgresConnection)
+        case openSlot
+        case timedOut
+    }
+
     private struct State {
         var idle: [PostgresConnection] = []
         var open = 0
         var nextWaiter: UInt64 = 0
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<PostgresConnection?, Never>)] = []
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Handoff, Never>)] = []
         var closed = false
     }
 
@@ -52,14 +60,15 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    /// Closes idle connections; leases still out close when returned.
+    /// Closes idle connections and the pool's threads; leases still out close
+    /// when returned.
     public func shutdown() async {
         let idle = state.withLock { s -> [PostgresConnection] in
             s.closed = true
             defer { s.idle = [] }
             return s.idle
         }
-        _ = idle
+        withExtendedLifetime(idle) {}  // PQfinish runs as they are released here
         try? await threads.shutdownGracefully()
     }
 
@@ -75,20 +84,22 @@ public final class ConnectionPool: Sendable {
         case .use(let connection): return connection
         case .open: return try await openConnection()
         case .wait(let id):
-            let handed = await withCheckedContinuation { continuation in
+            let timeout = configuration.acquireTimeout
+            let handoff = await withCheckedContinuation { continuation in
                 state.withLock { $0.waiters.append((id, continuation)) }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(configuration.acquireTimeout.components.seconds * 1000))) {
-                    let expired = self.state.withLock { s -> CheckedContinuation<PostgresConnection?, Never>? in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout / .nanoseconds(1)))) {
+                    let expired = self.state.withLock { s -> CheckedContinuation<Handoff, Never>? in
                         guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                         return s.waiters.remove(at: index).continuation
                     }
-                    expired?.resume(returning: nil)
+                    expired?.resume(returning: .timedOut)
                 }
             }
-            guard let handed else {
-                throw StoreError(.timeout, "no database connection free within \(configuration.acquireTimeout)")
+            switch handoff {
+            case .connection(let connection): return connection
+            case .openSlot: return try await openConnection()
+            case .timedOut: throw StoreError(.timeout, "no database connection free within \(timeout)")
             }
-            return handed
         }
     }
 
@@ -100,20 +111,31 @@ public final class ConnectionPool: Sendable {
             }
         }
         do { return try result.get() } catch {
-            state.withLock { $0.open -= 1 }
+            // The slot goes to the next waiter (who will try to open), or back to the pool.
+            let waiter = state.withLock { s -> CheckedContinuation<Handoff, Never>? in
+                if !s.waiters.isEmpty { return s.waiters.removeFirst().continuation }
+                s.open -= 1
+                return nil
+            }
+            waiter?.resume(returning: .openSlot)
             throw error
         }
     }
 
     private func release(_ connection: PostgresConnection) {
         let healthy = connection.isHealthy
-        let waiter = state.withLock { s -> CheckedContinuation<PostgresConnection?, Never>? in
-            guard healthy, !s.closed else { s.open -= 1; return nil }
-            if !s.waiters.isEmpty { return s.waiters.removeFirst().continuation }
+        let (waiter, handoff) = state.withLock { s -> (CheckedContinuation<Handoff, Never>?, Handoff) in
+            if !healthy || s.closed {
+                // Its slot is free again: a waiter may open a fresh connection in it.
+                if !s.closed, !s.waiters.isEmpty { return (s.waiters.removeFirst().continuation, .openSlot) }
+                s.open -= 1
+                return (nil, .timedOut)
+            }
+            if !s.waiters.isEmpty { return (s.waiters.removeFirst().continuation, .connection(connection)) }
             s.idle.append(connection)
-            return nil
+            return (nil, .timedOut)
         }
         if !healthy { logger.warning("postgres.connection_discarded") }
-        waiter?.resume(returning: connection)
+        waiter?.resume(returning: handoff)
     }
 }

@@ -37,6 +37,20 @@ import Testing
         try await redis.command(["DEL", key])
     }
 
+    @Test func leaseTimesOutWhenEveryContextIsBusy() async throws {
+        let redis = RedisPool(RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, poolSize: 1,
+                                                 commandTimeout: .seconds(3), acquireTimeout: .milliseconds(200)))
+        let key = TestEnvironment.uniqueName("agion:test:block")
+        let holding = Task { try await redis.command(["BLPOP", key, 1]) }
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        let error = await #expect(throws: CacheError.self) { try await redis.command(["PING"]) }
+        #expect(error?.code == .timeout)
+        #expect(ContinuousClock.now - start < .milliseconds(900))
+        #expect(try await holding.value == .null)
+        #expect(try await redis.command(["PING"]) == .status("PONG"))
+    }
+
     @Test func reconnectsAfterRedisRestarts() async throws {
         let server = try PrivateServer.redis()
         try await server.start()

@@ -139,6 +139,33 @@ struct ScratchStream {
         }
     }
 
+    @Test func messageThatNeverGetsAVerdictIsDeadLetteredAfterMaxDeliveries() async throws {
+        try await ScratchStream.with(maxDeliver: 2, ackWait: .milliseconds(500)) { scratch in
+            // A replica takes the message and "crashes" (never acks) on every delivery.
+            let crashing = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t", payload: [9]))
+            var deliveries = 0
+            while deliveries < 2 {
+                deliveries += try await crashing.fetch(max: 1, timeout: .seconds(2)).count
+            }
+            // A healthy replica's fetch loop is what makes the server notice that
+            // the message is out of deliveries (and publish the advisory).
+            let handled = Atomic<Int>(0)
+            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
+                handled.add(1, ordering: .relaxed)
+            }
+            let running = Task { try await consumer.run() }
+            let letters = try await scratch.deadLetters(max: 1)
+            #expect(letters.count == 1)
+            #expect(try letters.first.map { try Envelope(decoding: $0.bytes).payload } == [9])
+            #expect(letters.first?.header(DeadLetters.Header.deliveryCount) == "2")
+            #expect(letters.first?.header(DeadLetters.Header.error)?.contains("no verdict") == true)
+            #expect(handled.load(ordering: .relaxed) == 0)
+            consumer.stop()
+            try await running.value
+        }
+    }
+
     @Test func poisonMessageIsDeadLetteredWithItsOrigin() async throws {
         try await ScratchStream.with { scratch in
             let handled = Atomic<Int>(0)

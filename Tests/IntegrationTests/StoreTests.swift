@@ -75,6 +75,35 @@ import Testing
         #expect(connections >= 0)
     }
 
+    @Test func aWaiterGetsAFreshConnectionWhenTheLeasedOneBreaks() async throws {
+        let pool = ConnectionPool(StoreConfiguration(port: TestEnvironment.postgresPort, poolSize: 1, acquireTimeout: .seconds(5)),
+                                  logger: TestEnvironment.logger)
+        let holding = Task {
+            try? await pool.withConnection { connection in
+                try await Task.sleep(for: .milliseconds(200))
+                // The server ends this session: the connection is broken when returned.
+                _ = try? await connection.query("SELECT pg_terminate_backend(pg_backend_pid())")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = ContinuousClock.now
+        let value: Int = try await pool.withConnection { try await $0.query("SELECT 7 AS v")[0].decode("v") }
+        #expect(value == 7)
+        #expect(ContinuousClock.now - start < .seconds(3))
+        await holding.value
+    }
+
+    @Test func leaseTimesOutWhenEveryConnectionIsBusy() async throws {
+        let pool = ConnectionPool(StoreConfiguration(port: TestEnvironment.postgresPort, poolSize: 1, acquireTimeout: .milliseconds(200)),
+                                  logger: TestEnvironment.logger)
+        let holding = Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(1)") } }
+        try await Task.sleep(for: .milliseconds(100))
+        let error = await #expect(throws: StoreError.self) { try await pool.withConnection { try await $0.execute("SELECT 1") } }
+        #expect(error?.code == .timeout)
+        #expect(error?.isRetriable == true)
+        _ = try await holding.value
+    }
+
     @Test func migrationsAreIdempotentAndSafeWhenRunnersRace() async throws {
         let pool = TestEnvironment.pool()
         let schema = TestEnvironment.schemaName()
