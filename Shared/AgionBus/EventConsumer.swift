@@ -47,16 +47,18 @@ public final class EventConsumer: Sendable {
     public init(jetStream: JetStream, spec: ConsumerSpec, concurrency: Int = 1, batch: Int = 64,
                 upcaster: EnvelopeUpcaster = EnvelopeUpcaster(), logger: Logger,
                 backoff: @escaping @Sendable (UInt64) -> Duration = EventConsumer.defaultBackoff,
-                handler: @escaping Handler) throws {
+                handler: @escaping Handler) async throws {
         self.jetStream = jetStream
         self.spec = spec
         self.upcaster = upcaster
         self.logger = logger
         self.handler = handler
         self.backoff = backoff
-        self.consumers = try (0..<max(concurrency, 1)).map { _ in
-            try jetStream.pullConsumer(stream: spec.stream, durable: spec.durable, batch: batch)
+        var consumers: [PullConsumer] = []
+        for _ in 0..<max(concurrency, 1) {
+            consumers.append(try await jetStream.pullConsumer(stream: spec.stream, durable: spec.durable, batch: batch))
         }
+        self.consumers = consumers
         self.watcher = try MaxDeliveriesWatcher.start(jetStream: jetStream, stream: spec.stream, consumer: spec.durable, logger: logger)
         let dims = [("stream", spec.stream), ("consumer", spec.durable)]
         processed = Counter(label: "agion_consumer_messages_total", dimensions: dims + [("outcome", "ack")])

@@ -20,7 +20,7 @@ import Testing
         let after = Envelope(type: "x", tenant: "t", payload: [200])
         _ = try await bus.jetStream.publish("agion.restart.a", after)
         #expect(try await bus.jetStream.messageCount(stream: "RESTART") == 101)
-        let consumer = try bus.jetStream.pullConsumer(stream: "RESTART", durable: "w")
+        let consumer = try await bus.jetStream.pullConsumer(stream: "RESTART", durable: "w")
         var seen: [[UInt8]] = []
         while seen.count < 101 {
             let batch = try await consumer.fetch(max: 101, timeout: .seconds(2))

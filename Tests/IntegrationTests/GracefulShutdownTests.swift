@@ -10,7 +10,7 @@ import Testing
     @Test func consumerInTheMiddleOfWorkFinishesAndAcksBeforeTheGroupExits() async throws {
         try await ScratchStream.with(ackWait: .seconds(1)) { scratch in
             let started = Atomic<Bool>(false), finished = Atomic<Bool>(false)
-            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
+            let consumer = try await EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
                 started.store(true, ordering: .relaxed)
                 try await Task.sleep(for: .milliseconds(700))
                 finished.store(true, ordering: .relaxed)
@@ -23,7 +23,7 @@ import Testing
             try await running.value
             let didFinish = finished.load(ordering: .relaxed)
             #expect(didFinish)
-            let check = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            let check = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
             #expect(try await check.fetch(max: 1, timeout: .seconds(2)).isEmpty)
         }
     }

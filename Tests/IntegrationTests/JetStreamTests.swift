@@ -36,7 +36,7 @@ struct ScratchStream {
         try await bus.jetStream.provision(streams: [], consumers: [ConsumerSpec(
             stream: DeadLetters.stream.name, durable: durable,
             filterSubject: DeadLetters.subject(stream: name, consumer: consumer.durable))])
-        let reader = try bus.jetStream.pullConsumer(stream: DeadLetters.stream.name, durable: durable)
+        let reader = try await bus.jetStream.pullConsumer(stream: DeadLetters.stream.name, durable: durable)
         var letters: [JetStreamMessage] = []
         let deadline = ContinuousClock.now + .seconds(10)
         while letters.count < max && ContinuousClock.now < deadline {
@@ -64,7 +64,7 @@ struct ScratchStream {
             let ack = try await scratch.bus.jetStream.publish("\(scratch.subject).a", sent)
             #expect(ack.stream == scratch.name)
             #expect(!ack.duplicate)
-            let consumer = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            let consumer = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
             let batch = try await consumer.fetch(max: 10, timeout: .seconds(2))
             #expect(batch.count == 1)
             #expect(try Envelope(decoding: batch[0].bytes) == sent)
@@ -110,7 +110,7 @@ struct ScratchStream {
     @Test func nakRedelivers() async throws {
         try await ScratchStream.with { scratch in
             _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t"))
-            let consumer = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            let consumer = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
             let first = try await consumer.fetch(max: 1, timeout: .seconds(2))
             try first[0].nak()
             let second = try await consumer.fetch(max: 1, timeout: .seconds(2))
@@ -123,7 +123,7 @@ struct ScratchStream {
     @Test func failingMessageIsDeadLetteredAfterMaxDeliveries() async throws {
         try await ScratchStream.with(maxDeliver: 3) { scratch in
             let attempts = Atomic<Int>(0)
-            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger,
+            let consumer = try await EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger,
                                              backoff: { _ in .milliseconds(10) }) { _, _ in
                 attempts.add(1, ordering: .relaxed)
                 throw TestFailure("handler always fails")
@@ -142,7 +142,7 @@ struct ScratchStream {
     @Test func messageThatNeverGetsAVerdictIsDeadLetteredAfterMaxDeliveries() async throws {
         try await ScratchStream.with(maxDeliver: 2, ackWait: .milliseconds(500)) { scratch in
             // A replica takes the message and "crashes" (never acks) on every delivery.
-            let crashing = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            let crashing = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
             _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t", payload: [9]))
             var deliveries = 0
             while deliveries < 2 {
@@ -151,7 +151,7 @@ struct ScratchStream {
             // A healthy replica's fetch loop is what makes the server notice that
             // the message is out of deliveries (and publish the advisory).
             let handled = Atomic<Int>(0)
-            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
+            let consumer = try await EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
                 handled.add(1, ordering: .relaxed)
             }
             let running = Task { try await consumer.run() }
@@ -169,7 +169,7 @@ struct ScratchStream {
     @Test func poisonMessageIsDeadLetteredWithItsOrigin() async throws {
         try await ScratchStream.with { scratch in
             let handled = Atomic<Int>(0)
-            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
+            let consumer = try await EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
                 handled.add(1, ordering: .relaxed)
             }
             let running = Task { try await consumer.run() }
@@ -192,7 +192,7 @@ struct ScratchStream {
     @Test func stoppingAConsumerLetsTheMessageInHandFinishAndAck() async throws {
         try await ScratchStream.with(ackWait: .seconds(1)) { scratch in
             let started = Atomic<Bool>(false), finished = Atomic<Bool>(false)
-            let consumer = try EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
+            let consumer = try await EventConsumer(jetStream: scratch.bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in
                 started.store(true, ordering: .relaxed)
                 try await Task.sleep(for: .milliseconds(500))
                 finished.store(true, ordering: .relaxed)
@@ -205,7 +205,7 @@ struct ScratchStream {
             let didFinish = finished.load(ordering: .relaxed)
             #expect(didFinish)
             // Acked: nothing comes back after the ack wait has passed.
-            let check = try scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            let check = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
             #expect(try await check.fetch(max: 1, timeout: .seconds(2)).isEmpty)
         }
     }

@@ -49,7 +49,7 @@ import Testing
         await runningSecond.value
 
         #expect(try await bus.jetStream.messageCount(stream: "OUTBOX") == 500)
-        let reader = try bus.jetStream.pullConsumer(stream: "OUTBOX", durable: "reader")
+        let reader = try await bus.jetStream.pullConsumer(stream: "OUTBOX", durable: "reader")
         var received: [Envelope] = []
         while received.count < 500 {
             let batch = try await reader.fetch(max: 256, timeout: .seconds(2))

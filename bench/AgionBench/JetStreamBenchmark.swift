@@ -53,7 +53,7 @@ enum JetStreamBenchmark {
     static func consume(url: String, messages: Int) async throws {
         try await withStream(url: url) { bus, name in
             _ = try await fill(bus, name, messages: messages)
-            let consumer = try bus.jetStream.pullConsumer(stream: name, durable: "bench", batch: 256)
+            let consumer = try await bus.jetStream.pullConsumer(stream: name, durable: "bench", batch: 256)
             var received = 0
             let start = nowNanos()
             while received < messages {

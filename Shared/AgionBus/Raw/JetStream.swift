@@ -187,9 +187,13 @@ public final class JetStream: @unchecked Sendable {
         }
     }
 
-    /// A pull subscription bound to an existing durable consumer.
-    public func pullConsumer(stream: String, durable: String, batch: Int = 256) throws -> PullConsumer {
-        try PullConsumer(jetStream: self, stream: stream, durable: durable, batch: batch)
+    /// A pull subscription bound to an existing durable consumer. Binding asks
+    /// the server about the consumer (a round trip), so it runs on a blocking thread.
+    public func pullConsumer(stream: String, durable: String, batch: Int = 256) async throws -> PullConsumer {
+        let result: Result<PullConsumer, BusError> = await BlockingPool.shared.run {
+            Result { () throws(BusError) in try PullConsumer(jetStream: self, stream: stream, durable: durable, batch: batch) }
+        }
+        return try result.get()
     }
 }
 
