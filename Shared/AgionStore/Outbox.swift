@@ -9,6 +9,9 @@ public struct Outbox: Sendable {
 
     public init(schema: String) { self.schema = schema }
 
+    /// The NOTIFY channel the outbox trigger signals on commit.
+    public var channel: String { schema + "_outbox" }
+
     /// The tables every service schema gets: `outbox` and `inbox`. Add this to
     /// the schema's migrations at the version of your choice.
     public static func migration(version: Int) -> Migration {
@@ -20,6 +23,14 @@ public struct Outbox: Sendable {
                 envelope bytea NOT NULL,
                 created_at timestamptz NOT NULL DEFAULT now()
             );
+            -- Wakes the relay at commit (NOTIFY is delivered when the transaction commits).
+            CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify(TG_TABLE_SCHEMA || '_outbox', '');
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+                FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
             CREATE TABLE inbox (
                 consumer text NOT NULL,
                 event_id uuid NOT NULL,

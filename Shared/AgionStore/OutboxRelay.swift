@@ -1,10 +1,16 @@
 import AgionBus
 import AgionEnvelope
+import Dispatch
 import Foundation
 import Logging
 import Synchronization
 
 /// Publishes a schema's outbox to JetStream in order, exactly once downstream.
+///
+/// It wakes when a transaction that wrote to the outbox commits (the outbox
+/// trigger's NOTIFY, through a `NotificationListener`), and also every
+/// `sweepInterval` as a safety net, so nothing waits for long even when a
+/// notification is lost.
 ///
 /// One replica relays at a time (a transaction-scoped advisory lock), in
 /// `position` order. Rows are deleted only in the transaction that saw their
@@ -16,38 +22,55 @@ public final class OutboxRelay: Sendable {
     private let jetStream: JetStream
     private let schema: String
     private let batchSize: Int
-    private let idleWait: Duration
+    private let sweepInterval: Duration
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
+    private let wakeup = Wakeup()
+    private let listener: NotificationListener
 
     public init(pool: ConnectionPool, jetStream: JetStream, schema: String, batchSize: Int = 256,
-                idleWait: Duration = .milliseconds(50), logger: Logger) {
+                sweepInterval: Duration = .seconds(1), logger: Logger) throws {
         self.pool = pool
         self.jetStream = jetStream
         self.schema = schema
         self.batchSize = batchSize
-        self.idleWait = idleWait
+        self.sweepInterval = sweepInterval
         self.logger = logger
+        self.listener = try NotificationListener(pool.configuration, channels: [Outbox(schema: schema).channel], logger: logger)
     }
 
     /// Relays until `stop()`. Failures (NATS or PostgreSQL down) are logged and
     /// retried with backoff; nothing is lost, because rows stay until acked.
     public func run() async {
+        let wakeup = self.wakeup
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listener.run { _ in wakeup.signal() } }
+            group.addTask { await self.relayLoop() }
+            await group.next()
+            listener.stop()
+        }
+    }
+
+    private func relayLoop() async {
         var failures = 0
         while !stopped.load(ordering: .relaxed) {
             do {
                 let relayed = try await relayOnce()
                 failures = 0
-                if relayed < batchSize { try? await Task.sleep(for: idleWait) }
+                if relayed < batchSize { await wakeup.wait(timeout: sweepInterval) }
             } catch {
                 failures += 1
                 logger.warning("outbox.relay_failed", metadata: ["db.schema": "\(schema)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(min(100 << min(failures, 5), 3_000)))
+                await wakeup.wait(timeout: .milliseconds(min(100 << min(failures, 5), 3_000)))
             }
         }
     }
 
-    public func stop() { stopped.store(true, ordering: .relaxed) }
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        listener.stop()
+        wakeup.signal()
+    }
 
     /// Publishes one batch and deletes it; returns how many rows it relayed
     /// (0 when the outbox is empty or another replica holds the relay lock).
@@ -73,6 +96,41 @@ public final class OutboxRelay: Sendable {
             _ = try await jetStream.publishAsync(batch: batch)
             try await connection.execute("DELETE FROM \(schema).outbox WHERE position <= $1", [last], prepared: true)
             return rows.count
+        }
+    }
+}
+
+/// A signal one task waits on with a timeout; signals while nobody waits are
+/// remembered (one), so a commit between two relay passes is not missed.
+final class Wakeup: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?, generation: UInt64)>((false, nil, 0))
+
+    func signal() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard let waiter = s.waiter else { s.pending = true; return nil }
+            s.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait(timeout: Duration) async {
+        await withCheckedContinuation { continuation in
+            let generation = state.withLock { s -> UInt64? in
+                if s.pending { s.pending = false; return nil }
+                s.generation += 1
+                s.waiter = continuation
+                return s.generation
+            }
+            guard let generation else { continuation.resume(); return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout / .nanoseconds(1)))) {
+                let expired = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
+                    guard s.generation == generation, let waiter = s.waiter else { return nil }
+                    s.waiter = nil
+                    return waiter
+                }
+                expired?.resume()
+            }
         }
     }
 }

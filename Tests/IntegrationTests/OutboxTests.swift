@@ -25,7 +25,7 @@ import Testing
         // publishing the first rows directly with their ids, as a crashed relay would have.
         _ = try await bus.jetStream.publishAsync(batch: expected.prefix(100).map { ("agion.outbox.n", $0) })
 
-        let relay = OutboxRelay(pool: pool, jetStream: bus.jetStream, schema: schema, logger: TestEnvironment.logger)
+        let relay = try OutboxRelay(pool: pool, jetStream: bus.jetStream, schema: schema, logger: TestEnvironment.logger)
         while try await relay.relayOnce() > 0 {}
 
         // NATS goes away: relaying fails and keeps the rows; after it returns they go out.
@@ -35,7 +35,7 @@ import Testing
         try await server.start()
         try await eventually(timeout: .seconds(15), "reconnect") { bus.isConnected }
         // Two replicas relay at once: the advisory lock keeps one at a time, in order.
-        let second = OutboxRelay(pool: TestEnvironment.pool(), jetStream: bus.jetStream, schema: schema, batchSize: 7,
+        let second = try OutboxRelay(pool: TestEnvironment.pool(), jetStream: bus.jetStream, schema: schema, batchSize: 7,
                                  logger: TestEnvironment.logger)
         let running = Task { await relay.run() }
         let runningSecond = Task { await second.run() }
@@ -59,6 +59,31 @@ import Testing
         #expect(received.map(\.id) == expected.map(\.id))
         let left: Int = try await pool.withConnection { try await $0.query("SELECT count(*)::int AS n FROM \(schema).outbox")[0].decode("n") }
         #expect(left == 0)
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+
+    @Test func relayIsWokenByTheCommitNotByItsSweep() async throws {
+        let bus = try await TestEnvironment.bus()
+        let stream = TestEnvironment.uniqueName("OUTBOX_NOTIFY").uppercased()
+        let subject = "agion.test.\(stream.lowercased())"
+        try await bus.jetStream.provision(streams: [StreamSpec(name: stream, subjects: [subject])])
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, [Outbox.migration(version: 1)])
+        let relay = try OutboxRelay(pool: pool, jetStream: bus.jetStream, schema: schema, sweepInterval: .seconds(30),
+                                    logger: TestEnvironment.logger)
+        let running = Task { await relay.run() }
+        // Let the first pass and the sweep wait begin.
+        try await Task.sleep(for: .milliseconds(500))
+        let start = ContinuousClock.now
+        try await pool.withTransaction { c in
+            try await Outbox(schema: schema).enqueue(Envelope(type: "agion.test.woken", tenant: "t"), subject: subject, on: c)
+        }
+        try await eventually(timeout: .seconds(10), "relayed") { try await bus.jetStream.messageCount(stream: stream) == 1 }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        relay.stop()
+        await running.value
+        try await bus.jetStream.deleteStream(stream)
         await TestEnvironment.dropSchema(schema, pool)
     }
 }

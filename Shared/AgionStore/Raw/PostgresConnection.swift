@@ -79,6 +79,33 @@ final class PostgresConnection: @unchecked Sendable {
         return try consume(result)
     }
 
+    /// Waits up to `timeoutMilliseconds` for NOTIFYs on channels this connection
+    /// LISTENs to, and returns their channel names (empty on timeout).
+    func waitForNotifications(timeoutMilliseconds: Int32) throws(StoreError) -> [String] {
+        var channels = drainNotifications()
+        guard channels.isEmpty else { return channels }
+        var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
+        guard descriptor.fd >= 0 else { throw StoreError(.connectionFailed, "connection has no socket") }
+        let ready = poll(&descriptor, 1, timeoutMilliseconds)
+        if ready < 0 && errno != EINTR { throw StoreError(.connectionFailed, "poll failed: errno \(errno)") }
+        if ready > 0 {
+            guard PQconsumeInput(raw) == 1 else {
+                throw StoreError(.connectionFailed, String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            channels = drainNotifications()
+        }
+        return channels
+    }
+
+    private func drainNotifications() -> [String] {
+        var channels: [String] = []
+        while let notification = PQnotifies(raw) {
+            channels.append(String(cString: notification.pointee.relname))
+            PQfreemem(notification)
+        }
+        return channels
+    }
+
     private func statementName(for sql: String, parameterCount: Int) throws(StoreError) -> String {
         if let name = prepared[sql] { return name }
         let name = "agion_\(prepared.count)"
