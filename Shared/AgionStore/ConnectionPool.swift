@@ -38,6 +38,7 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Leases a connection for `body`.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: (Connection) async throws -> T) async throws -> T {
         let raw = try await acquire()
         defer { release(raw) }
@@ -46,6 +47,7 @@ public final class ConnectionPool: Sendable {
 
     /// Runs `body` in a transaction on one leased connection: committed when it
     /// returns, rolled back when it throws.
+    @discardableResult
     public func withTransaction<T: Sendable>(_ body: (Connection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             try await connection.execute("BEGIN")
@@ -54,7 +56,7 @@ public final class ConnectionPool: Sendable {
                 try await connection.execute("COMMIT")
                 return result
             } catch {
-                try? await connection.execute("ROLLBACK")
+                _ = try? await connection.execute("ROLLBACK")
                 throw error
             }
         }

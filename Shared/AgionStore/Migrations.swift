@@ -63,7 +63,7 @@ public struct Migrator: Sendable {
                 try await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", ["agion.migrations." + schema])
                 return applied
             } catch {
-                try? await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", ["agion.migrations." + schema])
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", ["agion.migrations." + schema])
                 throw error
             }
         }
@@ -97,7 +97,7 @@ public struct Migrator: Sendable {
                                              [migration.version, migration.name, migration.checksum])
                 try await connection.execute("COMMIT")
             } catch {
-                try? await connection.execute("ROLLBACK")
+                _ = try? await connection.execute("ROLLBACK")
                 throw error
             }
             logger.info("store.migration_applied", metadata: ["db.schema": "\(schema)", "migration.version": "\(migration.version)"])

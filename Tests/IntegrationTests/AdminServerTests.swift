@@ -72,7 +72,7 @@ import Testing
 
     @Test func metricsRendersThePrometheusRegistry() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "agion_test_total", labels: [("kind", "x")]).increment(by: Int64(3))
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "agion", metricName: "test", unitName: "total", helpText: "test counter"), labels: [("kind", "x")]).increment(by: Int64(3))
         try await app([], registry: registry).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
