@@ -12,7 +12,8 @@ import Testing
     private func protoc(_ arguments: [String], input: Data) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["protoc", "-I", Self.protoRoot] + arguments + ["agion/v1/envelope.proto", "agion/v1/errors.proto"]
+        process.arguments = ["protoc", "-I", Self.protoRoot] + arguments
+            + ["agion/v1/envelope.proto", "agion/v1/errors.proto", "agion/v1/registry.proto", "agion/v1/governance.proto"]
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -65,6 +66,27 @@ import Testing
         #expect(text.contains("tenant: \"t1\""))
         #expect(text.contains("key: \"k\""))
         #expect(text.contains("payload: \"ab\""))
+    }
+
+    @Test func genericCodecAgreesWithProtocOnNestedMessages() throws {
+        let text = """
+        decision_id: "d-1" effect: EFFECT_REQUIRE_APPROVAL rule_ids: "r1" rule_ids: "r2"
+        reasons: "amount over 1000"
+        obligations { kind: "redact" parameters { key: "field" value: "card" } }
+        trust_score: 0.75 policy_revision: 7
+        """
+        let decision = try ProtoSchema.decode("agion.v1.Decision", from: [UInt8](protoc(["--encode=agion.v1.Decision"], input: Data(text.utf8))))
+        #expect(decision.string("decision_id") == "d-1")
+        #expect(decision.int("effect") == 3)
+        #expect(decision.list("rule_ids") == [.string("r1"), .string("r2")])
+        #expect(decision.double("trust_score") == 0.75)
+        #expect(decision.int("policy_revision") == 7)
+        #expect(decision.list("obligations").first?.message?.list("parameters").first?.message?.string("value") == "card")
+
+        let back = String(decoding: try protoc(["--decode=agion.v1.Decision"], input: Data(ProtoSchema.encode(decision))), as: UTF8.self)
+        #expect(back.contains("effect: EFFECT_REQUIRE_APPROVAL"))
+        #expect(back.contains("trust_score: 0.75"))
+        #expect(back.contains("value: \"card\""))
     }
 
     @Test func errorReplyFromProtocDecodesInSwift() throws {
