@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test test-unit proto proto-check bench check-compose clean
+.PHONY: help setup up down run status test sanitize proto proto-check bench check-compose clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ test: setup proto-check check-compose ## build and run every test against real s
 	@$(STACK) start
 	@scripts/test.sh
 
+sanitize: setup ## every test under AddressSanitizer (and LeakSanitizer for the codecs); slower, not part of CI
+	@$(STACK) start
+	@scripts/sanitize.sh
+
 proto: ## regenerate Shared/CAgionProto from Proto/
 	@scripts/proto.sh
 
@@ -43,4 +47,4 @@ bench: setup ## release build, run every benchmark (JSON lines); starts the stac
 	@scripts/bench.sh
 
 clean: ## remove build products (not .run/ data)
-	rm -rf .build bench/c/bin
+	rm -rf .build .build-asan bench/c/bin
