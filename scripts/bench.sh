@@ -34,6 +34,8 @@ for i in $(seq "$repeat"); do
   { "$bench" envelope
     cnats_rpc
     "$bench" rpc
+    "$bench" rpc --blocking-server
+    "$bench" rpc-blocking
     bench/c/bin/cnats_publish_async "CREF_$RANDOM" "agion.bench.cref.$RANDOM" 200000
     "$bench" publish
     "$bench" consume

@@ -1,4 +1,5 @@
 import AgionEnvelope
+import Foundation
 import CNats
 import Logging
 
@@ -42,6 +43,22 @@ public final class Bus: Sendable {
         try await requests.request(subject: subject, payload: bytes, timeout: timeout)
     }
 
+    /// Sends a request and blocks the calling thread until the reply: for code
+    /// that already runs on a thread of its own (a `BlockingRPCHandler`, a load
+    /// generator), never on the cooperative pool. Same errors as `request`.
+    public func requestBlocking(_ subject: String, _ envelope: Envelope, timeout: Duration = .seconds(2)) throws -> Envelope {
+        let bytes = try envelope.encoded()
+        var reply: OpaquePointer?
+        let status = bytes.withUnsafeBytes {
+            natsConnection_Request(&reply, connection.raw, subject, $0.baseAddress, Int32($0.count), timeout.milliseconds)
+        }
+        if status == NATS_TIMEOUT { throw BusError(.timeout, "no reply from \(subject) within \(timeout)") }
+        try check(status, "request \(subject)")
+        guard let reply else { throw BusError(.io, "request \(subject) returned no reply") }
+        defer { natsMsg_Destroy(reply) }
+        return try interpretReply(reply).get()
+    }
+
     /// Publishes on core NATS, not stored: for live progress and notifications.
     public func publish(_ subject: String, _ envelope: Envelope) throws {
         let bytes = try envelope.encoded()
@@ -54,6 +71,16 @@ public final class Bus: Sendable {
                         handler: @escaping RPCHandler) throws -> Responder {
         try Responder(connection: connection, subject: subject, queue: queue, maxConcurrent: maxConcurrent,
                       maxPending: maxPending, logger: logger, handler: handler)
+    }
+
+    /// Serves `subject` with a synchronous handler run on `threads` cnats delivery
+    /// threads (see `BlockingResponder`): the lowest-latency way to answer.
+    /// The default, one thread per core, measured best for CPU-bound handlers
+    /// (docs/benchmarks.md); handlers that wait on I/O may want more.
+    public func respondBlocking(_ subject: String, queue: String,
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                handler: @escaping BlockingRPCHandler) throws -> BlockingResponder {
+        try BlockingResponder(connection: connection, subject: subject, queue: queue, threads: threads, logger: logger, handler: handler)
     }
 
     /// Flushes what is buffered and waits for the server to acknowledge it.

@@ -1,3 +1,4 @@
+import Foundation
 import AgionBus
 import AgionEnvelope
 import Synchronization
@@ -126,5 +127,65 @@ import Testing
         #expect(error?.isRetriable == true)
         _ = try await first
         try await responder.drain()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct BlockingRPCTests {
+    @Test func blockingResponderAnswersOnItsDeliveryThreads() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.blocking")
+        let responder = try bus.respondBlocking(subject, queue: "test", threads: 2) { request in
+            if request.type == "agion.test.fail" { throw ErrorReply(code: "not_found", message: "nope", field: "agent_id") }
+            return request.caused(type: "agion.test.ok", payload: request.payload + [0])
+        }
+        let reply = try await bus.request(subject, Envelope(type: "agion.test.x", tenant: "t", payload: [7]))
+        #expect(reply.payload == [7, 0])
+        let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "agion.test.fail", tenant: "t")) }
+        #expect(error?.remote?.field == "agent_id")
+        let garbage = await #expect(throws: BusError.self) { try await bus.request(subject, bytes: [0xFF, 0x01]) }
+        #expect(garbage?.remote?.code == "decode_failed")
+        // Four delivery threads: eight slow requests overlap. NATS picks a queue
+        // subscriber at random, so the split varies; all eight on one thread
+        // (fully serial, 3.2 s) has a probability of 4 × (1/4)^8 ≈ 0.00006.
+        let slow = try bus.respondBlocking(subject + ".slow", queue: "test", threads: 4) { request in
+            usleep(400_000)
+            return request
+        }
+        try await bus.flush()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { _ = try await bus.request(subject + ".slow", Envelope(type: "x", tenant: "t"), timeout: .seconds(5)) } }
+            try await group.waitForAll()
+        }
+        #expect(ContinuousClock.now - start < .milliseconds(3_100))
+        try await responder.drain()
+        try await slow.drain()
+    }
+
+    @Test func blockingRequestDistinguishesReplyErrorAndNoResponders() async throws {
+        let bus = try await TestEnvironment.bus()
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.blockreq")
+        let responder = try bus.respond(subject, queue: "test") { request in
+            if request.type == "fail" { throw ErrorReply(code: "invalid_argument", message: "bad") }
+            return request.caused(type: "ok", payload: [1])
+        }
+        let result = await onThread { (try? bus.requestBlocking(subject, Envelope(type: "x", tenant: "t")))?.payload }
+        #expect(result == [1])
+        let remote = await onThread { () -> BusError? in
+            do { _ = try bus.requestBlocking(subject, Envelope(type: "fail", tenant: "t")); return nil } catch { return error as? BusError }
+        }
+        #expect(remote?.remote?.code == "invalid_argument")
+        let nobody = await onThread { () -> BusError? in
+            do { _ = try bus.requestBlocking(subject + ".nobody", Envelope(type: "x", tenant: "t")); return nil } catch { return error as? BusError }
+        }
+        #expect(nobody?.code == .noResponders)
+        try await responder.drain()
+    }
+}
+
+/// Runs blocking code on a thread of its own, as real callers of blocking APIs do.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
     }
 }

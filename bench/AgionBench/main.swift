@@ -1,6 +1,7 @@
 // agion-bench: Agion's benchmarks. Each prints one JSON object per line.
 //   agion-bench envelope            envelope.roundtrip
 //   agion-bench rpc [--requests N]  bus.rpc (spawns its own responder process)
+//   agion-bench rpc-blocking        bus.rpc_blocking (blocking responder and client threads)
 //   agion-bench publish [--messages N]
 //   agion-bench consume [--messages N]
 //   agion-bench rpc-server SUBJECT  the responder process used by `rpc`
@@ -17,8 +18,11 @@ func option(_ name: String, default value: Int) -> Int {
 do {
     switch arguments.first {
     case "envelope": try EnvelopeBenchmark.run(iterations: option("--iterations", default: 1_000_000))
-    case "rpc": try await RPCBenchmark.run(url: natsURL, requests: option("--requests", default: 20_000))
-    case "rpc-server": try await RPCBenchmark.serve(url: natsURL, subject: arguments.count > 1 ? arguments[1] : "agion.bench.rpc")
+    case "rpc": try await RPCBenchmark.run(url: natsURL, requests: option("--requests", default: 20_000),
+                                           blockingServer: arguments.contains("--blocking-server"))
+    case "rpc-blocking": try await RPCBenchmark.runBlocking(url: natsURL, requests: option("--requests", default: 20_000))
+    case "rpc-server": try await RPCBenchmark.serve(url: natsURL, subject: arguments.count > 1 ? arguments[1] : "agion.bench.rpc", blocking: false)
+    case "rpc-server-blocking": try await RPCBenchmark.serve(url: natsURL, subject: arguments[1], blocking: true)
     case "publish": try await JetStreamBenchmark.publish(url: natsURL, messages: option("--messages", default: 200_000))
     case "consume": try await JetStreamBenchmark.consume(url: natsURL, messages: option("--messages", default: 200_000))
     default:

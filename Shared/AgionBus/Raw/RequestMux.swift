@@ -107,19 +107,7 @@ final class RequestMux: Sendable {
             complete(token, .failure(BusError(.noResponders, "no responders")))
             return
         }
-        let length = Int(natsMsg_GetDataLength(message))
-        let body = UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: length)
-        do {
-            let reply = try Envelope(decoding: body)
-            if reply.type == ErrorReply.envelopeType {
-                let error = try ErrorReply(decoding: reply.payload)
-                complete(token, .failure(BusError(.remote, error.message, remote: error)))
-            } else {
-                complete(token, .success(reply))
-            }
-        } catch {
-            complete(token, .failure(BusError(.decodeFailed, "undecodable reply: \(error)")))
-        }
+        complete(token, interpretReply(message))
     }
 
     func close() { subscription.unsubscribe() }
@@ -148,4 +136,18 @@ private final class TimerBox: @unchecked Sendable {
     // @unchecked: Dispatch sources are thread-safe to schedule and cancel.
     let timer: DispatchSourceTimer
     init(_ timer: DispatchSourceTimer) { self.timer = timer }
+}
+
+/// A reply message as the caller sees it: the reply envelope, or the remote
+/// `ErrorReply` as `BusError.remote`, or `.decodeFailed`.
+func interpretReply(_ message: OpaquePointer) -> Result<Envelope, any Error> {
+    let body = UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: Int(natsMsg_GetDataLength(message)))
+    do {
+        let reply = try Envelope(decoding: body)
+        guard reply.type == ErrorReply.envelopeType else { return .success(reply) }
+        let error = try ErrorReply(decoding: reply.payload)
+        return .failure(BusError(.remote, error.message, remote: error))
+    } catch {
+        return .failure(BusError(.decodeFailed, "undecodable reply: \(error)"))
+    }
 }

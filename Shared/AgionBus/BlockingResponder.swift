@@ -1,0 +1,59 @@
+import AgionEnvelope
+import Logging
+
+/// Handles one RPC method synchronously. It may block (a hiredis call, a
+/// synchronous JetStream publish): it runs on a cnats delivery thread, never on
+/// Swift's cooperative pool. Errors are answered as with `RPCHandler`.
+public typealias BlockingRPCHandler = @Sendable (Envelope) throws -> Envelope
+
+/// Serves a subject with a synchronous handler run directly on cnats' delivery
+/// threads: one queue subscription per thread, so `threads` requests run at
+/// once in this process. Compared with `Responder` this saves the hop from the
+/// delivery thread to the cooperative pool on every request, which is most of
+/// what separates `bus.rpc` from plain cnats (docs/benchmarks.md).
+///
+/// Each subscription handles one request at a time, and NATS picks the
+/// subscription at random: a request can wait behind a slow one on the same
+/// thread while others are idle. Use it for handlers with short, bounded
+/// latency (the governance check); use `Responder` for anything that may take long.
+public final class BlockingResponder: Sendable {
+    public let subject: String
+    private let subscriptions: [Subscription]
+
+    init(connection: NatsConnection, subject: String, queue: String, threads: Int, logger: Logger,
+         handler: @escaping BlockingRPCHandler) throws(BusError) {
+        self.subject = subject
+        let core = BlockingResponderCore(channel: ReplyChannel(connection: connection, subject: subject, logger: logger),
+                                         handler: handler)
+        var subscriptions: [Subscription] = []
+        for _ in 0..<max(threads, 1) {
+            subscriptions.append(try Subscription(connection: connection, subject: subject, queue: queue, delivery: core))
+        }
+        self.subscriptions = subscriptions
+    }
+
+    /// Stops taking requests and lets the ones already received reply.
+    public func drain(timeout: Duration = .seconds(10)) async throws {
+        for subscription in subscriptions { try await subscription.drain(timeout: timeout) }
+    }
+}
+
+private final class BlockingResponderCore: MessageDelivery, Sendable {
+    let channel: ReplyChannel
+    let handler: BlockingRPCHandler
+
+    init(channel: ReplyChannel, handler: @escaping BlockingRPCHandler) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// cnats delivery thread: the whole request, start to reply, happens here.
+    func deliver(_ message: OpaquePointer) {
+        let request = IncomingRequest(consuming: message)
+        guard let envelope = channel.decode(request.body, replyTo: request.reply) else { return }
+        let started = ContinuousClock.now
+        let result: Result<Envelope, any Error>
+        do { result = .success(try handler(envelope)) } catch { result = .failure(error) }
+        channel.answer(result, request: envelope, replyTo: request.reply, started: started)
+    }
+}

@@ -1,0 +1,104 @@
+import AgionEnvelope
+import CNats
+import Logging
+import Metrics
+
+/// How a responder answers: decoding the request, metrics per outcome, and
+/// publishing replies and error replies. Shared by `Responder` (async handlers)
+/// and `BlockingResponder` (handlers on cnats' delivery threads).
+struct ReplyChannel: Sendable {
+    let connection: NatsConnection
+    let subject: String
+    let logger: Logger
+    private let handled: Counter
+    private let failed: Counter
+    private let rejected: Counter
+    private let undecodable: Counter
+    private let duration: Metrics.Timer
+
+    init(connection: NatsConnection, subject: String, logger: Logger) {
+        self.connection = connection
+        self.subject = subject
+        self.logger = logger
+        let label = "agion_rpc_requests_total"
+        handled = Counter(label: label, dimensions: [("subject", subject), ("outcome", "ok")])
+        failed = Counter(label: label, dimensions: [("subject", subject), ("outcome", "error")])
+        rejected = Counter(label: label, dimensions: [("subject", subject), ("outcome", "overloaded")])
+        undecodable = Counter(label: label, dimensions: [("subject", subject), ("outcome", "decode_failed")])
+        duration = Metrics.Timer(label: "agion_rpc_handler_duration_seconds", dimensions: [("subject", subject)],
+                                 preferredDisplayUnit: .seconds)
+    }
+
+    /// The request envelope, or nil after answering `decode_failed`.
+    func decode(_ body: [UInt8], replyTo reply: String) -> Envelope? {
+        do {
+            return try Envelope(decoding: body)
+        } catch {
+            undecodable.increment()
+            logger.warning("rpc.decode_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)"])
+            send(error: ErrorReply(code: ErrorReply.Codes.decodeFailed, message: "request is not a valid agion.v1.Envelope: \(error.message)"),
+                 to: reply, request: nil)
+            return nil
+        }
+    }
+
+    /// Answers with the handler's result: its reply, its `ErrorReply`, or `internal`.
+    func answer(_ result: Result<Envelope, any Error>, request: Envelope, replyTo reply: String, started: ContinuousClock.Instant) {
+        switch result {
+        case .success(let envelope):
+            duration.record(duration: ContinuousClock.now - started)
+            handled.increment()
+            send(envelope, to: reply)
+        case .failure(let error as ErrorReply):
+            failed.increment()
+            send(error: error, to: reply, request: request)
+        case .failure(let error):
+            failed.increment()
+            logger.error("rpc.handler_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)",
+                                                           "event.id": "\(request.id.lowercasedString)"])
+            send(error: ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true),
+                 to: reply, request: request)
+        }
+    }
+
+    func rejectOverloaded(replyTo reply: String) {
+        rejected.increment()
+        send(error: ErrorReply(code: ErrorReply.Codes.overloaded, message: "too many requests in flight", retriable: true),
+             to: reply, request: nil)
+    }
+
+    private func send(error: ErrorReply, to reply: String, request: Envelope?) {
+        let payload = (try? error.encoded()) ?? []
+        let envelope = request?.caused(type: ErrorReply.envelopeType, payload: payload)
+            ?? Envelope(type: ErrorReply.envelopeType, tenant: "", payload: payload)
+        send(envelope, to: reply)
+    }
+
+    private func send(_ envelope: Envelope, to reply: String) {
+        guard !reply.isEmpty else { return }
+        do {
+            let bytes = try envelope.encoded()
+            // A publish only copies into cnats' buffer and, with send-asap, writes
+            // the socket; it does not wait on the network round trip.
+            let status = bytes.withUnsafeBytes { natsConnection_Publish(connection.raw, reply, $0.baseAddress, Int32($0.count)) }
+            if status != NATS_OK {
+                logger.warning("rpc.reply_failed", metadata: ["nats.subject": "\(subject)", "error": "\(busError(status, "reply"))"])
+            }
+        } catch {
+            logger.error("rpc.reply_unencodable", metadata: ["nats.subject": "\(subject)", "error": "\(error)"])
+        }
+    }
+}
+
+/// A request copied out of its cnats message.
+struct IncomingRequest: Sendable {
+    let reply: String
+    let body: [UInt8]
+
+    /// Copies and destroys `message` (the receiver owns it).
+    init(consuming message: OpaquePointer) {
+        reply = natsMsg_GetReply(message).map { String(cString: $0) } ?? ""
+        body = [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: Int(natsMsg_GetDataLength(message))))
+        natsMsg_Destroy(message)
+    }
+}
