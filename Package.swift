@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "AgionEnvelope", targets: ["AgionEnvelope"]),
         .library(name: "AgionBus", targets: ["AgionBus"]),
+        .library(name: "AgionContract", targets: ["AgionContract"]),
         .library(name: "AgionStore", targets: ["AgionStore"]),
         .library(name: "AgionCache", targets: ["AgionCache"]),
         .library(name: "AgionRuntime", targets: ["AgionRuntime"]),
@@ -40,6 +41,13 @@ let package = Package(
             name: "AgionEnvelope",
             dependencies: ["CAgionProto", "CProtobufC"],
             path: "Shared/AgionEnvelope"
+        ),
+        // The services' contract types (ProtoConvertible, validated), shared by
+        // the services, the gateway and the SDKs.
+        .target(
+            name: "AgionContract",
+            dependencies: ["AgionEnvelope"],
+            path: "Shared/AgionContract"
         ),
         .target(
             name: "AgionBus",
@@ -95,6 +103,11 @@ let package = Package(
             name: "AgionEnvelopeTests",
             dependencies: ["AgionEnvelope"],
             path: "Tests/AgionEnvelopeTests"
+        ),
+        .testTarget(
+            name: "AgionContractTests",
+            dependencies: ["AgionContract", "AgionEnvelope"],
+            path: "Tests/AgionContractTests"
         ),
         .testTarget(
             name: "AgionRuntimeTests",

@@ -22,18 +22,21 @@ public struct EnvelopeError: Error, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// The offending field's path (for example `agents[2].id`), when one is to blame.
+    public let field: String
     public let file: String
     public let line: Int
 
     /// Decoding errors are properties of the bytes: retrying never helps.
     public var isRetriable: Bool { false }
 
-    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
+    public init(_ code: Code, _ message: String, field: String = "", file: String = #fileID, line: Int = #line) {
         self.code = code
         self.message = message
+        self.field = field
         self.file = file
         self.line = line
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { field.isEmpty ? "\(code): \(message)" : "\(code) (\(field)): \(message)" }
 }

@@ -22,6 +22,12 @@ public struct ErrorReply: Hashable, Sendable, Error, CustomStringConvertible {
 }
 
 extension ErrorReply {
+    /// The reply for a request whose payload failed to decode or validate.
+    public init(invalid error: EnvelopeError) {
+        self.init(code: error.code == .malformed ? Codes.decodeFailed : Codes.invalidArgument,
+                  message: error.message, retriable: false, field: error.field)
+    }
+
     /// Well-known codes. Services may use others; clients treat unknown codes as errors.
     public enum Codes {
         public static let invalidArgument = "invalid_argument"

@@ -277,6 +277,411 @@ void   agion__v1__heartbeat_ack__free_unpacked
   assert(message->base.descriptor == &agion__v1__heartbeat_ack__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__agent_record__init
+                     (Agion__V1__AgentRecord         *message)
+{
+  static const Agion__V1__AgentRecord init_value = AGION__V1__AGENT_RECORD__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_record__get_packed_size
+                     (const Agion__V1__AgentRecord *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_record__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_record__pack
+                     (const Agion__V1__AgentRecord *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_record__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_record__pack_to_buffer
+                     (const Agion__V1__AgentRecord *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_record__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentRecord *
+       agion__v1__agent_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentRecord *)
+     protobuf_c_message_unpack (&agion__v1__agent_record__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_record__free_unpacked
+                     (Agion__V1__AgentRecord *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_record__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__deregister_agent_request__init
+                     (Agion__V1__DeregisterAgentRequest         *message)
+{
+  static const Agion__V1__DeregisterAgentRequest init_value = AGION__V1__DEREGISTER_AGENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__deregister_agent_request__get_packed_size
+                     (const Agion__V1__DeregisterAgentRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__deregister_agent_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__deregister_agent_request__pack
+                     (const Agion__V1__DeregisterAgentRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__deregister_agent_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__deregister_agent_request__pack_to_buffer
+                     (const Agion__V1__DeregisterAgentRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__deregister_agent_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__DeregisterAgentRequest *
+       agion__v1__deregister_agent_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__DeregisterAgentRequest *)
+     protobuf_c_message_unpack (&agion__v1__deregister_agent_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__deregister_agent_request__free_unpacked
+                     (Agion__V1__DeregisterAgentRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__deregister_agent_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__get_agent_request__init
+                     (Agion__V1__GetAgentRequest         *message)
+{
+  static const Agion__V1__GetAgentRequest init_value = AGION__V1__GET_AGENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__get_agent_request__get_packed_size
+                     (const Agion__V1__GetAgentRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__get_agent_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__get_agent_request__pack
+                     (const Agion__V1__GetAgentRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__get_agent_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__get_agent_request__pack_to_buffer
+                     (const Agion__V1__GetAgentRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__get_agent_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__GetAgentRequest *
+       agion__v1__get_agent_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__GetAgentRequest *)
+     protobuf_c_message_unpack (&agion__v1__get_agent_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__get_agent_request__free_unpacked
+                     (Agion__V1__GetAgentRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__get_agent_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_agents_request__init
+                     (Agion__V1__ListAgentsRequest         *message)
+{
+  static const Agion__V1__ListAgentsRequest init_value = AGION__V1__LIST_AGENTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_agents_request__get_packed_size
+                     (const Agion__V1__ListAgentsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_agents_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_agents_request__pack
+                     (const Agion__V1__ListAgentsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_agents_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_agents_request__pack_to_buffer
+                     (const Agion__V1__ListAgentsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_agents_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListAgentsRequest *
+       agion__v1__list_agents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListAgentsRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_agents_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_agents_request__free_unpacked
+                     (Agion__V1__ListAgentsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_agents_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_agents_response__init
+                     (Agion__V1__ListAgentsResponse         *message)
+{
+  static const Agion__V1__ListAgentsResponse init_value = AGION__V1__LIST_AGENTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_agents_response__get_packed_size
+                     (const Agion__V1__ListAgentsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_agents_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_agents_response__pack
+                     (const Agion__V1__ListAgentsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_agents_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_agents_response__pack_to_buffer
+                     (const Agion__V1__ListAgentsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_agents_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListAgentsResponse *
+       agion__v1__list_agents_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListAgentsResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_agents_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_agents_response__free_unpacked
+                     (Agion__V1__ListAgentsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_agents_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__search_agents_request__init
+                     (Agion__V1__SearchAgentsRequest         *message)
+{
+  static const Agion__V1__SearchAgentsRequest init_value = AGION__V1__SEARCH_AGENTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__search_agents_request__get_packed_size
+                     (const Agion__V1__SearchAgentsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__search_agents_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__search_agents_request__pack
+                     (const Agion__V1__SearchAgentsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__search_agents_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__search_agents_request__pack_to_buffer
+                     (const Agion__V1__SearchAgentsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__search_agents_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__SearchAgentsRequest *
+       agion__v1__search_agents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__SearchAgentsRequest *)
+     protobuf_c_message_unpack (&agion__v1__search_agents_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__search_agents_request__free_unpacked
+                     (Agion__V1__SearchAgentsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__search_agents_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__agent_registered__init
+                     (Agion__V1__AgentRegistered         *message)
+{
+  static const Agion__V1__AgentRegistered init_value = AGION__V1__AGENT_REGISTERED__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_registered__get_packed_size
+                     (const Agion__V1__AgentRegistered *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_registered__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_registered__pack
+                     (const Agion__V1__AgentRegistered *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_registered__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_registered__pack_to_buffer
+                     (const Agion__V1__AgentRegistered *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_registered__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentRegistered *
+       agion__v1__agent_registered__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentRegistered *)
+     protobuf_c_message_unpack (&agion__v1__agent_registered__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_registered__free_unpacked
+                     (Agion__V1__AgentRegistered *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_registered__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__agent_deregistered__init
+                     (Agion__V1__AgentDeregistered         *message)
+{
+  static const Agion__V1__AgentDeregistered init_value = AGION__V1__AGENT_DEREGISTERED__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_deregistered__get_packed_size
+                     (const Agion__V1__AgentDeregistered *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_deregistered__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_deregistered__pack
+                     (const Agion__V1__AgentDeregistered *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_deregistered__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_deregistered__pack_to_buffer
+                     (const Agion__V1__AgentDeregistered *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_deregistered__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentDeregistered *
+       agion__v1__agent_deregistered__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentDeregistered *)
+     protobuf_c_message_unpack (&agion__v1__agent_deregistered__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_deregistered__free_unpacked
+                     (Agion__V1__AgentDeregistered *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_deregistered__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__agent_health_changed__init
+                     (Agion__V1__AgentHealthChanged         *message)
+{
+  static const Agion__V1__AgentHealthChanged init_value = AGION__V1__AGENT_HEALTH_CHANGED__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_health_changed__get_packed_size
+                     (const Agion__V1__AgentHealthChanged *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_health_changed__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_health_changed__pack
+                     (const Agion__V1__AgentHealthChanged *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_health_changed__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_health_changed__pack_to_buffer
+                     (const Agion__V1__AgentHealthChanged *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_health_changed__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentHealthChanged *
+       agion__v1__agent_health_changed__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentHealthChanged *)
+     protobuf_c_message_unpack (&agion__v1__agent_health_changed__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_health_changed__free_unpacked
+                     (Agion__V1__AgentHealthChanged *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_health_changed__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCEnumValue agion__v1__agent_endpoint__kind__enum_values_by_number[3] =
 {
   { "KIND_UNSPECIFIED", "AGION__V1__AGENT_ENDPOINT__KIND__KIND_UNSPECIFIED", 0 },
@@ -716,4 +1121,588 @@ const ProtobufCMessageDescriptor agion__v1__heartbeat_ack__descriptor =
   1,  agion__v1__heartbeat_ack__number_ranges,
   (ProtobufCMessageInit) agion__v1__heartbeat_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_record__field_descriptors[7] =
+{
+  {
+    "agent",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, agent),
+    &agion__v1__agent__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, status),
+    &agion__v1__agent_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registered_at_unix_nanos",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, registered_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_unix_nanos",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, updated_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_heartbeat_unix_nanos",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, last_heartbeat_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trust_score",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRecord, trust_score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_record__field_indices_by_name[] = {
+  0,   /* field[0] = agent */
+  5,   /* field[5] = last_heartbeat_unix_nanos */
+  3,   /* field[3] = registered_at_unix_nanos */
+  2,   /* field[2] = revision */
+  1,   /* field[1] = status */
+  6,   /* field[6] = trust_score */
+  4,   /* field[4] = updated_at_unix_nanos */
+};
+static const ProtobufCIntRange agion__v1__agent_record__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_record__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentRecord",
+  "AgentRecord",
+  "Agion__V1__AgentRecord",
+  "agion.v1",
+  sizeof(Agion__V1__AgentRecord),
+  7,
+  agion__v1__agent_record__field_descriptors,
+  agion__v1__agent_record__field_indices_by_name,
+  1,  agion__v1__agent_record__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_record__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__deregister_agent_request__field_descriptors[2] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeregisterAgentRequest, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeregisterAgentRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__deregister_agent_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange agion__v1__deregister_agent_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__deregister_agent_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.DeregisterAgentRequest",
+  "DeregisterAgentRequest",
+  "Agion__V1__DeregisterAgentRequest",
+  "agion.v1",
+  sizeof(Agion__V1__DeregisterAgentRequest),
+  2,
+  agion__v1__deregister_agent_request__field_descriptors,
+  agion__v1__deregister_agent_request__field_indices_by_name,
+  1,  agion__v1__deregister_agent_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__deregister_agent_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__get_agent_request__field_descriptors[1] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__GetAgentRequest, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__get_agent_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+};
+static const ProtobufCIntRange agion__v1__get_agent_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__get_agent_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.GetAgentRequest",
+  "GetAgentRequest",
+  "Agion__V1__GetAgentRequest",
+  "agion.v1",
+  sizeof(Agion__V1__GetAgentRequest),
+  1,
+  agion__v1__get_agent_request__field_descriptors,
+  agion__v1__get_agent_request__field_indices_by_name,
+  1,  agion__v1__get_agent_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__get_agent_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_agents_request__field_descriptors[5] =
+{
+  {
+    "capability",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAgentsRequest, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAgentsRequest, status),
+    &agion__v1__agent_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "container",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAgentsRequest, container),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAgentsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAgentsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_agents_request__field_indices_by_name[] = {
+  0,   /* field[0] = capability */
+  2,   /* field[2] = container */
+  3,   /* field[3] = page_size */
+  4,   /* field[4] = page_token */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange agion__v1__list_agents_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_agents_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListAgentsRequest",
+  "ListAgentsRequest",
+  "Agion__V1__ListAgentsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListAgentsRequest),
+  5,
+  agion__v1__list_agents_request__field_descriptors,
+  agion__v1__list_agents_request__field_indices_by_name,
+  1,  agion__v1__list_agents_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_agents_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_agents_response__field_descriptors[2] =
+{
+  {
+    "agents",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListAgentsResponse, n_agents),
+    offsetof(Agion__V1__ListAgentsResponse, agents),
+    &agion__v1__agent_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAgentsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_agents_response__field_indices_by_name[] = {
+  0,   /* field[0] = agents */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange agion__v1__list_agents_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_agents_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListAgentsResponse",
+  "ListAgentsResponse",
+  "Agion__V1__ListAgentsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListAgentsResponse),
+  2,
+  agion__v1__list_agents_response__field_descriptors,
+  agion__v1__list_agents_response__field_indices_by_name,
+  1,  agion__v1__list_agents_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_agents_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__search_agents_request__field_descriptors[2] =
+{
+  {
+    "capability",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__SearchAgentsRequest, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "limit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__SearchAgentsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__search_agents_request__field_indices_by_name[] = {
+  0,   /* field[0] = capability */
+  1,   /* field[1] = limit */
+};
+static const ProtobufCIntRange agion__v1__search_agents_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__search_agents_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.SearchAgentsRequest",
+  "SearchAgentsRequest",
+  "Agion__V1__SearchAgentsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__SearchAgentsRequest),
+  2,
+  agion__v1__search_agents_request__field_descriptors,
+  agion__v1__search_agents_request__field_indices_by_name,
+  1,  agion__v1__search_agents_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__search_agents_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_registered__field_descriptors[1] =
+{
+  {
+    "record",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentRegistered, record),
+    &agion__v1__agent_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_registered__field_indices_by_name[] = {
+  0,   /* field[0] = record */
+};
+static const ProtobufCIntRange agion__v1__agent_registered__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_registered__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentRegistered",
+  "AgentRegistered",
+  "Agion__V1__AgentRegistered",
+  "agion.v1",
+  sizeof(Agion__V1__AgentRegistered),
+  1,
+  agion__v1__agent_registered__field_descriptors,
+  agion__v1__agent_registered__field_indices_by_name,
+  1,  agion__v1__agent_registered__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_registered__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_deregistered__field_descriptors[2] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentDeregistered, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentDeregistered, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_deregistered__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange agion__v1__agent_deregistered__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_deregistered__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentDeregistered",
+  "AgentDeregistered",
+  "Agion__V1__AgentDeregistered",
+  "agion.v1",
+  sizeof(Agion__V1__AgentDeregistered),
+  2,
+  agion__v1__agent_deregistered__field_descriptors,
+  agion__v1__agent_deregistered__field_indices_by_name,
+  1,  agion__v1__agent_deregistered__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_deregistered__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_health_changed__field_descriptors[3] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentHealthChanged, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentHealthChanged, previous),
+    &agion__v1__agent_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "current",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentHealthChanged, current),
+    &agion__v1__agent_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_health_changed__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  2,   /* field[2] = current */
+  1,   /* field[1] = previous */
+};
+static const ProtobufCIntRange agion__v1__agent_health_changed__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_health_changed__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentHealthChanged",
+  "AgentHealthChanged",
+  "Agion__V1__AgentHealthChanged",
+  "agion.v1",
+  sizeof(Agion__V1__AgentHealthChanged),
+  3,
+  agion__v1__agent_health_changed__field_descriptors,
+  agion__v1__agent_health_changed__field_indices_by_name,
+  1,  agion__v1__agent_health_changed__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_health_changed__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue agion__v1__agent_status__enum_values_by_number[5] =
+{
+  { "AGENT_STATUS_UNSPECIFIED", "AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED", 0 },
+  { "AGENT_STATUS_HEALTHY", "AGION__V1__AGENT_STATUS__AGENT_STATUS_HEALTHY", 1 },
+  { "AGENT_STATUS_UNHEALTHY", "AGION__V1__AGENT_STATUS__AGENT_STATUS_UNHEALTHY", 2 },
+  { "AGENT_STATUS_OFFLINE", "AGION__V1__AGENT_STATUS__AGENT_STATUS_OFFLINE", 3 },
+  { "AGENT_STATUS_DEREGISTERED", "AGION__V1__AGENT_STATUS__AGENT_STATUS_DEREGISTERED", 4 },
+};
+static const ProtobufCIntRange agion__v1__agent_status__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex agion__v1__agent_status__enum_values_by_name[5] =
+{
+  { "AGENT_STATUS_DEREGISTERED", 4 },
+  { "AGENT_STATUS_HEALTHY", 1 },
+  { "AGENT_STATUS_OFFLINE", 3 },
+  { "AGENT_STATUS_UNHEALTHY", 2 },
+  { "AGENT_STATUS_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor agion__v1__agent_status__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentStatus",
+  "AgentStatus",
+  "Agion__V1__AgentStatus",
+  "agion.v1",
+  5,
+  agion__v1__agent_status__enum_values_by_number,
+  5,
+  agion__v1__agent_status__enum_values_by_name,
+  1,
+  agion__v1__agent_status__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -22,6 +22,15 @@ typedef struct Agion__V1__RegisterAgentsRequest Agion__V1__RegisterAgentsRequest
 typedef struct Agion__V1__RegisterAgentsResponse Agion__V1__RegisterAgentsResponse;
 typedef struct Agion__V1__Heartbeat Agion__V1__Heartbeat;
 typedef struct Agion__V1__HeartbeatAck Agion__V1__HeartbeatAck;
+typedef struct Agion__V1__AgentRecord Agion__V1__AgentRecord;
+typedef struct Agion__V1__DeregisterAgentRequest Agion__V1__DeregisterAgentRequest;
+typedef struct Agion__V1__GetAgentRequest Agion__V1__GetAgentRequest;
+typedef struct Agion__V1__ListAgentsRequest Agion__V1__ListAgentsRequest;
+typedef struct Agion__V1__ListAgentsResponse Agion__V1__ListAgentsResponse;
+typedef struct Agion__V1__SearchAgentsRequest Agion__V1__SearchAgentsRequest;
+typedef struct Agion__V1__AgentRegistered Agion__V1__AgentRegistered;
+typedef struct Agion__V1__AgentDeregistered Agion__V1__AgentDeregistered;
+typedef struct Agion__V1__AgentHealthChanged Agion__V1__AgentHealthChanged;
 
 
 /* --- enums --- */
@@ -38,6 +47,29 @@ typedef enum _Agion__V1__AgentEndpoint__Kind {
   AGION__V1__AGENT_ENDPOINT__KIND__KIND_NATS = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AGION__V1__AGENT_ENDPOINT__KIND)
 } Agion__V1__AgentEndpoint__Kind;
+/*
+ * Liveness of a registered agent, from its heartbeats.
+ */
+typedef enum _Agion__V1__AgentStatus {
+  AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED = 0,
+  /*
+   * Heartbeats arrive within their TTL.
+   */
+  AGION__V1__AGENT_STATUS__AGENT_STATUS_HEALTHY = 1,
+  /*
+   * The last heartbeat is older than its TTL.
+   */
+  AGION__V1__AGENT_STATUS__AGENT_STATUS_UNHEALTHY = 2,
+  /*
+   * No heartbeat for several TTLs; not offered to missions.
+   */
+  AGION__V1__AGENT_STATUS__AGENT_STATUS_OFFLINE = 3,
+  /*
+   * Removed by its container; kept for history.
+   */
+  AGION__V1__AGENT_STATUS__AGENT_STATUS_DEREGISTERED = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AGION__V1__AGENT_STATUS)
+} Agion__V1__AgentStatus;
 
 /* --- messages --- */
 
@@ -142,6 +174,153 @@ struct  Agion__V1__HeartbeatAck
 #define AGION__V1__HEARTBEAT_ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__heartbeat_ack__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * An agent as the registry holds it.
+ */
+struct  Agion__V1__AgentRecord
+{
+  ProtobufCMessage base;
+  Agion__V1__Agent *agent;
+  Agion__V1__AgentStatus status;
+  /*
+   * Increases with every new version of the agent's definition.
+   */
+  uint32_t revision;
+  int64_t registered_at_unix_nanos;
+  int64_t updated_at_unix_nanos;
+  int64_t last_heartbeat_unix_nanos;
+  /*
+   * The agent's current trust score in [0, 1], when the answer includes it.
+   */
+  double trust_score;
+};
+#define AGION__V1__AGENT_RECORD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_record__descriptor) \
+    , NULL, AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED, 0, 0, 0, 0, 0 }
+
+
+/*
+ * Request `agion.rpc.registry.deregister`.
+ */
+struct  Agion__V1__DeregisterAgentRequest
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  char *reason;
+};
+#define AGION__V1__DEREGISTER_AGENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__deregister_agent_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.registry.get`; the reply is an AgentRecord.
+ */
+struct  Agion__V1__GetAgentRequest
+{
+  ProtobufCMessage base;
+  char *agent_id;
+};
+#define AGION__V1__GET_AGENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__get_agent_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.registry.list`: filters are ANDed; empty means any.
+ */
+struct  Agion__V1__ListAgentsRequest
+{
+  ProtobufCMessage base;
+  char *capability;
+  Agion__V1__AgentStatus status;
+  char *container;
+  /*
+   * At most this many records (the registry caps it).
+   */
+  uint32_t page_size;
+  /*
+   * From a previous ListAgentsResponse; empty for the first page.
+   */
+  char *page_token;
+};
+#define AGION__V1__LIST_AGENTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_agents_request__descriptor) \
+    , (char *)protobuf_c_empty_string, AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ListAgentsResponse
+{
+  ProtobufCMessage base;
+  size_t n_agents;
+  Agion__V1__AgentRecord **agents;
+  /*
+   * Empty when this is the last page.
+   */
+  char *next_page_token;
+};
+#define AGION__V1__LIST_AGENTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_agents_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.registry.search`: healthy agents with a capability, with
+ * their trust scores, best first.
+ */
+struct  Agion__V1__SearchAgentsRequest
+{
+  ProtobufCMessage base;
+  char *capability;
+  uint32_t limit;
+};
+#define AGION__V1__SEARCH_AGENTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__search_agents_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Event `agion.registry.agent_registered` / `agion.registry.agent_updated`.
+ */
+struct  Agion__V1__AgentRegistered
+{
+  ProtobufCMessage base;
+  Agion__V1__AgentRecord *record;
+};
+#define AGION__V1__AGENT_REGISTERED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_registered__descriptor) \
+    , NULL }
+
+
+/*
+ * Event `agion.registry.agent_deregistered`.
+ */
+struct  Agion__V1__AgentDeregistered
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  char *reason;
+};
+#define AGION__V1__AGENT_DEREGISTERED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_deregistered__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Event `agion.registry.agent_health_changed`.
+ */
+struct  Agion__V1__AgentHealthChanged
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  Agion__V1__AgentStatus previous;
+  Agion__V1__AgentStatus current;
+};
+#define AGION__V1__AGENT_HEALTH_CHANGED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_health_changed__descriptor) \
+    , (char *)protobuf_c_empty_string, AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED, AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED }
 
 
 /* Agion__V1__AgentEndpoint methods */
@@ -258,6 +437,177 @@ Agion__V1__HeartbeatAck *
 void   agion__v1__heartbeat_ack__free_unpacked
                      (Agion__V1__HeartbeatAck *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__AgentRecord methods */
+void   agion__v1__agent_record__init
+                     (Agion__V1__AgentRecord         *message);
+size_t agion__v1__agent_record__get_packed_size
+                     (const Agion__V1__AgentRecord   *message);
+size_t agion__v1__agent_record__pack
+                     (const Agion__V1__AgentRecord   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_record__pack_to_buffer
+                     (const Agion__V1__AgentRecord   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentRecord *
+       agion__v1__agent_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_record__free_unpacked
+                     (Agion__V1__AgentRecord *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__DeregisterAgentRequest methods */
+void   agion__v1__deregister_agent_request__init
+                     (Agion__V1__DeregisterAgentRequest         *message);
+size_t agion__v1__deregister_agent_request__get_packed_size
+                     (const Agion__V1__DeregisterAgentRequest   *message);
+size_t agion__v1__deregister_agent_request__pack
+                     (const Agion__V1__DeregisterAgentRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__deregister_agent_request__pack_to_buffer
+                     (const Agion__V1__DeregisterAgentRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__DeregisterAgentRequest *
+       agion__v1__deregister_agent_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__deregister_agent_request__free_unpacked
+                     (Agion__V1__DeregisterAgentRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__GetAgentRequest methods */
+void   agion__v1__get_agent_request__init
+                     (Agion__V1__GetAgentRequest         *message);
+size_t agion__v1__get_agent_request__get_packed_size
+                     (const Agion__V1__GetAgentRequest   *message);
+size_t agion__v1__get_agent_request__pack
+                     (const Agion__V1__GetAgentRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__get_agent_request__pack_to_buffer
+                     (const Agion__V1__GetAgentRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__GetAgentRequest *
+       agion__v1__get_agent_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__get_agent_request__free_unpacked
+                     (Agion__V1__GetAgentRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListAgentsRequest methods */
+void   agion__v1__list_agents_request__init
+                     (Agion__V1__ListAgentsRequest         *message);
+size_t agion__v1__list_agents_request__get_packed_size
+                     (const Agion__V1__ListAgentsRequest   *message);
+size_t agion__v1__list_agents_request__pack
+                     (const Agion__V1__ListAgentsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_agents_request__pack_to_buffer
+                     (const Agion__V1__ListAgentsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListAgentsRequest *
+       agion__v1__list_agents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_agents_request__free_unpacked
+                     (Agion__V1__ListAgentsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListAgentsResponse methods */
+void   agion__v1__list_agents_response__init
+                     (Agion__V1__ListAgentsResponse         *message);
+size_t agion__v1__list_agents_response__get_packed_size
+                     (const Agion__V1__ListAgentsResponse   *message);
+size_t agion__v1__list_agents_response__pack
+                     (const Agion__V1__ListAgentsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_agents_response__pack_to_buffer
+                     (const Agion__V1__ListAgentsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListAgentsResponse *
+       agion__v1__list_agents_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_agents_response__free_unpacked
+                     (Agion__V1__ListAgentsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__SearchAgentsRequest methods */
+void   agion__v1__search_agents_request__init
+                     (Agion__V1__SearchAgentsRequest         *message);
+size_t agion__v1__search_agents_request__get_packed_size
+                     (const Agion__V1__SearchAgentsRequest   *message);
+size_t agion__v1__search_agents_request__pack
+                     (const Agion__V1__SearchAgentsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__search_agents_request__pack_to_buffer
+                     (const Agion__V1__SearchAgentsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__SearchAgentsRequest *
+       agion__v1__search_agents_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__search_agents_request__free_unpacked
+                     (Agion__V1__SearchAgentsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AgentRegistered methods */
+void   agion__v1__agent_registered__init
+                     (Agion__V1__AgentRegistered         *message);
+size_t agion__v1__agent_registered__get_packed_size
+                     (const Agion__V1__AgentRegistered   *message);
+size_t agion__v1__agent_registered__pack
+                     (const Agion__V1__AgentRegistered   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_registered__pack_to_buffer
+                     (const Agion__V1__AgentRegistered   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentRegistered *
+       agion__v1__agent_registered__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_registered__free_unpacked
+                     (Agion__V1__AgentRegistered *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AgentDeregistered methods */
+void   agion__v1__agent_deregistered__init
+                     (Agion__V1__AgentDeregistered         *message);
+size_t agion__v1__agent_deregistered__get_packed_size
+                     (const Agion__V1__AgentDeregistered   *message);
+size_t agion__v1__agent_deregistered__pack
+                     (const Agion__V1__AgentDeregistered   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_deregistered__pack_to_buffer
+                     (const Agion__V1__AgentDeregistered   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentDeregistered *
+       agion__v1__agent_deregistered__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_deregistered__free_unpacked
+                     (Agion__V1__AgentDeregistered *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AgentHealthChanged methods */
+void   agion__v1__agent_health_changed__init
+                     (Agion__V1__AgentHealthChanged         *message);
+size_t agion__v1__agent_health_changed__get_packed_size
+                     (const Agion__V1__AgentHealthChanged   *message);
+size_t agion__v1__agent_health_changed__pack
+                     (const Agion__V1__AgentHealthChanged   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_health_changed__pack_to_buffer
+                     (const Agion__V1__AgentHealthChanged   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentHealthChanged *
+       agion__v1__agent_health_changed__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_health_changed__free_unpacked
+                     (Agion__V1__AgentHealthChanged *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__AgentEndpoint_Closure)
@@ -278,12 +628,40 @@ typedef void (*Agion__V1__Heartbeat_Closure)
 typedef void (*Agion__V1__HeartbeatAck_Closure)
                  (const Agion__V1__HeartbeatAck *message,
                   void *closure_data);
+typedef void (*Agion__V1__AgentRecord_Closure)
+                 (const Agion__V1__AgentRecord *message,
+                  void *closure_data);
+typedef void (*Agion__V1__DeregisterAgentRequest_Closure)
+                 (const Agion__V1__DeregisterAgentRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__GetAgentRequest_Closure)
+                 (const Agion__V1__GetAgentRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListAgentsRequest_Closure)
+                 (const Agion__V1__ListAgentsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListAgentsResponse_Closure)
+                 (const Agion__V1__ListAgentsResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__SearchAgentsRequest_Closure)
+                 (const Agion__V1__SearchAgentsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AgentRegistered_Closure)
+                 (const Agion__V1__AgentRegistered *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AgentDeregistered_Closure)
+                 (const Agion__V1__AgentDeregistered *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AgentHealthChanged_Closure)
+                 (const Agion__V1__AgentHealthChanged *message,
+                  void *closure_data);
 
 /* --- services --- */
 
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    agion__v1__agent_status__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent_endpoint__descriptor;
 extern const ProtobufCEnumDescriptor    agion__v1__agent_endpoint__kind__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent__descriptor;
@@ -291,6 +669,15 @@ extern const ProtobufCMessageDescriptor agion__v1__register_agents_request__desc
 extern const ProtobufCMessageDescriptor agion__v1__register_agents_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__heartbeat__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__heartbeat_ack__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_record__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__deregister_agent_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__get_agent_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_agents_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_agents_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__search_agents_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_registered__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_deregistered__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_health_changed__descriptor;
 
 PROTOBUF_C__END_DECLS
 
