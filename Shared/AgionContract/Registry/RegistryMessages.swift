@@ -89,6 +89,12 @@ public struct Heartbeat: ProtoConvertible, Hashable {
 public enum AgentStatus: Int32, Hashable, Sendable, CaseIterable {
     case healthy = 1, unhealthy = 2, offline = 3, deregistered = 4
 
+    /// The status with the given lower-case name (`healthy`, ...).
+    public init?(name: String) {
+        guard let match = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
+    }
+
     /// The lower-case name used in APIs and logs.
     public var name: String {
         switch self {
