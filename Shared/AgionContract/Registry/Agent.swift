@@ -97,13 +97,11 @@ public struct Agent: Hashable, Sendable {
             throw EnvelopeError(.invalidField, "an agent needs an endpoint", field: field + ".endpoint")
         }
         self.endpoint = try AgentEndpoint(proto: endpoint, field: field + ".endpoint")
-        var metadata: [String: String] = [:]
-        let entries = proto.list("metadata").compactMap(\.message)
+        let entries = proto.list("metadata")
         guard entries.count <= Limits.metadataEntries else {
             throw EnvelopeError(.invalidField, "at most \(Limits.metadataEntries) metadata entries", field: field + ".metadata")
         }
-        for entry in entries { metadata[entry.string("key")] = entry.string("value") }
-        self.metadata = metadata
+        metadata = [String: String](protoHeaders: entries)
     }
 
     public var proto: ProtoMessage {
@@ -111,9 +109,7 @@ public struct Agent: Hashable, Sendable {
             "id": .string(id.description), "name": .string(id.name), "container": .string(id.container),
             "type": .string(type), "description": .string(description), "version": .string(version),
             "capabilities": .list(capabilities.map { .string($0) }), "endpoint": .message(endpoint.proto),
-            "metadata": .list(metadata.sorted { $0.key < $1.key }.map {
-                .message(ProtoMessage("agion.v1.Header", ["key": .string($0.key), "value": .string($0.value)]))
-            }),
+            "metadata": metadata.protoHeaders,
         ])
     }
 

@@ -52,12 +52,8 @@ public struct AgentHealthChanged: ProtoConvertible, Hashable {
 
     public init(proto: ProtoMessage) throws(EnvelopeError) {
         agentID = try AgentID(proto.string("agent_id"))
-        guard let previous = AgentStatus(rawValue: Int32(clamping: proto.int("previous"))),
-              let current = AgentStatus(rawValue: Int32(clamping: proto.int("current"))) else {
-            throw EnvelopeError(.invalidField, "unknown agent status", field: "current")
-        }
-        self.previous = previous
-        self.current = current
+        previous = try AgentStatus(protoValue: proto.int("previous"), field: "previous")
+        current = try AgentStatus(protoValue: proto.int("current"), field: "current")
     }
 
     public var proto: ProtoMessage {

@@ -70,17 +70,13 @@ public struct Heartbeat: ProtoConvertible, Hashable {
             }
             ttlSeconds = value
         }
-        var load: [String: String] = [:]
-        for entry in proto.list("load").compactMap(\.message).prefix(32) { load[entry.string("key")] = entry.string("value") }
-        self.load = load
+        load = [String: String](protoHeaders: proto.list("load"), limit: 32)
     }
 
     public var proto: ProtoMessage {
         ProtoMessage(Self.protoName, [
             "agent_id": .string(agentID.description), "ttl_seconds": .uint(UInt64(ttlSeconds)),
-            "load": .list(load.sorted { $0.key < $1.key }.map {
-                .message(ProtoMessage("agion.v1.Header", ["key": .string($0.key), "value": .string($0.value)]))
-            }),
+            "load": load.protoHeaders,
         ])
     }
 }
@@ -133,10 +129,7 @@ public struct AgentRecord: ProtoConvertible, Hashable {
     public init(proto: ProtoMessage) throws(EnvelopeError) {
         guard let agent = proto.message("agent") else { throw EnvelopeError(.invalidField, "a record needs its agent", field: "agent") }
         self.agent = try Agent(proto: agent)
-        guard let status = AgentStatus(rawValue: Int32(clamping: proto.int("status"))) else {
-            throw EnvelopeError(.invalidField, "unknown agent status \(proto.int("status"))", field: "status")
-        }
-        self.status = status
+        status = try AgentStatus(protoValue: proto.int("status"), field: "status")
         revision = UInt32(clamping: proto.int("revision"))
         registeredAtUnixNanos = proto.int("registered_at_unix_nanos")
         updatedAtUnixNanos = proto.int("updated_at_unix_nanos")

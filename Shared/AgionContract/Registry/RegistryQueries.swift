@@ -102,15 +102,7 @@ public struct ListAgentsRequest: ProtoConvertible, Hashable {
         let capability = proto.string("capability"), container = proto.string("container")
         self.capability = capability.isEmpty ? nil : capability
         self.container = container.isEmpty ? nil : container
-        let rawStatus = proto.int("status")
-        if rawStatus == 0 {
-            status = nil
-        } else {
-            guard let status = AgentStatus(rawValue: Int32(clamping: rawStatus)) else {
-                throw EnvelopeError(.invalidField, "unknown agent status \(rawStatus)", field: "status")
-            }
-            self.status = status
-        }
+        status = proto.int("status") == 0 ? nil : try AgentStatus(protoValue: proto.int("status"), field: "status")
         let size = proto.int("page_size")
         guard size >= 0, size <= Int64(Self.maxPageSize) else {
             throw EnvelopeError(.invalidField, "page_size must be 1 to \(Self.maxPageSize)", field: "page_size")
