@@ -6,6 +6,11 @@ public final class JetStreamMessage: @unchecked Sendable {
     // @unchecked: the natsMsg is owned by this object alone and freed in deinit;
     // the ack calls only publish on the (thread-safe) connection.
     let raw: OpaquePointer
+    /// cnats' ack reads the message's subscription (msg->sub->jsi) without
+    /// retaining it: a message acked after its subscription was destroyed is a
+    /// use-after-free (seen in CI as a SIGSEGV in _ackMsg). Holding the owner
+    /// keeps the subscription alive for as long as any of its messages.
+    private let subscription: AnyObject?
 
     public let subject: String
     /// The stream sequence and delivery count, from the reply subject metadata.
@@ -13,8 +18,9 @@ public final class JetStreamMessage: @unchecked Sendable {
     public let deliveryCount: UInt64
     public let stream: String
 
-    init(_ raw: OpaquePointer) {
+    init(_ raw: OpaquePointer, subscription: AnyObject?) {
         self.raw = raw
+        self.subscription = subscription
         self.subject = String(cString: natsMsg_GetSubject(raw))
         var meta: UnsafeMutablePointer<jsMsgMetaData>?
         if natsMsg_GetMetaData(&meta, raw) == NATS_OK, let meta {

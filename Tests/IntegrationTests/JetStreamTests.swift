@@ -74,6 +74,24 @@ struct ScratchStream {
         }
     }
 
+    /// A handler may ack after the consumer that fetched the message is gone
+    /// (a consumer stopped while its handlers finish). cnats reads the
+    /// subscription on ack, so the message must keep it alive.
+    @Test func messageCanBeAckedAfterItsConsumerIsReleased() async throws {
+        try await ScratchStream.with { scratch in
+            _ = try await scratch.bus.jetStream.publish("\(scratch.subject).a", Envelope(type: "x", tenant: "t"))
+            var consumer: PullConsumer? = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            let batch = try await consumer!.fetch(max: 1, timeout: .seconds(2))
+            consumer = nil
+            // Let the consumer's teardown run before the ack.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(batch.count == 1)
+            try batch.first?.ack()
+            let again = try await scratch.bus.jetStream.pullConsumer(stream: scratch.name, durable: "worker")
+            #expect(try await again.fetch(max: 1, timeout: .milliseconds(300)).isEmpty)
+        }
+    }
+
     @Test func sameMessageIdIsStoredOnce() async throws {
         try await ScratchStream.with { scratch in
             let envelope = Envelope(type: "agion.test.once", tenant: "t")

@@ -78,7 +78,8 @@ public final class PullConsumer: AsyncSequence, Sendable {
 /// Owns the cnats pull subscription.
 final class RawPullSubscription: @unchecked Sendable {
     // @unchecked: used by one fetch thread at a time (the consumer's own thread);
-    // destroyed in deinit after that thread has stopped.
+    // destroyed in deinit, once the fetch thread has stopped and every message
+    // it delivered (each holds this object) is gone.
     let raw: OpaquePointer
 
     init(context: OpaquePointer, stream: String, durable: String) throws(BusError) {
@@ -109,7 +110,7 @@ final class RawPullSubscription: @unchecked Sendable {
         messages.reserveCapacity(Int(list.Count))
         for i in 0..<Int(list.Count) {
             if let msg = list.Msgs[i] {
-                messages.append(JetStreamMessage(msg))
+                messages.append(JetStreamMessage(msg, subscription: self))
                 // Kept messages must be nulled before the list is destroyed.
                 list.Msgs[i] = nil
             }
