@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "AgionRuntime",
             dependencies: [
-                "AgionBus", "AgionStore", "AgionCache",
+                "AgionBus", "AgionStore", "AgionCache", "AgionContract",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,6 +90,23 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Shared/AgionRuntime"
+        ),
+
+        // Services: a library each (what main and the integration tests call)
+        // and an executable of a few lines.
+        .target(
+            name: "AgionRegistry",
+            dependencies: [
+                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Registry/Sources"
+        ),
+        .executableTarget(
+            name: "agion-registry",
+            dependencies: ["AgionRegistry", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Services/Registry/Main"
         ),
 
         // Benchmarks (make bench): each prints one JSON object per line.
@@ -117,7 +134,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime",
+                "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
+                "AgionRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

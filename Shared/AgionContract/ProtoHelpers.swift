@@ -17,10 +17,16 @@ extension Dictionary where Key == String, Value == String {
 
 extension AgentStatus {
     /// From an `agion.v1.AgentStatus` field; an unknown value is an error naming `field`.
-    init(protoValue: Int64, field: String) throws(EnvelopeError) {
+    public init(protoValue: Int64, field: String) throws(EnvelopeError) {
         guard let status = AgentStatus(rawValue: Int32(clamping: protoValue)) else {
             throw EnvelopeError(.invalidField, "unknown agent status \(protoValue)", field: field)
         }
         self = status
     }
+}
+
+/// ASCII letter or digit: the safe core of ids that end up in subjects and keys.
+func isAlphanumeric(_ c: UInt8) -> Bool {
+    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
 }

@@ -45,11 +45,12 @@ public final class ServiceRuntime: Sendable {
     /// A service group of the admin server and `services`, stopped gracefully by
     /// SIGTERM or SIGINT. Services stop in reverse order, so list producers of
     /// work before its consumers; the admin server stops last.
-    public func serviceGroup(_ services: [any Service], checks: [ReadinessCheck]) -> ServiceGroup {
+    public func serviceGroup(_ services: [any Service], checks: [ReadinessCheck],
+                             handlesSignals: Bool = true) -> ServiceGroup {
         let admin = AdminServer.application(host: configuration.adminHost, port: configuration.adminPort,
                                             checks: checks, registry: RuntimeBootstrap.registry, logger: logger)
         var group = ServiceGroupConfiguration(services: [admin] + services,
-                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                                              gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         group.maximumCancellationDuration = .seconds(5)
         return ServiceGroup(configuration: group)
@@ -63,14 +64,16 @@ public final class ServiceRuntime: Sendable {
             try await serviceGroup(services, checks: checks ?? standardChecks()).run()
         } catch {
             logger.error("service.failed", metadata: ["error": "\(error)"])
-            await close()
+            await shutdown()
             throw error
         }
-        await close()
+        await shutdown()
         logger.info("service.stopped", metadata: ["service.name": "\(configuration.serviceName)"])
     }
 
-    private func close() async {
+    /// Drains NATS and closes the pools. `run` does this on exit; call it
+    /// yourself only when running `serviceGroup` directly (tests).
+    public func shutdown() async {
         try? await bus.drain(timeout: .seconds(5))
         await store.shutdown()
         await cache.shutdown()

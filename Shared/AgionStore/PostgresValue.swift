@@ -38,3 +38,17 @@ extension Date: PostgresEncodable {
                             parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, fraction))
     }
 }
+
+/// A `text[]` parameter, written as an array literal with every element quoted
+/// (so commas, braces, quotes and backslashes in values stay inside them).
+public struct PostgresTextArray: PostgresEncodable, Hashable {
+    public let values: [String]
+    public init(_ values: [String]) { self.values = values }
+
+    public var postgresValue: PostgresValue {
+        let elements = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return .text("{" + elements.joined(separator: ",") + "}")
+    }
+}

@@ -51,14 +51,22 @@ struct ReplyChannel: Sendable {
             send(envelope, to: reply)
         case .failure(let error as ErrorReply):
             failed.increment()
+            countError(code: error.code)
             send(error: error, to: reply, request: request)
         case .failure(let error):
             failed.increment()
+            countError(code: ErrorReply.Codes.internalError)
             logger.error("rpc.handler_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)",
                                                            "event.id": "\(request.id.lowercasedString)"])
             send(error: ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true),
                  to: reply, request: request)
         }
+    }
+
+    /// `agion_rpc_errors_total{subject, code}`: which errors callers get, so bad
+    /// input shows on a dashboard. Error paths only, so the lookup is not hot.
+    private func countError(code: String) {
+        Counter(label: "agion_rpc_errors_total", dimensions: [("subject", subject), ("code", code)]).increment()
     }
 
     func rejectOverloaded(replyTo reply: String) {

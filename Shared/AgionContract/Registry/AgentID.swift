@@ -38,9 +38,4 @@ public struct AgentID: Hashable, Sendable, Comparable, CustomStringConvertible {
             throw EnvelopeError(.invalidField, "the \(label) '\(part)' may hold only letters, digits, '_', '-' and '.'", field: field)
         }
     }
-
-    private static func isAlphanumeric(_ c: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
-    }
 }

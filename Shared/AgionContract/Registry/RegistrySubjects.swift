@@ -9,6 +9,7 @@ public enum RegistrySubjects {
     public static let get = "agion.rpc.registry.get"
     public static let list = "agion.rpc.registry.list"
     public static let search = "agion.rpc.registry.search"
+    public static let versions = "agion.rpc.registry.versions"
 
     /// Events go to `agion.registry.evt.<tenant>.<event>` in stream `AGION_REGISTRY`.
     public static let stream = "AGION_REGISTRY"

@@ -48,6 +48,9 @@ public enum ProtoSchema {
             MessageDescriptor(Agion__V1__AgentRegistered.self, agion__v1__agent_registered__init),
             MessageDescriptor(Agion__V1__AgentDeregistered.self, agion__v1__agent_deregistered__init),
             MessageDescriptor(Agion__V1__AgentHealthChanged.self, agion__v1__agent_health_changed__init),
+            MessageDescriptor(Agion__V1__AgentVersionsRequest.self, agion__v1__agent_versions_request__init),
+            MessageDescriptor(Agion__V1__AgentVersion.self, agion__v1__agent_version__init),
+            MessageDescriptor(Agion__V1__AgentVersionsResponse.self, agion__v1__agent_versions_response__init),
             MessageDescriptor(Agion__V1__Value.self, agion__v1__value__init),
             MessageDescriptor(Agion__V1__ListValue.self, agion__v1__list_value__init),
             MessageDescriptor(Agion__V1__Field.self, agion__v1__field__init),
@@ -55,6 +58,9 @@ public enum ProtoSchema {
             MessageDescriptor(Agion__V1__CheckRequest.self, agion__v1__check_request__init),
             MessageDescriptor(Agion__V1__Obligation.self, agion__v1__obligation__init),
             MessageDescriptor(Agion__V1__Decision.self, agion__v1__decision__init),
+            MessageDescriptor(Agion__V1__TrustScoresRequest.self, agion__v1__trust_scores_request__init),
+            MessageDescriptor(Agion__V1__TrustScore.self, agion__v1__trust_score__init),
+            MessageDescriptor(Agion__V1__TrustScoresResponse.self, agion__v1__trust_scores_response__init),
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
     }()

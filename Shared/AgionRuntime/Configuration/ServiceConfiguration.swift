@@ -87,33 +87,49 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public let key: String
     public let reason: String
     public var description: String { "\(key) \(reason)" }
+
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
 }
 
-private struct EnvironmentReader {
-    let environment: [String: String]
-    init(_ environment: [String: String]) { self.environment = environment }
+/// Reads `AGION_*` keys with one rule for all services: absent means the
+/// default, present but invalid is a `ConfigurationError` naming the key.
+public struct EnvironmentReader: Sendable {
+    public let environment: [String: String]
+    public init(_ environment: [String: String]) { self.environment = environment }
 
-    func raw(_ key: String) -> String? { environment[key] }
+    /// The value as set, untrimmed (passwords).
+    public func raw(_ key: String) -> String? { environment[key] }
 
-    func string(_ key: String) throws(ConfigurationError) -> String? {
+    /// A trimmed, non-empty value.
+    public func string(_ key: String) throws(ConfigurationError) -> String? {
         guard let value = environment[key] else { return nil }
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ConfigurationError(key: key, reason: "is set but empty") }
         return trimmed
     }
 
-    func positive(_ key: String) throws(ConfigurationError) -> Int? {
+    /// A whole number ≥ 1.
+    public func positive(_ key: String) throws(ConfigurationError) -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text), value >= 1 else { throw ConfigurationError(key: key, reason: "must be a whole number ≥ 1, not '\(text)'") }
         return value
     }
 
-    func port(_ key: String) throws(ConfigurationError) -> Int? {
+    /// A TCP port.
+    public func port(_ key: String) throws(ConfigurationError) -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text), (1...65_535).contains(value) else {
             throw ConfigurationError(key: key, reason: "must be a port number from 1 to 65535, not '\(text)'")
         }
         return value
+    }
+
+    /// A positive number of milliseconds.
+    public func milliseconds(_ key: String) throws(ConfigurationError) -> Duration? {
+        try positive(key).map { .milliseconds($0) }
     }
 }
 

@@ -322,6 +322,141 @@ void   agion__v1__decision__free_unpacked
   assert(message->base.descriptor == &agion__v1__decision__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__trust_scores_request__init
+                     (Agion__V1__TrustScoresRequest         *message)
+{
+  static const Agion__V1__TrustScoresRequest init_value = AGION__V1__TRUST_SCORES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_scores_request__get_packed_size
+                     (const Agion__V1__TrustScoresRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_scores_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_scores_request__pack
+                     (const Agion__V1__TrustScoresRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_scores_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_scores_request__pack_to_buffer
+                     (const Agion__V1__TrustScoresRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_scores_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustScoresRequest *
+       agion__v1__trust_scores_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustScoresRequest *)
+     protobuf_c_message_unpack (&agion__v1__trust_scores_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_scores_request__free_unpacked
+                     (Agion__V1__TrustScoresRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_scores_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__trust_score__init
+                     (Agion__V1__TrustScore         *message)
+{
+  static const Agion__V1__TrustScore init_value = AGION__V1__TRUST_SCORE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_score__get_packed_size
+                     (const Agion__V1__TrustScore *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_score__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_score__pack
+                     (const Agion__V1__TrustScore *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_score__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_score__pack_to_buffer
+                     (const Agion__V1__TrustScore *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_score__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustScore *
+       agion__v1__trust_score__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustScore *)
+     protobuf_c_message_unpack (&agion__v1__trust_score__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_score__free_unpacked
+                     (Agion__V1__TrustScore *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_score__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__trust_scores_response__init
+                     (Agion__V1__TrustScoresResponse         *message)
+{
+  static const Agion__V1__TrustScoresResponse init_value = AGION__V1__TRUST_SCORES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_scores_response__get_packed_size
+                     (const Agion__V1__TrustScoresResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_scores_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_scores_response__pack
+                     (const Agion__V1__TrustScoresResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_scores_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_scores_response__pack_to_buffer
+                     (const Agion__V1__TrustScoresResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_scores_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustScoresResponse *
+       agion__v1__trust_scores_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustScoresResponse *)
+     protobuf_c_message_unpack (&agion__v1__trust_scores_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_scores_response__free_unpacked
+                     (Agion__V1__TrustScoresResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_scores_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__value__field_descriptors[6] =
 {
   {
@@ -839,5 +974,184 @@ const ProtobufCMessageDescriptor agion__v1__decision__descriptor =
   agion__v1__decision__field_indices_by_name,
   1,  agion__v1__decision__number_ranges,
   (ProtobufCMessageInit) agion__v1__decision__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_scores_request__field_descriptors[2] =
+{
+  {
+    "agent_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__TrustScoresRequest, n_agent_ids),
+    offsetof(Agion__V1__TrustScoresRequest, agent_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capability",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustScoresRequest, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_scores_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent_ids */
+  1,   /* field[1] = capability */
+};
+static const ProtobufCIntRange agion__v1__trust_scores_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_scores_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustScoresRequest",
+  "TrustScoresRequest",
+  "Agion__V1__TrustScoresRequest",
+  "agion.v1",
+  sizeof(Agion__V1__TrustScoresRequest),
+  2,
+  agion__v1__trust_scores_request__field_descriptors,
+  agion__v1__trust_scores_request__field_indices_by_name,
+  1,  agion__v1__trust_scores_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_scores_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_score__field_descriptors[5] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustScore, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capability",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustScore, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustScore, score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustScore, evidence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_unix_nanos",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustScore, updated_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_score__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  1,   /* field[1] = capability */
+  3,   /* field[3] = evidence */
+  2,   /* field[2] = score */
+  4,   /* field[4] = updated_at_unix_nanos */
+};
+static const ProtobufCIntRange agion__v1__trust_score__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_score__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustScore",
+  "TrustScore",
+  "Agion__V1__TrustScore",
+  "agion.v1",
+  sizeof(Agion__V1__TrustScore),
+  5,
+  agion__v1__trust_score__field_descriptors,
+  agion__v1__trust_score__field_indices_by_name,
+  1,  agion__v1__trust_score__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_score__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_scores_response__field_descriptors[1] =
+{
+  {
+    "scores",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__TrustScoresResponse, n_scores),
+    offsetof(Agion__V1__TrustScoresResponse, scores),
+    &agion__v1__trust_score__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_scores_response__field_indices_by_name[] = {
+  0,   /* field[0] = scores */
+};
+static const ProtobufCIntRange agion__v1__trust_scores_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_scores_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustScoresResponse",
+  "TrustScoresResponse",
+  "Agion__V1__TrustScoresResponse",
+  "agion.v1",
+  sizeof(Agion__V1__TrustScoresResponse),
+  1,
+  agion__v1__trust_scores_response__field_descriptors,
+  agion__v1__trust_scores_response__field_indices_by_name,
+  1,  agion__v1__trust_scores_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_scores_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

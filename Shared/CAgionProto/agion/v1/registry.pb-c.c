@@ -682,6 +682,141 @@ void   agion__v1__agent_health_changed__free_unpacked
   assert(message->base.descriptor == &agion__v1__agent_health_changed__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__agent_versions_request__init
+                     (Agion__V1__AgentVersionsRequest         *message)
+{
+  static const Agion__V1__AgentVersionsRequest init_value = AGION__V1__AGENT_VERSIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_versions_request__get_packed_size
+                     (const Agion__V1__AgentVersionsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_versions_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_versions_request__pack
+                     (const Agion__V1__AgentVersionsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_versions_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_versions_request__pack_to_buffer
+                     (const Agion__V1__AgentVersionsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_versions_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentVersionsRequest *
+       agion__v1__agent_versions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentVersionsRequest *)
+     protobuf_c_message_unpack (&agion__v1__agent_versions_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_versions_request__free_unpacked
+                     (Agion__V1__AgentVersionsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_versions_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__agent_version__init
+                     (Agion__V1__AgentVersion         *message)
+{
+  static const Agion__V1__AgentVersion init_value = AGION__V1__AGENT_VERSION__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_version__get_packed_size
+                     (const Agion__V1__AgentVersion *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_version__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_version__pack
+                     (const Agion__V1__AgentVersion *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_version__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_version__pack_to_buffer
+                     (const Agion__V1__AgentVersion *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_version__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentVersion *
+       agion__v1__agent_version__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentVersion *)
+     protobuf_c_message_unpack (&agion__v1__agent_version__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_version__free_unpacked
+                     (Agion__V1__AgentVersion *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_version__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__agent_versions_response__init
+                     (Agion__V1__AgentVersionsResponse         *message)
+{
+  static const Agion__V1__AgentVersionsResponse init_value = AGION__V1__AGENT_VERSIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__agent_versions_response__get_packed_size
+                     (const Agion__V1__AgentVersionsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__agent_versions_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__agent_versions_response__pack
+                     (const Agion__V1__AgentVersionsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__agent_versions_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__agent_versions_response__pack_to_buffer
+                     (const Agion__V1__AgentVersionsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__agent_versions_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AgentVersionsResponse *
+       agion__v1__agent_versions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AgentVersionsResponse *)
+     protobuf_c_message_unpack (&agion__v1__agent_versions_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__agent_versions_response__free_unpacked
+                     (Agion__V1__AgentVersionsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__agent_versions_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCEnumValue agion__v1__agent_endpoint__kind__enum_values_by_number[3] =
 {
   { "KIND_UNSPECIFIED", "AGION__V1__AGENT_ENDPOINT__KIND__KIND_UNSPECIFIED", 0 },
@@ -1670,6 +1805,146 @@ const ProtobufCMessageDescriptor agion__v1__agent_health_changed__descriptor =
   agion__v1__agent_health_changed__field_indices_by_name,
   1,  agion__v1__agent_health_changed__number_ranges,
   (ProtobufCMessageInit) agion__v1__agent_health_changed__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_versions_request__field_descriptors[1] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentVersionsRequest, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_versions_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+};
+static const ProtobufCIntRange agion__v1__agent_versions_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_versions_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentVersionsRequest",
+  "AgentVersionsRequest",
+  "Agion__V1__AgentVersionsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AgentVersionsRequest),
+  1,
+  agion__v1__agent_versions_request__field_descriptors,
+  agion__v1__agent_versions_request__field_indices_by_name,
+  1,  agion__v1__agent_versions_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_versions_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_version__field_descriptors[3] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentVersion, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentVersion, agent),
+    &agion__v1__agent__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at_unix_nanos",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AgentVersion, recorded_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_version__field_indices_by_name[] = {
+  1,   /* field[1] = agent */
+  2,   /* field[2] = recorded_at_unix_nanos */
+  0,   /* field[0] = revision */
+};
+static const ProtobufCIntRange agion__v1__agent_version__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_version__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentVersion",
+  "AgentVersion",
+  "Agion__V1__AgentVersion",
+  "agion.v1",
+  sizeof(Agion__V1__AgentVersion),
+  3,
+  agion__v1__agent_version__field_descriptors,
+  agion__v1__agent_version__field_indices_by_name,
+  1,  agion__v1__agent_version__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_version__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__agent_versions_response__field_descriptors[1] =
+{
+  {
+    "versions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__AgentVersionsResponse, n_versions),
+    offsetof(Agion__V1__AgentVersionsResponse, versions),
+    &agion__v1__agent_version__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__agent_versions_response__field_indices_by_name[] = {
+  0,   /* field[0] = versions */
+};
+static const ProtobufCIntRange agion__v1__agent_versions_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__agent_versions_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AgentVersionsResponse",
+  "AgentVersionsResponse",
+  "Agion__V1__AgentVersionsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__AgentVersionsResponse),
+  1,
+  agion__v1__agent_versions_response__field_descriptors,
+  agion__v1__agent_versions_response__field_indices_by_name,
+  1,  agion__v1__agent_versions_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__agent_versions_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue agion__v1__agent_status__enum_values_by_number[5] =

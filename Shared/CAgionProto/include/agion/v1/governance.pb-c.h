@@ -23,6 +23,9 @@ typedef struct Agion__V1__StructValue Agion__V1__StructValue;
 typedef struct Agion__V1__CheckRequest Agion__V1__CheckRequest;
 typedef struct Agion__V1__Obligation Agion__V1__Obligation;
 typedef struct Agion__V1__Decision Agion__V1__Decision;
+typedef struct Agion__V1__TrustScoresRequest Agion__V1__TrustScoresRequest;
+typedef struct Agion__V1__TrustScore Agion__V1__TrustScore;
+typedef struct Agion__V1__TrustScoresResponse Agion__V1__TrustScoresResponse;
 
 
 /* --- enums --- */
@@ -161,6 +164,56 @@ struct  Agion__V1__Decision
     , (char *)protobuf_c_empty_string, AGION__V1__DECISION__EFFECT__EFFECT_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL, 0, 0 }
 
 
+/*
+ * Request `agion.rpc.governance.trust`: the current trust of one or more agents
+ * (overall, or for one capability when `capability` is set).
+ */
+struct  Agion__V1__TrustScoresRequest
+{
+  ProtobufCMessage base;
+  size_t n_agent_ids;
+  char **agent_ids;
+  char *capability;
+};
+#define AGION__V1__TRUST_SCORES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_scores_request__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__TrustScore
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  /*
+   * Empty for the agent's overall score.
+   */
+  char *capability;
+  /*
+   * In [0, 1]; 0.5 is neutral (no evidence).
+   */
+  double score;
+  /*
+   * The weight of evidence behind the score, after decay.
+   */
+  double evidence;
+  int64_t updated_at_unix_nanos;
+};
+#define AGION__V1__TRUST_SCORE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_score__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Agion__V1__TrustScoresResponse
+{
+  ProtobufCMessage base;
+  size_t n_scores;
+  Agion__V1__TrustScore **scores;
+};
+#define AGION__V1__TRUST_SCORES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_scores_response__descriptor) \
+    , 0,NULL }
+
+
 /* Agion__V1__Value methods */
 void   agion__v1__value__init
                      (Agion__V1__Value         *message);
@@ -294,6 +347,63 @@ Agion__V1__Decision *
 void   agion__v1__decision__free_unpacked
                      (Agion__V1__Decision *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__TrustScoresRequest methods */
+void   agion__v1__trust_scores_request__init
+                     (Agion__V1__TrustScoresRequest         *message);
+size_t agion__v1__trust_scores_request__get_packed_size
+                     (const Agion__V1__TrustScoresRequest   *message);
+size_t agion__v1__trust_scores_request__pack
+                     (const Agion__V1__TrustScoresRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_scores_request__pack_to_buffer
+                     (const Agion__V1__TrustScoresRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustScoresRequest *
+       agion__v1__trust_scores_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_scores_request__free_unpacked
+                     (Agion__V1__TrustScoresRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__TrustScore methods */
+void   agion__v1__trust_score__init
+                     (Agion__V1__TrustScore         *message);
+size_t agion__v1__trust_score__get_packed_size
+                     (const Agion__V1__TrustScore   *message);
+size_t agion__v1__trust_score__pack
+                     (const Agion__V1__TrustScore   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_score__pack_to_buffer
+                     (const Agion__V1__TrustScore   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustScore *
+       agion__v1__trust_score__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_score__free_unpacked
+                     (Agion__V1__TrustScore *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__TrustScoresResponse methods */
+void   agion__v1__trust_scores_response__init
+                     (Agion__V1__TrustScoresResponse         *message);
+size_t agion__v1__trust_scores_response__get_packed_size
+                     (const Agion__V1__TrustScoresResponse   *message);
+size_t agion__v1__trust_scores_response__pack
+                     (const Agion__V1__TrustScoresResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_scores_response__pack_to_buffer
+                     (const Agion__V1__TrustScoresResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustScoresResponse *
+       agion__v1__trust_scores_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_scores_response__free_unpacked
+                     (Agion__V1__TrustScoresResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__Value_Closure)
@@ -317,6 +427,15 @@ typedef void (*Agion__V1__Obligation_Closure)
 typedef void (*Agion__V1__Decision_Closure)
                  (const Agion__V1__Decision *message,
                   void *closure_data);
+typedef void (*Agion__V1__TrustScoresRequest_Closure)
+                 (const Agion__V1__TrustScoresRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__TrustScore_Closure)
+                 (const Agion__V1__TrustScore *message,
+                  void *closure_data);
+typedef void (*Agion__V1__TrustScoresResponse_Closure)
+                 (const Agion__V1__TrustScoresResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -331,6 +450,9 @@ extern const ProtobufCMessageDescriptor agion__v1__check_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__obligation__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__decision__descriptor;
 extern const ProtobufCEnumDescriptor    agion__v1__decision__effect__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_scores_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_score__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_scores_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -31,6 +31,9 @@ typedef struct Agion__V1__SearchAgentsRequest Agion__V1__SearchAgentsRequest;
 typedef struct Agion__V1__AgentRegistered Agion__V1__AgentRegistered;
 typedef struct Agion__V1__AgentDeregistered Agion__V1__AgentDeregistered;
 typedef struct Agion__V1__AgentHealthChanged Agion__V1__AgentHealthChanged;
+typedef struct Agion__V1__AgentVersionsRequest Agion__V1__AgentVersionsRequest;
+typedef struct Agion__V1__AgentVersion Agion__V1__AgentVersion;
+typedef struct Agion__V1__AgentVersionsResponse Agion__V1__AgentVersionsResponse;
 
 
 /* --- enums --- */
@@ -323,6 +326,45 @@ struct  Agion__V1__AgentHealthChanged
     , (char *)protobuf_c_empty_string, AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED, AGION__V1__AGENT_STATUS__AGENT_STATUS_UNSPECIFIED }
 
 
+/*
+ * Request `agion.rpc.registry.versions`: every definition an agent has had.
+ */
+struct  Agion__V1__AgentVersionsRequest
+{
+  ProtobufCMessage base;
+  char *agent_id;
+};
+#define AGION__V1__AGENT_VERSIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_versions_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__AgentVersion
+{
+  ProtobufCMessage base;
+  uint32_t revision;
+  Agion__V1__Agent *agent;
+  int64_t recorded_at_unix_nanos;
+};
+#define AGION__V1__AGENT_VERSION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_version__descriptor) \
+    , 0, NULL, 0 }
+
+
+struct  Agion__V1__AgentVersionsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_versions;
+  Agion__V1__AgentVersion **versions;
+};
+#define AGION__V1__AGENT_VERSIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__agent_versions_response__descriptor) \
+    , 0,NULL }
+
+
 /* Agion__V1__AgentEndpoint methods */
 void   agion__v1__agent_endpoint__init
                      (Agion__V1__AgentEndpoint         *message);
@@ -608,6 +650,63 @@ Agion__V1__AgentHealthChanged *
 void   agion__v1__agent_health_changed__free_unpacked
                      (Agion__V1__AgentHealthChanged *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__AgentVersionsRequest methods */
+void   agion__v1__agent_versions_request__init
+                     (Agion__V1__AgentVersionsRequest         *message);
+size_t agion__v1__agent_versions_request__get_packed_size
+                     (const Agion__V1__AgentVersionsRequest   *message);
+size_t agion__v1__agent_versions_request__pack
+                     (const Agion__V1__AgentVersionsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_versions_request__pack_to_buffer
+                     (const Agion__V1__AgentVersionsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentVersionsRequest *
+       agion__v1__agent_versions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_versions_request__free_unpacked
+                     (Agion__V1__AgentVersionsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AgentVersion methods */
+void   agion__v1__agent_version__init
+                     (Agion__V1__AgentVersion         *message);
+size_t agion__v1__agent_version__get_packed_size
+                     (const Agion__V1__AgentVersion   *message);
+size_t agion__v1__agent_version__pack
+                     (const Agion__V1__AgentVersion   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_version__pack_to_buffer
+                     (const Agion__V1__AgentVersion   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentVersion *
+       agion__v1__agent_version__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_version__free_unpacked
+                     (Agion__V1__AgentVersion *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AgentVersionsResponse methods */
+void   agion__v1__agent_versions_response__init
+                     (Agion__V1__AgentVersionsResponse         *message);
+size_t agion__v1__agent_versions_response__get_packed_size
+                     (const Agion__V1__AgentVersionsResponse   *message);
+size_t agion__v1__agent_versions_response__pack
+                     (const Agion__V1__AgentVersionsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__agent_versions_response__pack_to_buffer
+                     (const Agion__V1__AgentVersionsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AgentVersionsResponse *
+       agion__v1__agent_versions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__agent_versions_response__free_unpacked
+                     (Agion__V1__AgentVersionsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__AgentEndpoint_Closure)
@@ -655,6 +754,15 @@ typedef void (*Agion__V1__AgentDeregistered_Closure)
 typedef void (*Agion__V1__AgentHealthChanged_Closure)
                  (const Agion__V1__AgentHealthChanged *message,
                   void *closure_data);
+typedef void (*Agion__V1__AgentVersionsRequest_Closure)
+                 (const Agion__V1__AgentVersionsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AgentVersion_Closure)
+                 (const Agion__V1__AgentVersion *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AgentVersionsResponse_Closure)
+                 (const Agion__V1__AgentVersionsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -678,6 +786,9 @@ extern const ProtobufCMessageDescriptor agion__v1__search_agents_request__descri
 extern const ProtobufCMessageDescriptor agion__v1__agent_registered__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent_deregistered__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent_health_changed__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_versions_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_version__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__agent_versions_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

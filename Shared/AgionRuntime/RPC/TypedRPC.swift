@@ -1,0 +1,55 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+
+/// What a typed handler knows about the request besides its payload.
+public struct RequestContext: Sendable {
+    /// The request as received (for causation, correlation and trace).
+    public let envelope: Envelope
+    /// The validated tenant the request acts in.
+    public let tenant: TenantID
+}
+
+extension RPCService.Method {
+    /// A method whose request and reply are contract types. The tenant and the
+    /// payload are validated before `handler` runs; a validation failure is an
+    /// `invalid_argument` reply naming the field.
+    public static func typed<Request: ProtoConvertible, Reply: ProtoConvertible>(
+        _ subject: String, _ request: Request.Type,
+        handler: @escaping @Sendable (Request, RequestContext) async throws -> Reply
+    ) -> Self {
+        Self(subject) { envelope in
+            let (payload, context) = try decodeRequest(envelope, as: Request.self)
+            return try envelope.reply(with: await handler(payload, context))
+        }
+    }
+}
+
+/// Validates an RPC request; errors are the `ErrorReply` to send.
+public func decodeRequest<Request: ProtoConvertible>(_ envelope: Envelope, as type: Request.Type) throws(ErrorReply) -> (Request, RequestContext) {
+    do {
+        let tenant = try envelope.tenantID()
+        return (try envelope.payload(as: Request.self), RequestContext(envelope: envelope, tenant: tenant))
+    } catch {
+        throw ErrorReply(invalid: error)
+    }
+}
+
+extension Envelope {
+    /// The reply to this request: its type is the payload's protobuf name, and
+    /// it keeps the request's tenant, correlation and trace.
+    public func reply<Payload: ProtoConvertible>(with payload: Payload) throws -> Envelope {
+        caused(type: Payload.protoName, payload: try payload.encoded())
+    }
+}
+
+extension Bus {
+    /// Sends a typed request in `tenant` and decodes the typed reply. Error
+    /// replies throw `BusError` (`.remote` with the `ErrorReply`).
+    public func call<Request: ProtoConvertible, Reply: ProtoConvertible>(
+        _ subject: String, _ request: Request, tenant: String, as reply: Reply.Type, timeout: Duration = .seconds(5)
+    ) async throws -> Reply {
+        let envelope = Envelope(type: Request.protoName, tenant: tenant, payload: try request.encoded())
+        return try await self.request(subject, envelope, timeout: timeout).payload(as: Reply.self)
+    }
+}
