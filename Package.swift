@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian's packages: module maps and shims only.
@@ -103,6 +104,13 @@ let package = Package(
             ],
             path: "Services/Registry/Sources"
         ),
+        // Governance's policy engine: pure (no I/O), so it is unit-tested and
+        // benchmarked in-process.
+        .target(
+            name: "AgionPolicy",
+            dependencies: ["AgionContract", .product(name: "Yams", package: "Yams")],
+            path: "Services/Governance/Policy"
+        ),
         .executableTarget(
             name: "agion-registry",
             dependencies: ["AgionRegistry", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
@@ -125,6 +133,11 @@ let package = Package(
             name: "AgionContractTests",
             dependencies: ["AgionContract", "AgionEnvelope"],
             path: "Tests/AgionContractTests"
+        ),
+        .testTarget(
+            name: "AgionPolicyTests",
+            dependencies: ["AgionPolicy", "AgionContract"],
+            path: "Tests/AgionPolicyTests"
         ),
         .testTarget(
             name: "AgionRuntimeTests",
