@@ -120,7 +120,7 @@ let package = Package(
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",
-            dependencies: ["AgionEnvelope", "AgionBus"],
+            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "AgionPolicy"],
             path: "bench/AgionBench"
         ),
 

@@ -32,6 +32,7 @@ cnats_rpc() {
 for i in $(seq "$repeat"); do
   echo "# round $i of $repeat" >&2
   { "$bench" envelope
+    "$bench" policy
     cnats_rpc
     "$bench" rpc
     "$bench" rpc --blocking-server
@@ -47,11 +48,14 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 groups = {}
 for r in rows:
-    groups.setdefault((r["bench"], r.get("clients")), []).append(r)
+    # A benchmark's identity is its name and its non-measurement fields
+    # (clients, rules, index, audit, ...).
+    key = tuple(sorted((k, v) for k, v in r.items() if k not in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb")))
+    groups.setdefault(key, []).append(r)
 print("# medians of %d rounds (%s)" % (max(len(v) for v in groups.values()), sys.argv[1]), file=sys.stderr)
-for (bench, clients), rs in groups.items():
-    med = {"bench": bench, "median_of": len(rs)}
-    if clients is not None: med["clients"] = clients
+for key, rs in groups.items():
+    med = dict(key)
+    med["median_of"] = len(rs)
     for k in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb"):
         vals = [r[k] for r in rs if k in r]
         if vals: med[k] = statistics.median(vals)

@@ -9,6 +9,8 @@ struct BenchLine {
     func with(_ key: String, _ value: Int) -> BenchLine { var c = self; c.fields.append((key, String(value))); return c }
     func with(_ key: String, _ value: Double) -> BenchLine { var c = self; c.fields.append((key, String(format: "%.1f", value))); return c }
 
+    func withText(_ key: String, _ value: String) -> BenchLine { var c = self; c.fields.append((key, "\"\(value)\"")); return c }
+
     func print() {
         let line = "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
         Swift.print(line)

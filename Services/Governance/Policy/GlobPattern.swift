@@ -1,17 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A pattern over ids and actions: `*` matches any run of characters (also
 /// `:` and `.`), `?` one character, everything else itself. Common shapes
-/// (exact, `prefix*`, `*suffix`, `*`) match without the general algorithm.
+/// (exact, `prefix*`, `*suffix`, `*`) match with one `memcmp`, without the
+/// general algorithm: policies of thousands of rules are scanned per request.
 public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
-    enum Shape: Sendable, Hashable {
-        case any
-        case exact([UInt8])
-        case prefix([UInt8])
-        case suffix([UInt8])
-        case general([UInt8])
-    }
+    enum Shape: UInt8, Sendable, Hashable { case any, exact, prefix, suffix, general }
 
     public let description: String
     let shape: Shape
+    /// The literal part for exact/prefix/suffix; the whole pattern for general.
+    let literal: [UInt8]
 
     public static let any = GlobPattern("*")
 
@@ -21,38 +22,49 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         let stars = bytes.filter { $0 == UInt8(ascii: "*") }.count
         let hasQuestion = bytes.contains(UInt8(ascii: "?"))
         if text == "*" {
-            shape = .any
+            (shape, literal) = (.any, [])
         } else if stars == 0 && !hasQuestion {
-            shape = .exact(bytes)
+            (shape, literal) = (.exact, bytes)
         } else if stars == 1 && !hasQuestion && bytes.last == UInt8(ascii: "*") {
-            shape = .prefix(Array(bytes.dropLast()))
+            (shape, literal) = (.prefix, Array(bytes.dropLast()))
         } else if stars == 1 && !hasQuestion && bytes.first == UInt8(ascii: "*") {
-            shape = .suffix(Array(bytes.dropFirst()))
+            (shape, literal) = (.suffix, Array(bytes.dropFirst()))
         } else {
-            shape = .general(bytes)
+            (shape, literal) = (.general, bytes)
         }
     }
 
     /// The exact text this pattern matches, when it matches only one.
-    public var exactText: String? { if case .exact = shape { description } else { nil } }
+    public var exactText: String? { shape == .exact ? description : nil }
 
     public func matches(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { matches(utf8: $0) }
     }
 
+    @inline(__always)
     func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch shape {
-        case .any: return true
-        case .exact(let bytes): return text.count == bytes.count && text.elementsEqual(bytes)
-        case .prefix(let bytes): return text.count >= bytes.count && text.prefix(bytes.count).elementsEqual(bytes)
-        case .suffix(let bytes): return text.count >= bytes.count && text.suffix(bytes.count).elementsEqual(bytes)
-        case .general(let pattern): return Self.glob(pattern, text)
+        if shape == .any { return true }
+        return literal.withUnsafeBufferPointer { literal in
+            switch shape {
+            case .any: return true
+            case .exact: return text.count == literal.count && Self.equal(text.baseAddress, literal.baseAddress, literal.count)
+            case .prefix: return text.count >= literal.count && Self.equal(text.baseAddress, literal.baseAddress, literal.count)
+            case .suffix:
+                return text.count >= literal.count
+                    && Self.equal(text.baseAddress.map { $0 + (text.count - literal.count) }, literal.baseAddress, literal.count)
+            case .general: return Self.glob(literal, text)
+            }
         }
     }
 
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>?, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+        count == 0 || (a != nil && b != nil && memcmp(a!, b!, count) == 0)
+    }
+
     /// Iterative glob with single-star backtracking: linear in practice, no recursion.
-    private static func glob(_ pattern: [UInt8], _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func glob(_ pattern: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = 0, t = 0
         var starP = -1, starT = 0
         while t < text.count {
