@@ -104,12 +104,12 @@ let package = Package(
             ],
             path: "Services/Registry/Sources"
         ),
-        // Governance's policy engine: pure (no I/O), so it is unit-tested and
-        // benchmarked in-process.
+        // Governance's pure core: the policy engine, the trust model and the
+        // audit hash chain. No I/O, so it is unit-tested and benchmarked in-process.
         .target(
-            name: "AgionPolicy",
+            name: "GovernanceCore",
             dependencies: ["AgionContract", .product(name: "Yams", package: "Yams")],
-            path: "Services/Governance/Policy"
+            path: "Services/Governance/Core"
         ),
         .executableTarget(
             name: "agion-registry",
@@ -120,7 +120,7 @@ let package = Package(
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",
-            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "AgionPolicy"],
+            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "GovernanceCore"],
             path: "bench/AgionBench"
         ),
 
@@ -135,9 +135,9 @@ let package = Package(
             path: "Tests/AgionContractTests"
         ),
         .testTarget(
-            name: "AgionPolicyTests",
-            dependencies: ["AgionPolicy", "AgionContract"],
-            path: "Tests/AgionPolicyTests"
+            name: "GovernanceCoreTests",
+            dependencies: ["GovernanceCore", "AgionContract"],
+            path: "Tests/GovernanceCoreTests"
         ),
         .testTarget(
             name: "AgionRuntimeTests",

@@ -1,5 +1,5 @@
 import AgionContract
-import AgionPolicy
+import GovernanceCore
 import Foundation
 
 /// governance.policy_eval: one decision of the in-process policy engine

@@ -1,5 +1,5 @@
 import AgionContract
-@testable import AgionPolicy
+@testable import GovernanceCore
 import Testing
 
 @Suite struct PolicyParserTests {
