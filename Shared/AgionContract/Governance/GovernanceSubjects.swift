@@ -4,11 +4,29 @@ public enum GovernanceSubjects {
     public static let queue = "governance"
 
     public static let check = "agion.rpc.governance.check"
+    public static let explain = "agion.rpc.governance.explain"
+    public static let validate = "agion.rpc.governance.validate"
+    public static let report = "agion.rpc.governance.report"
+    public static let feedback = "agion.rpc.governance.feedback"
     public static let trust = "agion.rpc.governance.trust"
+    public static let putPolicy = "agion.rpc.governance.policy.put"
+    public static let getPolicy = "agion.rpc.governance.policy.get"
+    public static let listPolicies = "agion.rpc.governance.policy.list"
+    public static let activatePolicy = "agion.rpc.governance.policy.activate"
+    public static let auditQuery = "agion.rpc.governance.audit.query"
+    public static let auditVerify = "agion.rpc.governance.audit.verify"
 
     /// Events go to `agion.governance.evt.<tenant>.<event>` in stream `AGION_GOVERNANCE`.
     public static let stream = "AGION_GOVERNANCE"
     public static let eventSubjects = "agion.governance.evt.>"
 
     public static func eventSubject(tenant: String, event: String) -> String { "agion.governance.evt.\(tenant).\(event)" }
+
+    /// Envelope types of governance's events.
+    public enum EventType {
+        public static let decisionMade = "agion.governance.decision_made"
+        public static let outputValidated = "agion.governance.output_validated"
+        public static let trustChanged = "agion.governance.trust_changed"
+        public static let policyActivated = "agion.governance.policy_activated"
+    }
 }

@@ -51,7 +51,7 @@ public struct TrustScore: Hashable, Sendable {
         self.updatedAtUnixNanos = updatedAtUnixNanos
     }
 
-    public init(proto: ProtoMessage, field: String = "score") throws(EnvelopeError) {
+    public init(proto: ProtoMessage, field: String) throws(EnvelopeError) {
         agentID = try AgentID(proto.string("agent_id"), field: field + ".agent_id")
         let capability = proto.string("capability")
         self.capability = capability.isEmpty ? nil : capability
@@ -62,7 +62,7 @@ public struct TrustScore: Hashable, Sendable {
     }
 
     public var proto: ProtoMessage {
-        ProtoMessage("agion.v1.TrustScore", [
+        ProtoMessage(Self.protoName, [
             "agent_id": .string(agentID.description), "capability": .string(capability ?? ""), "score": .double(score),
             "evidence": .double(evidence), "updated_at_unix_nanos": .int(updatedAtUnixNanos),
         ])

@@ -15,13 +15,6 @@ public struct Policy: Sendable, Hashable {
     }
 }
 
-/// What a decision is.
-public enum Effect: String, Sendable, Hashable, CaseIterable {
-    case allow
-    case deny
-    case requireApproval = "require_approval"
-}
-
 public struct PolicyDefaults: Sendable, Hashable {
     /// The effect when no rule matches: deny (default deny) or require_approval.
     public var effect: Effect = .deny
@@ -150,18 +143,6 @@ public struct RateLimit: Sendable, Hashable {
         self.max = max
         self.windowSeconds = windowSeconds
         self.scope = scope
-    }
-}
-
-/// Something the caller must do when acting on the decision, for example
-/// `redact` with `fields`, or `max_tokens` with `value`.
-public struct Obligation: Sendable, Hashable {
-    public var kind: String
-    public var parameters: [String: String]
-
-    public init(kind: String, parameters: [String: String] = [:]) {
-        self.kind = kind
-        self.parameters = parameters
     }
 }
 

@@ -457,6 +457,861 @@ void   agion__v1__trust_scores_response__free_unpacked
   assert(message->base.descriptor == &agion__v1__trust_scores_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__explain_request__init
+                     (Agion__V1__ExplainRequest         *message)
+{
+  static const Agion__V1__ExplainRequest init_value = AGION__V1__EXPLAIN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__explain_request__get_packed_size
+                     (const Agion__V1__ExplainRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__explain_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__explain_request__pack
+                     (const Agion__V1__ExplainRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__explain_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__explain_request__pack_to_buffer
+                     (const Agion__V1__ExplainRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__explain_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ExplainRequest *
+       agion__v1__explain_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ExplainRequest *)
+     protobuf_c_message_unpack (&agion__v1__explain_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__explain_request__free_unpacked
+                     (Agion__V1__ExplainRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__explain_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__policy_revision__init
+                     (Agion__V1__PolicyRevision         *message)
+{
+  static const Agion__V1__PolicyRevision init_value = AGION__V1__POLICY_REVISION__INIT;
+  *message = init_value;
+}
+size_t agion__v1__policy_revision__get_packed_size
+                     (const Agion__V1__PolicyRevision *message)
+{
+  assert(message->base.descriptor == &agion__v1__policy_revision__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__policy_revision__pack
+                     (const Agion__V1__PolicyRevision *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__policy_revision__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__policy_revision__pack_to_buffer
+                     (const Agion__V1__PolicyRevision *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__policy_revision__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__PolicyRevision *
+       agion__v1__policy_revision__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__PolicyRevision *)
+     protobuf_c_message_unpack (&agion__v1__policy_revision__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__policy_revision__free_unpacked
+                     (Agion__V1__PolicyRevision *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__policy_revision__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__put_policy_request__init
+                     (Agion__V1__PutPolicyRequest         *message)
+{
+  static const Agion__V1__PutPolicyRequest init_value = AGION__V1__PUT_POLICY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__put_policy_request__get_packed_size
+                     (const Agion__V1__PutPolicyRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__put_policy_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__put_policy_request__pack
+                     (const Agion__V1__PutPolicyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__put_policy_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__put_policy_request__pack_to_buffer
+                     (const Agion__V1__PutPolicyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__put_policy_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__PutPolicyRequest *
+       agion__v1__put_policy_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__PutPolicyRequest *)
+     protobuf_c_message_unpack (&agion__v1__put_policy_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__put_policy_request__free_unpacked
+                     (Agion__V1__PutPolicyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__put_policy_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__get_policy_request__init
+                     (Agion__V1__GetPolicyRequest         *message)
+{
+  static const Agion__V1__GetPolicyRequest init_value = AGION__V1__GET_POLICY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__get_policy_request__get_packed_size
+                     (const Agion__V1__GetPolicyRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__get_policy_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__get_policy_request__pack
+                     (const Agion__V1__GetPolicyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__get_policy_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__get_policy_request__pack_to_buffer
+                     (const Agion__V1__GetPolicyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__get_policy_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__GetPolicyRequest *
+       agion__v1__get_policy_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__GetPolicyRequest *)
+     protobuf_c_message_unpack (&agion__v1__get_policy_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__get_policy_request__free_unpacked
+                     (Agion__V1__GetPolicyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__get_policy_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__policy_document__init
+                     (Agion__V1__PolicyDocument         *message)
+{
+  static const Agion__V1__PolicyDocument init_value = AGION__V1__POLICY_DOCUMENT__INIT;
+  *message = init_value;
+}
+size_t agion__v1__policy_document__get_packed_size
+                     (const Agion__V1__PolicyDocument *message)
+{
+  assert(message->base.descriptor == &agion__v1__policy_document__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__policy_document__pack
+                     (const Agion__V1__PolicyDocument *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__policy_document__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__policy_document__pack_to_buffer
+                     (const Agion__V1__PolicyDocument *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__policy_document__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__PolicyDocument *
+       agion__v1__policy_document__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__PolicyDocument *)
+     protobuf_c_message_unpack (&agion__v1__policy_document__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__policy_document__free_unpacked
+                     (Agion__V1__PolicyDocument *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__policy_document__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_policy_revisions_request__init
+                     (Agion__V1__ListPolicyRevisionsRequest         *message)
+{
+  static const Agion__V1__ListPolicyRevisionsRequest init_value = AGION__V1__LIST_POLICY_REVISIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_policy_revisions_request__get_packed_size
+                     (const Agion__V1__ListPolicyRevisionsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_policy_revisions_request__pack
+                     (const Agion__V1__ListPolicyRevisionsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_policy_revisions_request__pack_to_buffer
+                     (const Agion__V1__ListPolicyRevisionsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListPolicyRevisionsRequest *
+       agion__v1__list_policy_revisions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListPolicyRevisionsRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_policy_revisions_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_policy_revisions_request__free_unpacked
+                     (Agion__V1__ListPolicyRevisionsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_policy_revisions_response__init
+                     (Agion__V1__ListPolicyRevisionsResponse         *message)
+{
+  static const Agion__V1__ListPolicyRevisionsResponse init_value = AGION__V1__LIST_POLICY_REVISIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_policy_revisions_response__get_packed_size
+                     (const Agion__V1__ListPolicyRevisionsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_policy_revisions_response__pack
+                     (const Agion__V1__ListPolicyRevisionsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_policy_revisions_response__pack_to_buffer
+                     (const Agion__V1__ListPolicyRevisionsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListPolicyRevisionsResponse *
+       agion__v1__list_policy_revisions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListPolicyRevisionsResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_policy_revisions_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_policy_revisions_response__free_unpacked
+                     (Agion__V1__ListPolicyRevisionsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_policy_revisions_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__activate_policy_request__init
+                     (Agion__V1__ActivatePolicyRequest         *message)
+{
+  static const Agion__V1__ActivatePolicyRequest init_value = AGION__V1__ACTIVATE_POLICY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__activate_policy_request__get_packed_size
+                     (const Agion__V1__ActivatePolicyRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__activate_policy_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__activate_policy_request__pack
+                     (const Agion__V1__ActivatePolicyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__activate_policy_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__activate_policy_request__pack_to_buffer
+                     (const Agion__V1__ActivatePolicyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__activate_policy_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ActivatePolicyRequest *
+       agion__v1__activate_policy_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ActivatePolicyRequest *)
+     protobuf_c_message_unpack (&agion__v1__activate_policy_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__activate_policy_request__free_unpacked
+                     (Agion__V1__ActivatePolicyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__activate_policy_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__validate_output_request__init
+                     (Agion__V1__ValidateOutputRequest         *message)
+{
+  static const Agion__V1__ValidateOutputRequest init_value = AGION__V1__VALIDATE_OUTPUT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__validate_output_request__get_packed_size
+                     (const Agion__V1__ValidateOutputRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__validate_output_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__validate_output_request__pack
+                     (const Agion__V1__ValidateOutputRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__validate_output_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__validate_output_request__pack_to_buffer
+                     (const Agion__V1__ValidateOutputRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__validate_output_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ValidateOutputRequest *
+       agion__v1__validate_output_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ValidateOutputRequest *)
+     protobuf_c_message_unpack (&agion__v1__validate_output_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__validate_output_request__free_unpacked
+                     (Agion__V1__ValidateOutputRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__validate_output_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__violation__init
+                     (Agion__V1__Violation         *message)
+{
+  static const Agion__V1__Violation init_value = AGION__V1__VIOLATION__INIT;
+  *message = init_value;
+}
+size_t agion__v1__violation__get_packed_size
+                     (const Agion__V1__Violation *message)
+{
+  assert(message->base.descriptor == &agion__v1__violation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__violation__pack
+                     (const Agion__V1__Violation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__violation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__violation__pack_to_buffer
+                     (const Agion__V1__Violation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__violation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__Violation *
+       agion__v1__violation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__Violation *)
+     protobuf_c_message_unpack (&agion__v1__violation__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__violation__free_unpacked
+                     (Agion__V1__Violation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__violation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__validation_result__init
+                     (Agion__V1__ValidationResult         *message)
+{
+  static const Agion__V1__ValidationResult init_value = AGION__V1__VALIDATION_RESULT__INIT;
+  *message = init_value;
+}
+size_t agion__v1__validation_result__get_packed_size
+                     (const Agion__V1__ValidationResult *message)
+{
+  assert(message->base.descriptor == &agion__v1__validation_result__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__validation_result__pack
+                     (const Agion__V1__ValidationResult *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__validation_result__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__validation_result__pack_to_buffer
+                     (const Agion__V1__ValidationResult *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__validation_result__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ValidationResult *
+       agion__v1__validation_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ValidationResult *)
+     protobuf_c_message_unpack (&agion__v1__validation_result__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__validation_result__free_unpacked
+                     (Agion__V1__ValidationResult *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__validation_result__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__execution_report__init
+                     (Agion__V1__ExecutionReport         *message)
+{
+  static const Agion__V1__ExecutionReport init_value = AGION__V1__EXECUTION_REPORT__INIT;
+  *message = init_value;
+}
+size_t agion__v1__execution_report__get_packed_size
+                     (const Agion__V1__ExecutionReport *message)
+{
+  assert(message->base.descriptor == &agion__v1__execution_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__execution_report__pack
+                     (const Agion__V1__ExecutionReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__execution_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__execution_report__pack_to_buffer
+                     (const Agion__V1__ExecutionReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__execution_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ExecutionReport *
+       agion__v1__execution_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ExecutionReport *)
+     protobuf_c_message_unpack (&agion__v1__execution_report__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__execution_report__free_unpacked
+                     (Agion__V1__ExecutionReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__execution_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__feedback_request__init
+                     (Agion__V1__FeedbackRequest         *message)
+{
+  static const Agion__V1__FeedbackRequest init_value = AGION__V1__FEEDBACK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__feedback_request__get_packed_size
+                     (const Agion__V1__FeedbackRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__feedback_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__feedback_request__pack
+                     (const Agion__V1__FeedbackRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__feedback_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__feedback_request__pack_to_buffer
+                     (const Agion__V1__FeedbackRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__feedback_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__FeedbackRequest *
+       agion__v1__feedback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__FeedbackRequest *)
+     protobuf_c_message_unpack (&agion__v1__feedback_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__feedback_request__free_unpacked
+                     (Agion__V1__FeedbackRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__feedback_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__trust_changed__init
+                     (Agion__V1__TrustChanged         *message)
+{
+  static const Agion__V1__TrustChanged init_value = AGION__V1__TRUST_CHANGED__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_changed__get_packed_size
+                     (const Agion__V1__TrustChanged *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_changed__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_changed__pack
+                     (const Agion__V1__TrustChanged *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_changed__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_changed__pack_to_buffer
+                     (const Agion__V1__TrustChanged *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_changed__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustChanged *
+       agion__v1__trust_changed__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustChanged *)
+     protobuf_c_message_unpack (&agion__v1__trust_changed__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_changed__free_unpacked
+                     (Agion__V1__TrustChanged *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_changed__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_record__init
+                     (Agion__V1__AuditRecord         *message)
+{
+  static const Agion__V1__AuditRecord init_value = AGION__V1__AUDIT_RECORD__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_record__get_packed_size
+                     (const Agion__V1__AuditRecord *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_record__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_record__pack
+                     (const Agion__V1__AuditRecord *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_record__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_record__pack_to_buffer
+                     (const Agion__V1__AuditRecord *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_record__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditRecord *
+       agion__v1__audit_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditRecord *)
+     protobuf_c_message_unpack (&agion__v1__audit_record__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_record__free_unpacked
+                     (Agion__V1__AuditRecord *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_record__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_query__init
+                     (Agion__V1__AuditQuery         *message)
+{
+  static const Agion__V1__AuditQuery init_value = AGION__V1__AUDIT_QUERY__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_query__get_packed_size
+                     (const Agion__V1__AuditQuery *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_query__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_query__pack
+                     (const Agion__V1__AuditQuery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_query__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_query__pack_to_buffer
+                     (const Agion__V1__AuditQuery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_query__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditQuery *
+       agion__v1__audit_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditQuery *)
+     protobuf_c_message_unpack (&agion__v1__audit_query__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_query__free_unpacked
+                     (Agion__V1__AuditQuery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_query__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_query_response__init
+                     (Agion__V1__AuditQueryResponse         *message)
+{
+  static const Agion__V1__AuditQueryResponse init_value = AGION__V1__AUDIT_QUERY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_query_response__get_packed_size
+                     (const Agion__V1__AuditQueryResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_query_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_query_response__pack
+                     (const Agion__V1__AuditQueryResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_query_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_query_response__pack_to_buffer
+                     (const Agion__V1__AuditQueryResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_query_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditQueryResponse *
+       agion__v1__audit_query_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditQueryResponse *)
+     protobuf_c_message_unpack (&agion__v1__audit_query_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_query_response__free_unpacked
+                     (Agion__V1__AuditQueryResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_query_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_verify_request__init
+                     (Agion__V1__AuditVerifyRequest         *message)
+{
+  static const Agion__V1__AuditVerifyRequest init_value = AGION__V1__AUDIT_VERIFY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_verify_request__get_packed_size
+                     (const Agion__V1__AuditVerifyRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verify_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_verify_request__pack
+                     (const Agion__V1__AuditVerifyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verify_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_verify_request__pack_to_buffer
+                     (const Agion__V1__AuditVerifyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verify_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditVerifyRequest *
+       agion__v1__audit_verify_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditVerifyRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_verify_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_verify_request__free_unpacked
+                     (Agion__V1__AuditVerifyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_verify_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_verify_response__init
+                     (Agion__V1__AuditVerifyResponse         *message)
+{
+  static const Agion__V1__AuditVerifyResponse init_value = AGION__V1__AUDIT_VERIFY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_verify_response__get_packed_size
+                     (const Agion__V1__AuditVerifyResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verify_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_verify_response__pack
+                     (const Agion__V1__AuditVerifyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verify_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_verify_response__pack_to_buffer
+                     (const Agion__V1__AuditVerifyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verify_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditVerifyResponse *
+       agion__v1__audit_verify_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditVerifyResponse *)
+     protobuf_c_message_unpack (&agion__v1__audit_verify_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_verify_response__free_unpacked
+                     (Agion__V1__AuditVerifyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_verify_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__value__field_descriptors[6] =
 {
   {
@@ -1153,5 +2008,1610 @@ const ProtobufCMessageDescriptor agion__v1__trust_scores_response__descriptor =
   agion__v1__trust_scores_response__field_indices_by_name,
   1,  agion__v1__trust_scores_response__number_ranges,
   (ProtobufCMessageInit) agion__v1__trust_scores_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__explain_request__field_descriptors[2] =
+{
+  {
+    "request",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExplainRequest, request),
+    &agion__v1__check_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_document",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExplainRequest, policy_document),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__explain_request__field_indices_by_name[] = {
+  1,   /* field[1] = policy_document */
+  0,   /* field[0] = request */
+};
+static const ProtobufCIntRange agion__v1__explain_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__explain_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ExplainRequest",
+  "ExplainRequest",
+  "Agion__V1__ExplainRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ExplainRequest),
+  2,
+  agion__v1__explain_request__field_descriptors,
+  agion__v1__explain_request__field_indices_by_name,
+  1,  agion__v1__explain_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__explain_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__policy_revision__field_descriptors[7] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "active",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, active),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_unix_nanos",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, created_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rule_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, rule_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_rule_count",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, output_rule_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "digest",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyRevision, digest),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__policy_revision__field_indices_by_name[] = {
+  1,   /* field[1] = active */
+  2,   /* field[2] = comment */
+  3,   /* field[3] = created_at_unix_nanos */
+  6,   /* field[6] = digest */
+  5,   /* field[5] = output_rule_count */
+  0,   /* field[0] = revision */
+  4,   /* field[4] = rule_count */
+};
+static const ProtobufCIntRange agion__v1__policy_revision__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor agion__v1__policy_revision__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.PolicyRevision",
+  "PolicyRevision",
+  "Agion__V1__PolicyRevision",
+  "agion.v1",
+  sizeof(Agion__V1__PolicyRevision),
+  7,
+  agion__v1__policy_revision__field_descriptors,
+  agion__v1__policy_revision__field_indices_by_name,
+  1,  agion__v1__policy_revision__number_ranges,
+  (ProtobufCMessageInit) agion__v1__policy_revision__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__put_policy_request__field_descriptors[3] =
+{
+  {
+    "document",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PutPolicyRequest, document),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PutPolicyRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "draft",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PutPolicyRequest, draft),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__put_policy_request__field_indices_by_name[] = {
+  1,   /* field[1] = comment */
+  0,   /* field[0] = document */
+  2,   /* field[2] = draft */
+};
+static const ProtobufCIntRange agion__v1__put_policy_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__put_policy_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.PutPolicyRequest",
+  "PutPolicyRequest",
+  "Agion__V1__PutPolicyRequest",
+  "agion.v1",
+  sizeof(Agion__V1__PutPolicyRequest),
+  3,
+  agion__v1__put_policy_request__field_descriptors,
+  agion__v1__put_policy_request__field_indices_by_name,
+  1,  agion__v1__put_policy_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__put_policy_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__get_policy_request__field_descriptors[1] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__GetPolicyRequest, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__get_policy_request__field_indices_by_name[] = {
+  0,   /* field[0] = revision */
+};
+static const ProtobufCIntRange agion__v1__get_policy_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__get_policy_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.GetPolicyRequest",
+  "GetPolicyRequest",
+  "Agion__V1__GetPolicyRequest",
+  "agion.v1",
+  sizeof(Agion__V1__GetPolicyRequest),
+  1,
+  agion__v1__get_policy_request__field_descriptors,
+  agion__v1__get_policy_request__field_indices_by_name,
+  1,  agion__v1__get_policy_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__get_policy_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__policy_document__field_descriptors[2] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyDocument, revision),
+    &agion__v1__policy_revision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "document",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__PolicyDocument, document),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__policy_document__field_indices_by_name[] = {
+  1,   /* field[1] = document */
+  0,   /* field[0] = revision */
+};
+static const ProtobufCIntRange agion__v1__policy_document__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__policy_document__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.PolicyDocument",
+  "PolicyDocument",
+  "Agion__V1__PolicyDocument",
+  "agion.v1",
+  sizeof(Agion__V1__PolicyDocument),
+  2,
+  agion__v1__policy_document__field_descriptors,
+  agion__v1__policy_document__field_indices_by_name,
+  1,  agion__v1__policy_document__number_ranges,
+  (ProtobufCMessageInit) agion__v1__policy_document__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_policy_revisions_request__field_descriptors[1] =
+{
+  {
+    "limit",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListPolicyRevisionsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_policy_revisions_request__field_indices_by_name[] = {
+  0,   /* field[0] = limit */
+};
+static const ProtobufCIntRange agion__v1__list_policy_revisions_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_policy_revisions_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListPolicyRevisionsRequest",
+  "ListPolicyRevisionsRequest",
+  "Agion__V1__ListPolicyRevisionsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListPolicyRevisionsRequest),
+  1,
+  agion__v1__list_policy_revisions_request__field_descriptors,
+  agion__v1__list_policy_revisions_request__field_indices_by_name,
+  1,  agion__v1__list_policy_revisions_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_policy_revisions_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_policy_revisions_response__field_descriptors[1] =
+{
+  {
+    "revisions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListPolicyRevisionsResponse, n_revisions),
+    offsetof(Agion__V1__ListPolicyRevisionsResponse, revisions),
+    &agion__v1__policy_revision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_policy_revisions_response__field_indices_by_name[] = {
+  0,   /* field[0] = revisions */
+};
+static const ProtobufCIntRange agion__v1__list_policy_revisions_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_policy_revisions_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListPolicyRevisionsResponse",
+  "ListPolicyRevisionsResponse",
+  "Agion__V1__ListPolicyRevisionsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListPolicyRevisionsResponse),
+  1,
+  agion__v1__list_policy_revisions_response__field_descriptors,
+  agion__v1__list_policy_revisions_response__field_indices_by_name,
+  1,  agion__v1__list_policy_revisions_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_policy_revisions_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__activate_policy_request__field_descriptors[1] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ActivatePolicyRequest, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__activate_policy_request__field_indices_by_name[] = {
+  0,   /* field[0] = revision */
+};
+static const ProtobufCIntRange agion__v1__activate_policy_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__activate_policy_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ActivatePolicyRequest",
+  "ActivatePolicyRequest",
+  "Agion__V1__ActivatePolicyRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ActivatePolicyRequest),
+  1,
+  agion__v1__activate_policy_request__field_descriptors,
+  agion__v1__activate_policy_request__field_indices_by_name,
+  1,  agion__v1__activate_policy_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__activate_policy_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_descriptors[6] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, output),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capability",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, execution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__validate_output_request__field_indices_by_name[] = {
+  1,   /* field[1] = action */
+  0,   /* field[0] = agent_id */
+  4,   /* field[4] = capability */
+  3,   /* field[3] = content_type */
+  5,   /* field[5] = execution_id */
+  2,   /* field[2] = output */
+};
+static const ProtobufCIntRange agion__v1__validate_output_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ValidateOutputRequest",
+  "ValidateOutputRequest",
+  "Agion__V1__ValidateOutputRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ValidateOutputRequest),
+  6,
+  agion__v1__validate_output_request__field_descriptors,
+  agion__v1__validate_output_request__field_indices_by_name,
+  1,  agion__v1__validate_output_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__validate_output_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__violation__field_descriptors[4] =
+{
+  {
+    "rule_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Violation, rule_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Violation, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Violation, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "field",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Violation, field),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__violation__field_indices_by_name[] = {
+  3,   /* field[3] = field */
+  1,   /* field[1] = kind */
+  2,   /* field[2] = message */
+  0,   /* field[0] = rule_id */
+};
+static const ProtobufCIntRange agion__v1__violation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor agion__v1__violation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.Violation",
+  "Violation",
+  "Agion__V1__Violation",
+  "agion.v1",
+  sizeof(Agion__V1__Violation),
+  4,
+  agion__v1__violation__field_descriptors,
+  agion__v1__violation__field_indices_by_name,
+  1,  agion__v1__violation__number_ranges,
+  (ProtobufCMessageInit) agion__v1__violation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__validation_result__field_descriptors[5] =
+{
+  {
+    "validation_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidationResult, validation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "passed",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidationResult, passed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "violations",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ValidationResult, n_violations),
+    offsetof(Agion__V1__ValidationResult, violations),
+    &agion__v1__violation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trust_score",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidationResult, trust_score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_revision",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidationResult, policy_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__validation_result__field_indices_by_name[] = {
+  1,   /* field[1] = passed */
+  4,   /* field[4] = policy_revision */
+  3,   /* field[3] = trust_score */
+  0,   /* field[0] = validation_id */
+  2,   /* field[2] = violations */
+};
+static const ProtobufCIntRange agion__v1__validation_result__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor agion__v1__validation_result__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ValidationResult",
+  "ValidationResult",
+  "Agion__V1__ValidationResult",
+  "agion.v1",
+  sizeof(Agion__V1__ValidationResult),
+  5,
+  agion__v1__validation_result__field_descriptors,
+  agion__v1__validation_result__field_indices_by_name,
+  1,  agion__v1__validation_result__number_ranges,
+  (ProtobufCMessageInit) agion__v1__validation_result__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue agion__v1__execution_report__outcome__enum_values_by_number[4] =
+{
+  { "OUTCOME_UNSPECIFIED", "AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_UNSPECIFIED", 0 },
+  { "OUTCOME_SUCCESS", "AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_SUCCESS", 1 },
+  { "OUTCOME_FAILURE", "AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_FAILURE", 2 },
+  { "OUTCOME_TIMEOUT", "AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_TIMEOUT", 3 },
+};
+static const ProtobufCIntRange agion__v1__execution_report__outcome__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex agion__v1__execution_report__outcome__enum_values_by_name[4] =
+{
+  { "OUTCOME_FAILURE", 2 },
+  { "OUTCOME_SUCCESS", 1 },
+  { "OUTCOME_TIMEOUT", 3 },
+  { "OUTCOME_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor agion__v1__execution_report__outcome__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "agion.v1.ExecutionReport.Outcome",
+  "Outcome",
+  "Agion__V1__ExecutionReport__Outcome",
+  "agion.v1",
+  4,
+  agion__v1__execution_report__outcome__enum_values_by_number,
+  4,
+  agion__v1__execution_report__outcome__enum_values_by_name,
+  1,
+  agion__v1__execution_report__outcome__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor agion__v1__execution_report__field_descriptors[6] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExecutionReport, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capability",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExecutionReport, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExecutionReport, outcome),
+    &agion__v1__execution_report__outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExecutionReport, latency_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_latency_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExecutionReport, target_latency_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ExecutionReport, execution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__execution_report__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  1,   /* field[1] = capability */
+  5,   /* field[5] = execution_id */
+  3,   /* field[3] = latency_ms */
+  2,   /* field[2] = outcome */
+  4,   /* field[4] = target_latency_ms */
+};
+static const ProtobufCIntRange agion__v1__execution_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor agion__v1__execution_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ExecutionReport",
+  "ExecutionReport",
+  "Agion__V1__ExecutionReport",
+  "agion.v1",
+  sizeof(Agion__V1__ExecutionReport),
+  6,
+  agion__v1__execution_report__field_descriptors,
+  agion__v1__execution_report__field_indices_by_name,
+  1,  agion__v1__execution_report__number_ranges,
+  (ProtobufCMessageInit) agion__v1__execution_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__feedback_request__field_descriptors[6] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__FeedbackRequest, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capability",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__FeedbackRequest, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rating",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__FeedbackRequest, rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__FeedbackRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__FeedbackRequest, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__FeedbackRequest, execution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__feedback_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  1,   /* field[1] = capability */
+  3,   /* field[3] = comment */
+  5,   /* field[5] = execution_id */
+  2,   /* field[2] = rating */
+  4,   /* field[4] = source */
+};
+static const ProtobufCIntRange agion__v1__feedback_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor agion__v1__feedback_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.FeedbackRequest",
+  "FeedbackRequest",
+  "Agion__V1__FeedbackRequest",
+  "agion.v1",
+  sizeof(Agion__V1__FeedbackRequest),
+  6,
+  agion__v1__feedback_request__field_descriptors,
+  agion__v1__feedback_request__field_indices_by_name,
+  1,  agion__v1__feedback_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__feedback_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_changed__field_descriptors[4] =
+{
+  {
+    "score",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustChanged, score),
+    &agion__v1__trust_score__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_score",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustChanged, previous_score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cause",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustChanged, cause),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustChanged, execution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_changed__field_indices_by_name[] = {
+  2,   /* field[2] = cause */
+  3,   /* field[3] = execution_id */
+  1,   /* field[1] = previous_score */
+  0,   /* field[0] = score */
+};
+static const ProtobufCIntRange agion__v1__trust_changed__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_changed__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustChanged",
+  "TrustChanged",
+  "Agion__V1__TrustChanged",
+  "agion.v1",
+  sizeof(Agion__V1__TrustChanged),
+  4,
+  agion__v1__trust_changed__field_descriptors,
+  agion__v1__trust_changed__field_indices_by_name,
+  1,  agion__v1__trust_changed__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_changed__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_record__field_descriptors[20] =
+{
+  {
+    "sequence",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, decision_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tenant",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, tenant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "principal",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, principal),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delegation_chain",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__AuditRecord, n_delegation_chain),
+    offsetof(Agion__V1__AuditRecord, delegation_chain),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "context",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, context),
+    &agion__v1__struct_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "result",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, result),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rule_ids",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__AuditRecord, n_rule_ids),
+    offsetof(Agion__V1__AuditRecord, rule_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reasons",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__AuditRecord, n_reasons),
+    offsetof(Agion__V1__AuditRecord, reasons),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "obligations",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__AuditRecord, n_obligations),
+    offsetof(Agion__V1__AuditRecord, obligations),
+    &agion__v1__obligation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trust_score",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, trust_score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_revision",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, policy_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_at_unix_nanos",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, decided_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evaluation_nanos",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, evaluation_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "violations",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__AuditRecord, n_violations),
+    offsetof(Agion__V1__AuditRecord, violations),
+    &agion__v1__violation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_id",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, execution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hash",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditRecord, hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_record__field_indices_by_name[] = {
+  5,   /* field[5] = action */
+  4,   /* field[4] = agent_id */
+  8,   /* field[8] = context */
+  15,   /* field[15] = decided_at_unix_nanos */
+  1,   /* field[1] = decision_id */
+  7,   /* field[7] = delegation_chain */
+  16,   /* field[16] = evaluation_nanos */
+  18,   /* field[18] = execution_id */
+  19,   /* field[19] = hash */
+  2,   /* field[2] = kind */
+  12,   /* field[12] = obligations */
+  14,   /* field[14] = policy_revision */
+  6,   /* field[6] = principal */
+  11,   /* field[11] = reasons */
+  9,   /* field[9] = result */
+  10,   /* field[10] = rule_ids */
+  0,   /* field[0] = sequence */
+  3,   /* field[3] = tenant */
+  13,   /* field[13] = trust_score */
+  17,   /* field[17] = violations */
+};
+static const ProtobufCIntRange agion__v1__audit_record__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 20 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_record__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditRecord",
+  "AuditRecord",
+  "Agion__V1__AuditRecord",
+  "agion.v1",
+  sizeof(Agion__V1__AuditRecord),
+  20,
+  agion__v1__audit_record__field_descriptors,
+  agion__v1__audit_record__field_indices_by_name,
+  1,  agion__v1__audit_record__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_record__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_query__field_descriptors[9] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "result",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, result),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_unix_nanos",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, from_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_unix_nanos",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, to_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision_id",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQuery, decision_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_query__field_indices_by_name[] = {
+  1,   /* field[1] = action */
+  0,   /* field[0] = agent_id */
+  8,   /* field[8] = decision_id */
+  4,   /* field[4] = from_unix_nanos */
+  3,   /* field[3] = kind */
+  6,   /* field[6] = page_size */
+  7,   /* field[7] = page_token */
+  2,   /* field[2] = result */
+  5,   /* field[5] = to_unix_nanos */
+};
+static const ProtobufCIntRange agion__v1__audit_query__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_query__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditQuery",
+  "AuditQuery",
+  "Agion__V1__AuditQuery",
+  "agion.v1",
+  sizeof(Agion__V1__AuditQuery),
+  9,
+  agion__v1__audit_query__field_descriptors,
+  agion__v1__audit_query__field_indices_by_name,
+  1,  agion__v1__audit_query__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_query_response__field_descriptors[2] =
+{
+  {
+    "records",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__AuditQueryResponse, n_records),
+    offsetof(Agion__V1__AuditQueryResponse, records),
+    &agion__v1__audit_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditQueryResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_query_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = records */
+};
+static const ProtobufCIntRange agion__v1__audit_query_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_query_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditQueryResponse",
+  "AuditQueryResponse",
+  "Agion__V1__AuditQueryResponse",
+  "agion.v1",
+  sizeof(Agion__V1__AuditQueryResponse),
+  2,
+  agion__v1__audit_query_response__field_descriptors,
+  agion__v1__audit_query_response__field_indices_by_name,
+  1,  agion__v1__audit_query_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_query_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define agion__v1__audit_verify_request__field_descriptors NULL
+#define agion__v1__audit_verify_request__field_indices_by_name NULL
+#define agion__v1__audit_verify_request__number_ranges NULL
+const ProtobufCMessageDescriptor agion__v1__audit_verify_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditVerifyRequest",
+  "AuditVerifyRequest",
+  "Agion__V1__AuditVerifyRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditVerifyRequest),
+  0,
+  agion__v1__audit_verify_request__field_descriptors,
+  agion__v1__audit_verify_request__field_indices_by_name,
+  0,  agion__v1__audit_verify_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_verify_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_verify_response__field_descriptors[5] =
+{
+  {
+    "intact",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, intact),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records_checked",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, records_checked),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_broken_sequence",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, first_broken_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "head_hash",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, head_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_verify_response__field_indices_by_name[] = {
+  2,   /* field[2] = first_broken_sequence */
+  4,   /* field[4] = head_hash */
+  0,   /* field[0] = intact */
+  3,   /* field[3] = reason */
+  1,   /* field[1] = records_checked */
+};
+static const ProtobufCIntRange agion__v1__audit_verify_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_verify_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditVerifyResponse",
+  "AuditVerifyResponse",
+  "Agion__V1__AuditVerifyResponse",
+  "agion.v1",
+  sizeof(Agion__V1__AuditVerifyResponse),
+  5,
+  agion__v1__audit_verify_response__field_descriptors,
+  agion__v1__audit_verify_response__field_indices_by_name,
+  1,  agion__v1__audit_verify_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_verify_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -26,6 +26,25 @@ typedef struct Agion__V1__Decision Agion__V1__Decision;
 typedef struct Agion__V1__TrustScoresRequest Agion__V1__TrustScoresRequest;
 typedef struct Agion__V1__TrustScore Agion__V1__TrustScore;
 typedef struct Agion__V1__TrustScoresResponse Agion__V1__TrustScoresResponse;
+typedef struct Agion__V1__ExplainRequest Agion__V1__ExplainRequest;
+typedef struct Agion__V1__PolicyRevision Agion__V1__PolicyRevision;
+typedef struct Agion__V1__PutPolicyRequest Agion__V1__PutPolicyRequest;
+typedef struct Agion__V1__GetPolicyRequest Agion__V1__GetPolicyRequest;
+typedef struct Agion__V1__PolicyDocument Agion__V1__PolicyDocument;
+typedef struct Agion__V1__ListPolicyRevisionsRequest Agion__V1__ListPolicyRevisionsRequest;
+typedef struct Agion__V1__ListPolicyRevisionsResponse Agion__V1__ListPolicyRevisionsResponse;
+typedef struct Agion__V1__ActivatePolicyRequest Agion__V1__ActivatePolicyRequest;
+typedef struct Agion__V1__ValidateOutputRequest Agion__V1__ValidateOutputRequest;
+typedef struct Agion__V1__Violation Agion__V1__Violation;
+typedef struct Agion__V1__ValidationResult Agion__V1__ValidationResult;
+typedef struct Agion__V1__ExecutionReport Agion__V1__ExecutionReport;
+typedef struct Agion__V1__FeedbackRequest Agion__V1__FeedbackRequest;
+typedef struct Agion__V1__TrustChanged Agion__V1__TrustChanged;
+typedef struct Agion__V1__AuditRecord Agion__V1__AuditRecord;
+typedef struct Agion__V1__AuditQuery Agion__V1__AuditQuery;
+typedef struct Agion__V1__AuditQueryResponse Agion__V1__AuditQueryResponse;
+typedef struct Agion__V1__AuditVerifyRequest Agion__V1__AuditVerifyRequest;
+typedef struct Agion__V1__AuditVerifyResponse Agion__V1__AuditVerifyResponse;
 
 
 /* --- enums --- */
@@ -37,6 +56,13 @@ typedef enum _Agion__V1__Decision__Effect {
   AGION__V1__DECISION__EFFECT__EFFECT_REQUIRE_APPROVAL = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AGION__V1__DECISION__EFFECT)
 } Agion__V1__Decision__Effect;
+typedef enum _Agion__V1__ExecutionReport__Outcome {
+  AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_UNSPECIFIED = 0,
+  AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_SUCCESS = 1,
+  AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_FAILURE = 2,
+  AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_TIMEOUT = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AGION__V1__EXECUTION_REPORT__OUTCOME)
+} Agion__V1__ExecutionReport__Outcome;
 
 /* --- messages --- */
 
@@ -212,6 +238,357 @@ struct  Agion__V1__TrustScoresResponse
 #define AGION__V1__TRUST_SCORES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_scores_response__descriptor) \
     , 0,NULL }
+
+
+/*
+ * Request `agion.rpc.governance.explain`: evaluate a check against a draft
+ * policy (or the active one when `policy_document` is empty) without recording
+ * a decision. The reply is a Decision with an empty decision_id.
+ */
+struct  Agion__V1__ExplainRequest
+{
+  ProtobufCMessage base;
+  Agion__V1__CheckRequest *request;
+  /*
+   * A YAML or JSON policy document; empty for the active revision.
+   */
+  char *policy_document;
+};
+#define AGION__V1__EXPLAIN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__explain_request__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A stored revision of a tenant's policy.
+ */
+struct  Agion__V1__PolicyRevision
+{
+  ProtobufCMessage base;
+  uint32_t revision;
+  protobuf_c_boolean active;
+  char *comment;
+  int64_t created_at_unix_nanos;
+  uint32_t rule_count;
+  uint32_t output_rule_count;
+  /*
+   * SHA-256 of the document, hex.
+   */
+  char *digest;
+};
+#define AGION__V1__POLICY_REVISION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__policy_revision__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.policy.put`: store a new revision and, unless
+ * `draft`, make it the active one.
+ */
+struct  Agion__V1__PutPolicyRequest
+{
+  ProtobufCMessage base;
+  char *document;
+  char *comment;
+  protobuf_c_boolean draft;
+};
+#define AGION__V1__PUT_POLICY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__put_policy_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Request `agion.rpc.governance.policy.get`: one revision (0 = the active one).
+ */
+struct  Agion__V1__GetPolicyRequest
+{
+  ProtobufCMessage base;
+  uint32_t revision;
+};
+#define AGION__V1__GET_POLICY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__get_policy_request__descriptor) \
+    , 0 }
+
+
+struct  Agion__V1__PolicyDocument
+{
+  ProtobufCMessage base;
+  Agion__V1__PolicyRevision *revision;
+  char *document;
+};
+#define AGION__V1__POLICY_DOCUMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__policy_document__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.policy.list`: the tenant's revisions, newest first.
+ */
+struct  Agion__V1__ListPolicyRevisionsRequest
+{
+  ProtobufCMessage base;
+  uint32_t limit;
+};
+#define AGION__V1__LIST_POLICY_REVISIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_policy_revisions_request__descriptor) \
+    , 0 }
+
+
+struct  Agion__V1__ListPolicyRevisionsResponse
+{
+  ProtobufCMessage base;
+  size_t n_revisions;
+  Agion__V1__PolicyRevision **revisions;
+};
+#define AGION__V1__LIST_POLICY_REVISIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_policy_revisions_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * Request `agion.rpc.governance.policy.activate`: make a stored revision the
+ * active one (a rollback when it is older).
+ */
+struct  Agion__V1__ActivatePolicyRequest
+{
+  ProtobufCMessage base;
+  uint32_t revision;
+};
+#define AGION__V1__ACTIVATE_POLICY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__activate_policy_request__descriptor) \
+    , 0 }
+
+
+/*
+ * Request `agion.rpc.governance.validate`: check an agent's output against the
+ * tenant's output rules. The result is audited and counts towards trust.
+ */
+struct  Agion__V1__ValidateOutputRequest
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  char *action;
+  char *output;
+  /*
+   * `application/json` makes required fields apply; anything else is text.
+   */
+  char *content_type;
+  char *capability;
+  char *execution_id;
+};
+#define AGION__V1__VALIDATE_OUTPUT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__validate_output_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__Violation
+{
+  ProtobufCMessage base;
+  char *rule_id;
+  /*
+   * `max_bytes`, `forbidden_pattern` or `required_field`.
+   */
+  char *kind;
+  char *message;
+  char *field;
+};
+#define AGION__V1__VIOLATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__violation__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ValidationResult
+{
+  ProtobufCMessage base;
+  char *validation_id;
+  protobuf_c_boolean passed;
+  size_t n_violations;
+  Agion__V1__Violation **violations;
+  double trust_score;
+  uint32_t policy_revision;
+};
+#define AGION__V1__VALIDATION_RESULT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__validation_result__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0 }
+
+
+/*
+ * Request `agion.rpc.governance.report`: what happened when an agent ran.
+ */
+struct  Agion__V1__ExecutionReport
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  char *capability;
+  Agion__V1__ExecutionReport__Outcome outcome;
+  double latency_ms;
+  /*
+   * Zero when the step had no latency target.
+   */
+  double target_latency_ms;
+  char *execution_id;
+};
+#define AGION__V1__EXECUTION_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__execution_report__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, AGION__V1__EXECUTION_REPORT__OUTCOME__OUTCOME_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.feedback`: a user's rating of an agent's work.
+ */
+struct  Agion__V1__FeedbackRequest
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  char *capability;
+  /*
+   * 1 (bad) to 5 (excellent).
+   */
+  int32_t rating;
+  char *comment;
+  /*
+   * Who gives it (a user id); ratings from one source are damped.
+   */
+  char *source;
+  char *execution_id;
+};
+#define AGION__V1__FEEDBACK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__feedback_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Event `agion.governance.trust_changed`.
+ */
+struct  Agion__V1__TrustChanged
+{
+  ProtobufCMessage base;
+  Agion__V1__TrustScore *score;
+  double previous_score;
+  /*
+   * `success`, `failure`, `timeout`, `validation_passed`, `validation_failed`, `feedback`.
+   */
+  char *cause;
+  char *execution_id;
+};
+#define AGION__V1__TRUST_CHANGED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_changed__descriptor) \
+    , NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One decision in the audit trail (check or validate); also the payload of the
+ * `decision_made` and `output_validated` events.
+ */
+struct  Agion__V1__AuditRecord
+{
+  ProtobufCMessage base;
+  int64_t sequence;
+  char *decision_id;
+  /*
+   * `check` or `validate`.
+   */
+  char *kind;
+  char *tenant;
+  char *agent_id;
+  char *action;
+  char *principal;
+  size_t n_delegation_chain;
+  char **delegation_chain;
+  Agion__V1__StructValue *context;
+  /*
+   * `allow`, `deny`, `require_approval` for checks; `passed`, `failed` for validations.
+   */
+  char *result;
+  size_t n_rule_ids;
+  char **rule_ids;
+  size_t n_reasons;
+  char **reasons;
+  size_t n_obligations;
+  Agion__V1__Obligation **obligations;
+  double trust_score;
+  uint32_t policy_revision;
+  int64_t decided_at_unix_nanos;
+  /*
+   * Time spent deciding, in nanoseconds.
+   */
+  int64_t evaluation_nanos;
+  size_t n_violations;
+  Agion__V1__Violation **violations;
+  char *execution_id;
+  /*
+   * Hex SHA-256 link of the tenant's chain (empty in events published before chaining).
+   */
+  char *hash;
+};
+#define AGION__V1__AUDIT_RECORD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_record__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.audit.query`: filters are ANDed; empty means any.
+ */
+struct  Agion__V1__AuditQuery
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  char *action;
+  char *result;
+  char *kind;
+  int64_t from_unix_nanos;
+  int64_t to_unix_nanos;
+  uint32_t page_size;
+  char *page_token;
+  char *decision_id;
+};
+#define AGION__V1__AUDIT_QUERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_query__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__AuditQueryResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_records;
+  Agion__V1__AuditRecord **records;
+  char *next_page_token;
+};
+#define AGION__V1__AUDIT_QUERY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_query_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.audit.verify`: walk the tenant's chain.
+ */
+struct  Agion__V1__AuditVerifyRequest
+{
+  ProtobufCMessage base;
+};
+#define AGION__V1__AUDIT_VERIFY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_verify_request__descriptor) \
+     }
+
+
+struct  Agion__V1__AuditVerifyResponse
+{
+  ProtobufCMessage base;
+  protobuf_c_boolean intact;
+  int64_t records_checked;
+  /*
+   * The first record whose link does not hold (0 when intact).
+   */
+  int64_t first_broken_sequence;
+  char *reason;
+  char *head_hash;
+};
+#define AGION__V1__AUDIT_VERIFY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_verify_response__descriptor) \
+    , 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Agion__V1__Value methods */
@@ -404,6 +781,367 @@ Agion__V1__TrustScoresResponse *
 void   agion__v1__trust_scores_response__free_unpacked
                      (Agion__V1__TrustScoresResponse *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__ExplainRequest methods */
+void   agion__v1__explain_request__init
+                     (Agion__V1__ExplainRequest         *message);
+size_t agion__v1__explain_request__get_packed_size
+                     (const Agion__V1__ExplainRequest   *message);
+size_t agion__v1__explain_request__pack
+                     (const Agion__V1__ExplainRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__explain_request__pack_to_buffer
+                     (const Agion__V1__ExplainRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ExplainRequest *
+       agion__v1__explain_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__explain_request__free_unpacked
+                     (Agion__V1__ExplainRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__PolicyRevision methods */
+void   agion__v1__policy_revision__init
+                     (Agion__V1__PolicyRevision         *message);
+size_t agion__v1__policy_revision__get_packed_size
+                     (const Agion__V1__PolicyRevision   *message);
+size_t agion__v1__policy_revision__pack
+                     (const Agion__V1__PolicyRevision   *message,
+                      uint8_t             *out);
+size_t agion__v1__policy_revision__pack_to_buffer
+                     (const Agion__V1__PolicyRevision   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__PolicyRevision *
+       agion__v1__policy_revision__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__policy_revision__free_unpacked
+                     (Agion__V1__PolicyRevision *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__PutPolicyRequest methods */
+void   agion__v1__put_policy_request__init
+                     (Agion__V1__PutPolicyRequest         *message);
+size_t agion__v1__put_policy_request__get_packed_size
+                     (const Agion__V1__PutPolicyRequest   *message);
+size_t agion__v1__put_policy_request__pack
+                     (const Agion__V1__PutPolicyRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__put_policy_request__pack_to_buffer
+                     (const Agion__V1__PutPolicyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__PutPolicyRequest *
+       agion__v1__put_policy_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__put_policy_request__free_unpacked
+                     (Agion__V1__PutPolicyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__GetPolicyRequest methods */
+void   agion__v1__get_policy_request__init
+                     (Agion__V1__GetPolicyRequest         *message);
+size_t agion__v1__get_policy_request__get_packed_size
+                     (const Agion__V1__GetPolicyRequest   *message);
+size_t agion__v1__get_policy_request__pack
+                     (const Agion__V1__GetPolicyRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__get_policy_request__pack_to_buffer
+                     (const Agion__V1__GetPolicyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__GetPolicyRequest *
+       agion__v1__get_policy_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__get_policy_request__free_unpacked
+                     (Agion__V1__GetPolicyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__PolicyDocument methods */
+void   agion__v1__policy_document__init
+                     (Agion__V1__PolicyDocument         *message);
+size_t agion__v1__policy_document__get_packed_size
+                     (const Agion__V1__PolicyDocument   *message);
+size_t agion__v1__policy_document__pack
+                     (const Agion__V1__PolicyDocument   *message,
+                      uint8_t             *out);
+size_t agion__v1__policy_document__pack_to_buffer
+                     (const Agion__V1__PolicyDocument   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__PolicyDocument *
+       agion__v1__policy_document__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__policy_document__free_unpacked
+                     (Agion__V1__PolicyDocument *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListPolicyRevisionsRequest methods */
+void   agion__v1__list_policy_revisions_request__init
+                     (Agion__V1__ListPolicyRevisionsRequest         *message);
+size_t agion__v1__list_policy_revisions_request__get_packed_size
+                     (const Agion__V1__ListPolicyRevisionsRequest   *message);
+size_t agion__v1__list_policy_revisions_request__pack
+                     (const Agion__V1__ListPolicyRevisionsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_policy_revisions_request__pack_to_buffer
+                     (const Agion__V1__ListPolicyRevisionsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListPolicyRevisionsRequest *
+       agion__v1__list_policy_revisions_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_policy_revisions_request__free_unpacked
+                     (Agion__V1__ListPolicyRevisionsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListPolicyRevisionsResponse methods */
+void   agion__v1__list_policy_revisions_response__init
+                     (Agion__V1__ListPolicyRevisionsResponse         *message);
+size_t agion__v1__list_policy_revisions_response__get_packed_size
+                     (const Agion__V1__ListPolicyRevisionsResponse   *message);
+size_t agion__v1__list_policy_revisions_response__pack
+                     (const Agion__V1__ListPolicyRevisionsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_policy_revisions_response__pack_to_buffer
+                     (const Agion__V1__ListPolicyRevisionsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListPolicyRevisionsResponse *
+       agion__v1__list_policy_revisions_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_policy_revisions_response__free_unpacked
+                     (Agion__V1__ListPolicyRevisionsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ActivatePolicyRequest methods */
+void   agion__v1__activate_policy_request__init
+                     (Agion__V1__ActivatePolicyRequest         *message);
+size_t agion__v1__activate_policy_request__get_packed_size
+                     (const Agion__V1__ActivatePolicyRequest   *message);
+size_t agion__v1__activate_policy_request__pack
+                     (const Agion__V1__ActivatePolicyRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__activate_policy_request__pack_to_buffer
+                     (const Agion__V1__ActivatePolicyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ActivatePolicyRequest *
+       agion__v1__activate_policy_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__activate_policy_request__free_unpacked
+                     (Agion__V1__ActivatePolicyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ValidateOutputRequest methods */
+void   agion__v1__validate_output_request__init
+                     (Agion__V1__ValidateOutputRequest         *message);
+size_t agion__v1__validate_output_request__get_packed_size
+                     (const Agion__V1__ValidateOutputRequest   *message);
+size_t agion__v1__validate_output_request__pack
+                     (const Agion__V1__ValidateOutputRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__validate_output_request__pack_to_buffer
+                     (const Agion__V1__ValidateOutputRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ValidateOutputRequest *
+       agion__v1__validate_output_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__validate_output_request__free_unpacked
+                     (Agion__V1__ValidateOutputRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__Violation methods */
+void   agion__v1__violation__init
+                     (Agion__V1__Violation         *message);
+size_t agion__v1__violation__get_packed_size
+                     (const Agion__V1__Violation   *message);
+size_t agion__v1__violation__pack
+                     (const Agion__V1__Violation   *message,
+                      uint8_t             *out);
+size_t agion__v1__violation__pack_to_buffer
+                     (const Agion__V1__Violation   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__Violation *
+       agion__v1__violation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__violation__free_unpacked
+                     (Agion__V1__Violation *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ValidationResult methods */
+void   agion__v1__validation_result__init
+                     (Agion__V1__ValidationResult         *message);
+size_t agion__v1__validation_result__get_packed_size
+                     (const Agion__V1__ValidationResult   *message);
+size_t agion__v1__validation_result__pack
+                     (const Agion__V1__ValidationResult   *message,
+                      uint8_t             *out);
+size_t agion__v1__validation_result__pack_to_buffer
+                     (const Agion__V1__ValidationResult   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ValidationResult *
+       agion__v1__validation_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__validation_result__free_unpacked
+                     (Agion__V1__ValidationResult *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ExecutionReport methods */
+void   agion__v1__execution_report__init
+                     (Agion__V1__ExecutionReport         *message);
+size_t agion__v1__execution_report__get_packed_size
+                     (const Agion__V1__ExecutionReport   *message);
+size_t agion__v1__execution_report__pack
+                     (const Agion__V1__ExecutionReport   *message,
+                      uint8_t             *out);
+size_t agion__v1__execution_report__pack_to_buffer
+                     (const Agion__V1__ExecutionReport   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ExecutionReport *
+       agion__v1__execution_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__execution_report__free_unpacked
+                     (Agion__V1__ExecutionReport *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__FeedbackRequest methods */
+void   agion__v1__feedback_request__init
+                     (Agion__V1__FeedbackRequest         *message);
+size_t agion__v1__feedback_request__get_packed_size
+                     (const Agion__V1__FeedbackRequest   *message);
+size_t agion__v1__feedback_request__pack
+                     (const Agion__V1__FeedbackRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__feedback_request__pack_to_buffer
+                     (const Agion__V1__FeedbackRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__FeedbackRequest *
+       agion__v1__feedback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__feedback_request__free_unpacked
+                     (Agion__V1__FeedbackRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__TrustChanged methods */
+void   agion__v1__trust_changed__init
+                     (Agion__V1__TrustChanged         *message);
+size_t agion__v1__trust_changed__get_packed_size
+                     (const Agion__V1__TrustChanged   *message);
+size_t agion__v1__trust_changed__pack
+                     (const Agion__V1__TrustChanged   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_changed__pack_to_buffer
+                     (const Agion__V1__TrustChanged   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustChanged *
+       agion__v1__trust_changed__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_changed__free_unpacked
+                     (Agion__V1__TrustChanged *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditRecord methods */
+void   agion__v1__audit_record__init
+                     (Agion__V1__AuditRecord         *message);
+size_t agion__v1__audit_record__get_packed_size
+                     (const Agion__V1__AuditRecord   *message);
+size_t agion__v1__audit_record__pack
+                     (const Agion__V1__AuditRecord   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_record__pack_to_buffer
+                     (const Agion__V1__AuditRecord   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditRecord *
+       agion__v1__audit_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_record__free_unpacked
+                     (Agion__V1__AuditRecord *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditQuery methods */
+void   agion__v1__audit_query__init
+                     (Agion__V1__AuditQuery         *message);
+size_t agion__v1__audit_query__get_packed_size
+                     (const Agion__V1__AuditQuery   *message);
+size_t agion__v1__audit_query__pack
+                     (const Agion__V1__AuditQuery   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_query__pack_to_buffer
+                     (const Agion__V1__AuditQuery   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditQuery *
+       agion__v1__audit_query__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_query__free_unpacked
+                     (Agion__V1__AuditQuery *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditQueryResponse methods */
+void   agion__v1__audit_query_response__init
+                     (Agion__V1__AuditQueryResponse         *message);
+size_t agion__v1__audit_query_response__get_packed_size
+                     (const Agion__V1__AuditQueryResponse   *message);
+size_t agion__v1__audit_query_response__pack
+                     (const Agion__V1__AuditQueryResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_query_response__pack_to_buffer
+                     (const Agion__V1__AuditQueryResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditQueryResponse *
+       agion__v1__audit_query_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_query_response__free_unpacked
+                     (Agion__V1__AuditQueryResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditVerifyRequest methods */
+void   agion__v1__audit_verify_request__init
+                     (Agion__V1__AuditVerifyRequest         *message);
+size_t agion__v1__audit_verify_request__get_packed_size
+                     (const Agion__V1__AuditVerifyRequest   *message);
+size_t agion__v1__audit_verify_request__pack
+                     (const Agion__V1__AuditVerifyRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_verify_request__pack_to_buffer
+                     (const Agion__V1__AuditVerifyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditVerifyRequest *
+       agion__v1__audit_verify_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_verify_request__free_unpacked
+                     (Agion__V1__AuditVerifyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditVerifyResponse methods */
+void   agion__v1__audit_verify_response__init
+                     (Agion__V1__AuditVerifyResponse         *message);
+size_t agion__v1__audit_verify_response__get_packed_size
+                     (const Agion__V1__AuditVerifyResponse   *message);
+size_t agion__v1__audit_verify_response__pack
+                     (const Agion__V1__AuditVerifyResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_verify_response__pack_to_buffer
+                     (const Agion__V1__AuditVerifyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditVerifyResponse *
+       agion__v1__audit_verify_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_verify_response__free_unpacked
+                     (Agion__V1__AuditVerifyResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__Value_Closure)
@@ -436,6 +1174,63 @@ typedef void (*Agion__V1__TrustScore_Closure)
 typedef void (*Agion__V1__TrustScoresResponse_Closure)
                  (const Agion__V1__TrustScoresResponse *message,
                   void *closure_data);
+typedef void (*Agion__V1__ExplainRequest_Closure)
+                 (const Agion__V1__ExplainRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__PolicyRevision_Closure)
+                 (const Agion__V1__PolicyRevision *message,
+                  void *closure_data);
+typedef void (*Agion__V1__PutPolicyRequest_Closure)
+                 (const Agion__V1__PutPolicyRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__GetPolicyRequest_Closure)
+                 (const Agion__V1__GetPolicyRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__PolicyDocument_Closure)
+                 (const Agion__V1__PolicyDocument *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListPolicyRevisionsRequest_Closure)
+                 (const Agion__V1__ListPolicyRevisionsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListPolicyRevisionsResponse_Closure)
+                 (const Agion__V1__ListPolicyRevisionsResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ActivatePolicyRequest_Closure)
+                 (const Agion__V1__ActivatePolicyRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ValidateOutputRequest_Closure)
+                 (const Agion__V1__ValidateOutputRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__Violation_Closure)
+                 (const Agion__V1__Violation *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ValidationResult_Closure)
+                 (const Agion__V1__ValidationResult *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ExecutionReport_Closure)
+                 (const Agion__V1__ExecutionReport *message,
+                  void *closure_data);
+typedef void (*Agion__V1__FeedbackRequest_Closure)
+                 (const Agion__V1__FeedbackRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__TrustChanged_Closure)
+                 (const Agion__V1__TrustChanged *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditRecord_Closure)
+                 (const Agion__V1__AuditRecord *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditQuery_Closure)
+                 (const Agion__V1__AuditQuery *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditQueryResponse_Closure)
+                 (const Agion__V1__AuditQueryResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditVerifyRequest_Closure)
+                 (const Agion__V1__AuditVerifyRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditVerifyResponse_Closure)
+                 (const Agion__V1__AuditVerifyResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -453,6 +1248,26 @@ extern const ProtobufCEnumDescriptor    agion__v1__decision__effect__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_scores_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_score__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_scores_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__explain_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__policy_revision__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__put_policy_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__get_policy_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__policy_document__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_policy_revisions_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_policy_revisions_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__activate_policy_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__violation__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__validation_result__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__execution_report__descriptor;
+extern const ProtobufCEnumDescriptor    agion__v1__execution_report__outcome__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__feedback_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_changed__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_record__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_query__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_query_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_verify_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_verify_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 
