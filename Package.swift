@@ -111,6 +111,22 @@ let package = Package(
             dependencies: ["AgionContract", .product(name: "Yams", package: "Yams")],
             path: "Services/Governance/Core"
         ),
+        .target(
+            name: "AgionGovernance",
+            dependencies: [
+                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "GovernanceCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Governance/Sources"
+        ),
+        .executableTarget(
+            name: "agion-governance",
+            dependencies: ["AgionGovernance", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Services/Governance/Main"
+        ),
         .executableTarget(
             name: "agion-registry",
             dependencies: ["AgionRegistry", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
@@ -148,7 +164,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
-                "AgionRegistry",
+                "AgionRegistry", "AgionGovernance", "GovernanceCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -40,6 +40,29 @@ public final class RedisPool: Sendable {
         return try result.get()
     }
 
+    /// `pipeline` for code already on a thread of its own (a blocking
+    /// responder): the commands run on the calling thread, which saves the hop
+    /// to the pool's threads. When no context is idle the caller opens one, so
+    /// the pool may hold one extra context per such thread.
+    public func pipelineBlocking(_ commands: [[any RedisArgument]]) throws(CacheError) -> [Result<RedisValue, CacheError>] {
+        let encoded = commands.map { $0.map(\.redisBytes) }
+        let idle = state.withLock { $0.idle.popLast() }
+        let context: RedisContext
+        if let idle { context = idle } else { context = try openBlocking() }
+        defer { release(context) }
+        return try context.run(encoded)
+    }
+
+    private func openBlocking() throws(CacheError) -> RedisContext {
+        state.withLock { $0.open += 1 }
+        do {
+            return try RedisContext(configuration)
+        } catch {
+            state.withLock { $0.open -= 1 }
+            throw error
+        }
+    }
+
     public func shutdown() async {
         state.withLock { $0.idle.removeAll() }
         try? await threads.shutdownGracefully()

@@ -19,6 +19,27 @@ public final class RedisScript: Sendable {
         }
     }
 
+    /// `run` on the calling thread (see `RedisPool.pipelineBlocking`).
+    public func runBlocking(on pool: RedisPool, keys: [String], arguments: [any RedisArgument] = []) throws(CacheError) -> RedisValue {
+        func call(_ digest: String) throws(CacheError) -> RedisValue {
+            try pool.pipelineBlocking([["EVALSHA", digest, keys.count] + keys + arguments])[0].get()
+        }
+        do {
+            return try call(try loadedSHABlocking(pool, reload: false))
+        } catch where error.code == .noScript {
+            return try call(try loadedSHABlocking(pool, reload: true))
+        }
+    }
+
+    private func loadedSHABlocking(_ pool: RedisPool, reload: Bool) throws(CacheError) -> String {
+        if !reload, let known = sha.withLock({ $0 }) { return known }
+        guard let loaded = try pool.pipelineBlocking([["SCRIPT", "LOAD", source]])[0].get().string else {
+            throw CacheError(.protocolError, "SCRIPT LOAD returned no SHA")
+        }
+        sha.withLock { $0 = loaded }
+        return loaded
+    }
+
     private func loadedSHA(_ pool: RedisPool, reload: Bool) async throws -> String {
         if !reload, let known = sha.withLock({ $0 }) { return known }
         guard let loaded = try await pool.command(["SCRIPT", "LOAD", source]).string else {

@@ -46,6 +46,21 @@ public struct Outbox: Sendable {
         try await connection.execute("INSERT INTO \(schema).outbox (event_id, subject, envelope) VALUES ($1, $2, $3)",
                                      [envelope.id, subject, try envelope.encoded()], prepared: true)
     }
+
+    /// Records several events in one statement (high-volume producers such as
+    /// the audit shipper), in order.
+    public func enqueue(batch: [(envelope: Envelope, subject: String)], on connection: Connection) async throws {
+        guard !batch.isEmpty else { return }
+        var parameters: [any PostgresEncodable] = []
+        var rows: [String] = []
+        parameters.reserveCapacity(batch.count * 3)
+        for (envelope, subject) in batch {
+            let n = parameters.count
+            rows.append("($\(n + 1), $\(n + 2), $\(n + 3))")
+            parameters += [envelope.id, subject, try envelope.encoded()]
+        }
+        try await connection.execute("INSERT INTO \(schema).outbox (event_id, subject, envelope) VALUES " + rows.joined(separator: ", "), parameters)
+    }
 }
 
 /// Makes a consumer's effect idempotent: claim the event id in the same

@@ -64,3 +64,28 @@ public struct OutboxRelayService: Service {
         }
     }
 }
+
+/// Serves one latency-critical method with a blocking responder (the handler
+/// runs on cnats' delivery threads); on graceful shutdown stops taking
+/// requests and lets those in hand reply.
+public struct BlockingRPCService: Service {
+    private let bus: Bus
+    private let subject: String
+    private let queue: String
+    private let threads: Int
+    private let handler: BlockingRPCHandler
+
+    public init(bus: Bus, subject: String, queue: String, threads: Int, handler: @escaping BlockingRPCHandler) {
+        self.bus = bus
+        self.subject = subject
+        self.queue = queue
+        self.threads = threads
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        let responder = try bus.respondBlocking(subject, queue: queue, threads: threads, handler: handler)
+        try? await gracefulShutdown()
+        try? await responder.drain()
+    }
+}

@@ -1,6 +1,7 @@
 import AgionBus
 import AgionContract
 import AgionEnvelope
+import AgionStore
 
 /// What a typed handler knows about the request besides its payload.
 public struct RequestContext: Sendable {
@@ -20,7 +21,12 @@ extension RPCService.Method {
     ) -> Self {
         Self(subject) { envelope in
             let (payload, context) = try decodeRequest(envelope, as: Request.self)
-            return try envelope.reply(with: await handler(payload, context))
+            do {
+                return try envelope.reply(with: await handler(payload, context))
+            } catch let error as StoreError where error.isRetriable {
+                // The database is down or restarting: the caller should retry.
+                throw ErrorReply(code: ErrorReply.Codes.unavailable, message: "the service's database is unavailable", retriable: true)
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ final class ServiceReplica: Sendable {
     }
 
     /// Starts a replica named `name` (admin server on a free port).
-    static func start(_ name: String, build: (ServiceRuntime) async throws -> [any Service],
+    static func start(_ name: String, configure: (inout ServiceConfiguration) -> Void = { _ in },
+                      build: (ServiceRuntime) async throws -> [any Service],
                       checks: (ServiceRuntime) -> [ReadinessCheck]) async throws -> ServiceReplica {
         var configuration = ServiceConfiguration(serviceName: name, adminPort: 0)
         configuration.bus.url = TestEnvironment.natsURL
@@ -25,6 +26,7 @@ final class ServiceReplica: Sendable {
         configuration.store.poolSize = 4
         configuration.redis.host = TestEnvironment.redisHost
         configuration.redis.port = TestEnvironment.redisPort
+        configure(&configuration)
         let runtime = try await ServiceRuntime.start(configuration, logger: TestEnvironment.logger)
         let services = try await build(runtime)
         let group = runtime.serviceGroup(services, checks: checks(runtime), handlesSignals: false)

@@ -1,0 +1,136 @@
+import AgionCache
+import AgionContract
+import AgionStore
+import GovernanceCore
+import Logging
+import Synchronization
+
+/// What a check needs to know about an agent besides the policy: whether the
+/// registry knows it and its liveness, and its overall trust evidence.
+struct AgentStanding: Sendable, Hashable {
+    /// nil: the registry has never announced this agent.
+    var status: AgentStatus?
+    var trust: TrustState
+}
+
+/// Reads agent standing from Redis (one HMGET per check), falling back to
+/// PostgreSQL on a miss (then filling Redis) or while Redis is down. Writers
+/// change PostgreSQL first and then delete the Redis entry, so the next check
+/// reloads it; entries also expire, which bounds how long a rare race between
+/// a reader's fill and a writer's delete can leave one stale.
+final class AgentDirectory: Sendable {
+    let redis: RedisPool
+    let pool: ConnectionPool
+    let schema: String
+    let keyPrefix: String
+    let logger: Logger
+    static let entryTTLSeconds = 60
+    /// After a Redis failure, checks go straight to PostgreSQL for this long.
+    static let redisCooldown: Duration = .seconds(1)
+    private let redisDownUntil = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(redis: RedisPool, pool: ConnectionPool, schema: String, keyPrefix: String, logger: Logger) {
+        self.redis = redis
+        self.pool = pool
+        self.schema = schema
+        self.keyPrefix = keyPrefix
+        self.logger = logger
+    }
+
+    func key(tenant: String, agent: String) -> String { "\(keyPrefix):\(tenant):agent:\(agent)" }
+
+    /// Whether Redis answered the last time it was asked (for `/ready`).
+    var redisHealthy: Bool { redisDownUntil.withLock { $0.map { ContinuousClock.now >= $0 } ?? true } }
+
+    /// The hot path, on the caller's thread.
+    func standingBlocking(tenant: String, agent: String, now: Int64) throws -> AgentStanding {
+        let key = key(tenant: tenant, agent: agent)
+        if redisHealthy {
+            do {
+                let reply = try redis.pipelineBlocking([["HMGET", key, "s", "p", "n", "t"]])[0].get()
+                if let fields = reply.array, fields.count == 4, let status = fields[0].integer {
+                    let trust = TrustState(positive: Double(fields[1].string ?? "") ?? 0, negative: Double(fields[2].string ?? "") ?? 0,
+                                           updatedAtNanos: fields[3].integer ?? now)
+                    return AgentStanding(status: status == 0 ? nil : AgentStatus(rawValue: Int32(status)), trust: trust)
+                }
+            } catch {
+                markRedisDown(error)
+            }
+        }
+        let standing = try blockingAwait { try await self.load(tenant: tenant, agent: agent, now: now) }
+        if redisHealthy { fill(key, standing) }
+        return standing
+    }
+
+    /// The same, for async handlers (explain, validate).
+    func standing(tenant: String, agent: String, now: Int64) async throws -> AgentStanding {
+        try await load(tenant: tenant, agent: agent, now: now)
+    }
+
+    /// From PostgreSQL: the authoritative copy.
+    func load(tenant: String, agent: String, now: Int64) async throws -> AgentStanding {
+        try await pool.withConnection { connection in
+            let status = try await connection.query("SELECT status FROM \(schema).agents WHERE tenant = $1 AND agent_id = $2",
+                                                    [tenant, agent], prepared: true).first
+            let trust = try await connection.query("""
+                SELECT positive, negative, updated_at FROM \(schema).trust_scores WHERE tenant = $1 AND agent_id = $2 AND capability = ''
+                """, [tenant, agent], prepared: true).first
+            return AgentStanding(
+                status: try status.flatMap { AgentStatus(rawValue: Int32(try $0.decode("status", as: Int.self))) },
+                trust: try trust.map { TrustState(positive: try $0.decode("positive"), negative: try $0.decode("negative"),
+                                                  updatedAtNanos: try $0.decode("updated_at")) } ?? .neutral(at: now))
+        }
+    }
+
+    /// Drops the cached entry after a change in PostgreSQL.
+    func invalidate(tenant: String, agent: String) async {
+        do {
+            try await redis.command(["DEL", key(tenant: tenant, agent: agent)])
+        } catch {
+            // The entry expires by itself; until then it may be stale.
+            logger.warning("governance.cache_invalidate_failed", metadata: ["error": "\(error)", "agent": "\(agent)"])
+        }
+    }
+
+    private func fill(_ key: String, _ standing: AgentStanding) {
+        let status = standing.status.map { Int($0.rawValue) } ?? 0
+        do {
+            _ = try redis.pipelineBlocking([
+                ["HSET", key, "s", status, "p", standing.trust.positive, "n", standing.trust.negative, "t", standing.trust.updatedAtNanos],
+                ["EXPIRE", key, Self.entryTTLSeconds],
+            ])
+        } catch {
+            markRedisDown(error)
+        }
+    }
+
+    private func markRedisDown(_ error: any Error) {
+        let first = redisDownUntil.withLock { until -> Bool in
+            let wasHealthy = until.map { ContinuousClock.now >= $0 } ?? true
+            until = ContinuousClock.now + Self.redisCooldown
+            return wasHealthy
+        }
+        if first { logger.warning("governance.redis_unavailable", metadata: ["error": "\(error)"]) }
+    }
+}
+
+/// Runs async work from a thread that may block (a blocking responder's
+/// cnats thread), waiting for it. Never call it on the cooperative pool.
+func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+        done.signal()
+    }
+    done.wait()
+    return try box.get()
+}
+
+private final class ResultBox<T: Sendable>: Sendable {
+    private let value = Mutex<Result<T, any Error>?>(nil)
+    func set(_ result: Result<T, any Error>) { value.withLock { $0 = result } }
+    func get() throws -> T { try value.withLock { $0! }.get() }
+}
+
+import Dispatch

@@ -1,0 +1,187 @@
+import AgionContract
+import AgionEnvelope
+import AgionStore
+import Foundation
+import GovernanceCore
+
+/// The audit trail in PostgreSQL: appending to each tenant's hash chain,
+/// queries, and verification. Appends come from the spool shipper (checks)
+/// and from `validate` (directly, in the transaction that updates trust).
+struct AuditLedger: Sendable {
+    let schema: String
+    let outbox: Outbox
+
+    init(schema: String) {
+        self.schema = schema
+        self.outbox = Outbox(schema: schema)
+    }
+
+    /// Chains `records` (any tenants, in order) inside the caller's
+    /// transaction: locks each tenant's head, skips records already chained
+    /// (a re-shipped spool), assigns sequences and hashes, and writes their
+    /// events to the outbox. Returns the records as chained.
+    @discardableResult
+    func append(_ records: [AuditRecord], on connection: Connection) async throws -> [AuditRecord] {
+        guard !records.isEmpty else { return [] }
+        let tenants = Array(Set(records.map(\.tenant))).sorted()
+        var heads: [String: (sequence: Int64, hash: [UInt8])] = [:]
+        var seen = Set<String>()
+        for tenant in tenants {
+            // Sorted tenants: two appenders never wait for each other in a cycle.
+            try await connection.execute("""
+                INSERT INTO \(schema).audit_heads (tenant, sequence, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant) DO NOTHING
+                """, [tenant, AuditChain.genesis], prepared: true)
+            let head = try await connection.query("SELECT sequence, hash FROM \(schema).audit_heads WHERE tenant = $1 FOR UPDATE",
+                                                  [tenant], prepared: true)[0]
+            heads[tenant] = (try head.decode("sequence"), try head.decode("hash"))
+            let ids = records.filter { $0.tenant == tenant }.map(\.decisionID)
+            let existing = try await connection.query("""
+                SELECT decision_id FROM \(schema).audit_records WHERE tenant = $1 AND decision_id = ANY($2::text[])
+                """, [tenant, PostgresTextArray(ids)], prepared: true)
+            for row in existing { seen.insert(tenant + "/" + (try row.decode("decision_id", as: String.self))) }
+        }
+        var chained: [AuditRecord] = []
+        var rows: [String] = []
+        var parameters: [any PostgresEncodable] = []
+        for var record in records where seen.insert(record.tenant + "/" + record.decisionID).inserted {
+            var head = heads[record.tenant]!
+            record.sequence = head.sequence + 1
+            record.hash = ""
+            let bytes = try record.encoded()
+            let hash = AuditChain.link(previous: head.hash, record: bytes)
+            head = (record.sequence, hash)
+            heads[record.tenant] = head
+            record.hash = hash.hexString
+            let n = parameters.count
+            rows.append("(" + (1...10).map { "$\(n + $0)" }.joined(separator: ", ") + ")")
+            parameters += [record.tenant, record.sequence, record.decisionID, record.kind.rawValue, record.agentID, record.action,
+                           record.result, record.decidedAtUnixNanos, bytes, hash]
+            chained.append(record)
+        }
+        guard !chained.isEmpty else { return [] }
+        try await connection.execute("""
+            INSERT INTO \(schema).audit_records (tenant, sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash)
+            VALUES \(rows.joined(separator: ", "))
+            """, parameters)
+        for tenant in tenants {
+            guard let head = heads[tenant] else { continue }
+            try await connection.execute("UPDATE \(schema).audit_heads SET sequence = $2, hash = $3 WHERE tenant = $1",
+                                         [tenant, head.sequence, head.hash], prepared: true)
+        }
+        try await outbox.enqueue(batch: try chained.map { record in
+            let (type, event) = record.kind == .check
+                ? (GovernanceSubjects.EventType.decisionMade, "decision_made")
+                : (GovernanceSubjects.EventType.outputValidated, "output_validated")
+            return (Envelope(type: type, tenant: record.tenant, payload: try record.encoded()),
+                    GovernanceSubjects.eventSubject(tenant: record.tenant, event: event))
+        }, on: connection)
+        return chained
+    }
+
+    /// Records matching `query`, oldest first, one page.
+    func query(_ query: AuditQuery, tenant: TenantID, pool: ConnectionPool) async throws -> AuditQueryResponse {
+        var conditions = ["tenant = $1", "sequence > $2"]
+        var parameters: [any PostgresEncodable] = [tenant.value, try Self.decodeToken(query.pageToken)]
+        func add(_ column: String, _ op: String, _ value: (any PostgresEncodable)?) {
+            guard let value else { return }
+            parameters.append(value)
+            conditions.append("\(column) \(op) $\(parameters.count)")
+        }
+        add("agent_id", "=", query.agentID)
+        add("action", "=", query.action)
+        add("result", "=", query.result)
+        add("kind", "=", query.kind?.rawValue)
+        add("decision_id", "=", query.decisionID)
+        add("decided_at", ">=", query.fromUnixNanos)
+        add("decided_at", "<=", query.toUnixNanos)
+        let pageSize = Int(query.pageSize)
+        parameters.append(pageSize + 1)
+        let sql = """
+            SELECT sequence, record, hash FROM \(schema).audit_records WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY sequence LIMIT $\(parameters.count)
+            """
+        let rows = try await pool.withConnection { try await $0.query(sql, parameters) }
+        var records: [AuditRecord] = []
+        for row in rows.prefix(pageSize) {
+            var record = try AuditRecord(decoding: try row.decode("record", as: [UInt8].self))
+            record.hash = try row.decode("hash", as: [UInt8].self).hexString
+            records.append(record)
+        }
+        let next = rows.count > pageSize ? Self.encodeToken(records.last!.sequence) : ""
+        return AuditQueryResponse(records: records, nextPageToken: next)
+    }
+
+    /// Walks the tenant's whole chain in pages; reports the first broken link.
+    func verify(tenant: TenantID, pool: ConnectionPool, pageSize: Int = 2_000) async throws -> AuditVerifyResponse {
+        var previous = AuditChain.genesis
+        var next: Int64 = 1
+        var checked: Int64 = 0
+        while true {
+            let rows = try await pool.withConnection { connection in
+                try await connection.query("""
+                    SELECT sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash
+                    FROM \(schema).audit_records WHERE tenant = $1 AND sequence >= $2 ORDER BY sequence LIMIT $3
+                    """, [tenant.value, next, pageSize], prepared: true)
+            }
+            var links: [AuditChain.Link] = []
+            for row in rows {
+                let link = AuditChain.Link(sequence: try row.decode("sequence"), record: try row.decode("record"), hash: try row.decode("hash"))
+                // The query columns must say what the hashed record says.
+                if let mismatch = try Self.columnMismatch(row, record: link.record, sequence: link.sequence) {
+                    return AuditVerifyResponse(intact: false, recordsChecked: checked, firstBrokenSequence: link.sequence, reason: mismatch,
+                                               headHash: previous.hexString)
+                }
+                links.append(link)
+            }
+            switch AuditChain.verify(links, previous: previous, expectedSequence: next) {
+            case .failure(let broken):
+                return AuditVerifyResponse(intact: false, recordsChecked: checked + (broken.sequence - next), firstBrokenSequence: broken.sequence,
+                                           reason: broken.reason, headHash: previous.hexString)
+            case .success(let last):
+                previous = last
+                checked += Int64(links.count)
+                next += Int64(links.count)
+            }
+            if rows.count < pageSize { break }
+        }
+        // The head must point at the last record: a truncated tail shows here.
+        let head = try await pool.withConnection { connection in
+            try await connection.query("SELECT sequence, hash FROM \(schema).audit_heads WHERE tenant = $1", [tenant.value], prepared: true).first
+        }
+        if let head {
+            let sequence: Int64 = try head.decode("sequence")
+            let hash: [UInt8] = try head.decode("hash")
+            if sequence != checked || hash != previous {
+                return AuditVerifyResponse(intact: false, recordsChecked: checked, firstBrokenSequence: checked + 1,
+                                           reason: "the chain head is at \(sequence) but the records end at \(checked): records were removed",
+                                           headHash: previous.hexString)
+            }
+        }
+        return AuditVerifyResponse(intact: true, recordsChecked: checked, headHash: previous.hexString)
+    }
+
+    private static func columnMismatch(_ row: Row, record bytes: [UInt8], sequence: Int64) throws -> String? {
+        guard let record = try? AuditRecord(decoding: bytes) else { return "record \(sequence) is not a readable audit record" }
+        let columns: [(String, String, String)] = [
+            ("decision_id", try row.decode("decision_id"), record.decisionID), ("kind", try row.decode("kind"), record.kind.rawValue),
+            ("agent_id", try row.decode("agent_id"), record.agentID), ("action", try row.decode("action"), record.action),
+            ("result", try row.decode("result"), record.result),
+            ("decided_at", String(try row.decode("decided_at", as: Int64.self)), String(record.decidedAtUnixNanos)),
+            ("sequence", String(sequence), String(record.sequence)),
+        ]
+        for (name, stored, hashed) in columns where stored != hashed {
+            return "record \(sequence): column \(name) says '\(stored)' but the hashed record says '\(hashed)'"
+        }
+        return nil
+    }
+
+    static func encodeToken(_ sequence: Int64) -> String { Data(String(sequence).utf8).base64EncodedString() }
+
+    static func decodeToken(_ token: String) throws -> Int64 {
+        if token.isEmpty { return 0 }
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8), let value = Int64(text), value >= 0 else {
+            throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "page_token is not one this service issued", field: "page_token")
+        }
+        return value
+    }
+}

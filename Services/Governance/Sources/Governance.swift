@@ -1,0 +1,62 @@
+import AgionBus
+import AgionContract
+import AgionRuntime
+import AgionStore
+import GovernanceCore
+import ServiceLifecycle
+
+/// The governance service: checks, policies, output validation, trust and the
+/// audit trail (docs/governance.md).
+///
+/// `build` is what `main` and the integration tests call: it migrates the
+/// schema, provisions the streams and the consumer of registry events, opens
+/// the audit spool, and returns the services to run.
+public enum Governance {
+    public static let serviceName = "governance"
+    public static let adminPort = 9102
+
+    public static func build(runtime: ServiceRuntime, configuration: GovernanceConfiguration) async throws -> [any Service] {
+        let schema = configuration.schema
+        try await runtime.migrate(schema: schema, GovernanceMigrations.all)
+        let agentEvents = ConsumerSpec(stream: RegistrySubjects.stream, durable: "governance_agents_\(schema)", ackWait: .seconds(30), maxDeliver: 10)
+        try await runtime.provision(streams: [EventStreams.registry, EventStreams.governance], consumers: [agentEvents])
+
+        let logger = runtime.logger
+        let spool = try AuditSpool(directory: configuration.spoolDirectory, fsync: configuration.auditFsync)
+        let wakeup = Wakeup()
+        let ledger = AuditLedger(schema: schema)
+        let policyStore = PolicyStore(pool: runtime.store, schema: schema)
+        let cache = PolicyCache(store: policyStore, bus: runtime.bus, interval: configuration.policyPollInterval, logger: logger)
+        try await cache.start()
+        let directory = AgentDirectory(redis: runtime.cache, pool: runtime.store, schema: schema, keyPrefix: configuration.cachePrefix, logger: logger)
+        let health = StoreHealth(pool: runtime.store, logger: logger)
+        let decider = Decider(policies: cache, directory: directory, limiter: RateLimiter(redis: runtime.cache, keyPrefix: configuration.cachePrefix),
+                              spool: spool, shipperWakeup: wakeup, storeHealth: health, model: configuration.trustModel, logger: logger)
+        let handlers = GovernanceHandlers(pool: runtime.store, policies: policyStore, cache: cache, decider: decider, directory: directory,
+                                          ledger: ledger, trust: TrustLedger(schema: schema, model: configuration.trustModel),
+                                          validator: OutputValidator())
+        let registryEvents = RegistryEventHandler(pool: runtime.store, schema: schema, directory: directory)
+        let consumer = try await EventConsumer(jetStream: runtime.bus.jetStream, spec: agentEvents, logger: logger) { envelope, _ in
+            try await registryEvents.handle(envelope)
+        }
+        let relay = try OutboxRelay(pool: runtime.store, jetStream: runtime.bus.jetStream, schema: schema, logger: logger)
+        // Start order; they stop in reverse: responders first, then the
+        // shipper flushes the spool, and the relay publishes the last events.
+        return [
+            OutboxRelayService(relay),
+            AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, wakeup: wakeup, logger: logger),
+            health,
+            cache,
+            EventConsumerService(consumer),
+            RPCService(bus: runtime.bus, queue: GovernanceSubjects.queue, methods: handlers.methods),
+            BlockingRPCService(bus: runtime.bus, subject: GovernanceSubjects.check, queue: GovernanceSubjects.queue,
+                               threads: configuration.checkThreads, handler: decider.check),
+        ]
+    }
+
+    /// NATS and PostgreSQL are required; Redis is optional (checks read from
+    /// PostgreSQL without it), so its absence makes the service `degraded`.
+    public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
+        runtime.standardChecks(redisRequired: false)
+    }
+}

@@ -1,0 +1,55 @@
+import AgionRuntime
+import GovernanceCore
+
+/// Governance's own settings, on top of `ServiceConfiguration`.
+///
+/// | Key | Type | Default |
+/// |-----|------|---------|
+/// | `AGION_GOVERNANCE_SCHEMA` | PostgreSQL identifier | `governance` |
+/// | `AGION_GOVERNANCE_SPOOL_DIR` | directory, one per replica | `.run/governance-spool` |
+/// | `AGION_GOVERNANCE_AUDIT_FSYNC` | `true` / `false` | `false` |
+/// | `AGION_GOVERNANCE_CHECK_THREADS` | int ≥ 1 | number of cores |
+/// | `AGION_GOVERNANCE_POLICY_POLL_MS` | int ≥ 1 | `500` |
+/// | `AGION_GOVERNANCE_CACHE_PREFIX` | Redis key prefix | `agion:gov` |
+/// | `AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS` | int ≥ 1 | `168` (7 days) |
+public struct GovernanceConfiguration: Sendable {
+    public var schema = "governance"
+    /// The replica's audit spool (a write-ahead log of decisions). Each
+    /// replica needs its own; keep it on a volume that survives restarts.
+    public var spoolDirectory = ".run/governance-spool"
+    /// Flush the spool to disk before each reply: survives power loss, costs a disk flush per check.
+    public var auditFsync = false
+    /// Threads answering checks (blocking responder threads).
+    public var checkThreads = System.coreCount
+    /// How often a replica looks for policy activations made on any replica.
+    public var policyPollInterval: Duration = .milliseconds(500)
+    public var cachePrefix = "agion:gov"
+    public var trustModel = TrustModel()
+
+    public init() {}
+
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        let env = EnvironmentReader(environment)
+        if let schema = try env.string("AGION_GOVERNANCE_SCHEMA") {
+            guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+                throw ConfigurationError(key: "AGION_GOVERNANCE_SCHEMA", reason: "must be a lower-case identifier ([a-z_][a-z0-9_]*)")
+            }
+            self.schema = schema
+        }
+        spoolDirectory = try env.string("AGION_GOVERNANCE_SPOOL_DIR") ?? spoolDirectory
+        if let fsync = try env.string("AGION_GOVERNANCE_AUDIT_FSYNC") {
+            guard fsync == "true" || fsync == "false" else { throw ConfigurationError(key: "AGION_GOVERNANCE_AUDIT_FSYNC", reason: "must be true or false") }
+            auditFsync = fsync == "true"
+        }
+        checkThreads = try env.positive("AGION_GOVERNANCE_CHECK_THREADS") ?? checkThreads
+        policyPollInterval = try env.milliseconds("AGION_GOVERNANCE_POLICY_POLL_MS") ?? policyPollInterval
+        cachePrefix = try env.string("AGION_GOVERNANCE_CACHE_PREFIX") ?? cachePrefix
+        if let hours = try env.positive("AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS") { trustModel.halfLife = .seconds(hours * 3600) }
+    }
+}
+
+enum System {
+    static var coreCount: Int { max(ProcessInfo.processInfo.activeProcessorCount, 1) }
+}
+
+import Foundation

@@ -1,0 +1,115 @@
+import AgionStore
+
+/// The governance schema. Swift strings so the binary carries them; never
+/// edit one that has shipped, add the next.
+enum GovernanceMigrations {
+    static let all: [Migration] = [policies, agentsAndTrust, audit, Outbox.migration(version: 4)]
+
+    static let policies = Migration(version: 1, name: "policies", sql: """
+        CREATE FUNCTION now_nanos() RETURNS bigint LANGUAGE sql VOLATILE
+            AS $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint $$;
+
+        -- Every document a tenant ever submitted, as submitted.
+        CREATE TABLE policy_revisions (
+            tenant text NOT NULL,
+            revision integer NOT NULL,
+            document text NOT NULL,
+            comment text NOT NULL,
+            digest text NOT NULL,
+            rule_count integer NOT NULL,
+            output_rule_count integer NOT NULL,
+            created_at bigint NOT NULL,
+            PRIMARY KEY (tenant, revision)
+        );
+        -- The active revision per tenant. change_seq grows with every
+        -- activation, so replicas poll for "anything after what I have".
+        CREATE SEQUENCE policy_change_seq;
+        CREATE TABLE active_policies (
+            tenant text PRIMARY KEY,
+            revision integer NOT NULL,
+            change_seq bigint NOT NULL DEFAULT nextval('policy_change_seq'),
+            activated_at bigint NOT NULL
+        );
+        CREATE INDEX active_policies_by_change ON active_policies (change_seq);
+        """)
+
+    static let agentsAndTrust = Migration(version: 2, name: "agents_and_trust", sql: """
+        -- Governance's view of the registry, from its events: only what
+        -- decisions need. updated_at is the event's time, so late or
+        -- replayed events never overwrite newer state.
+        CREATE TABLE agents (
+            tenant text NOT NULL,
+            agent_id text NOT NULL,
+            status smallint NOT NULL,
+            updated_at bigint NOT NULL,
+            PRIMARY KEY (tenant, agent_id)
+        );
+
+        -- Trust evidence per agent, overall (capability '') and per capability.
+        CREATE TABLE trust_scores (
+            tenant text NOT NULL,
+            agent_id text NOT NULL,
+            capability text NOT NULL,
+            positive double precision NOT NULL,
+            negative double precision NOT NULL,
+            updated_at bigint NOT NULL,
+            PRIMARY KEY (tenant, agent_id, capability)
+        );
+        -- Every change, with what caused it.
+        CREATE TABLE trust_history (
+            id bigserial PRIMARY KEY,
+            tenant text NOT NULL,
+            agent_id text NOT NULL,
+            capability text NOT NULL,
+            cause text NOT NULL,
+            positive_added double precision NOT NULL,
+            negative_added double precision NOT NULL,
+            score double precision NOT NULL,
+            execution_id text NOT NULL,
+            occurred_at bigint NOT NULL
+        );
+        CREATE INDEX trust_history_by_agent ON trust_history (tenant, agent_id, occurred_at);
+        CREATE TABLE feedback (
+            id bigserial PRIMARY KEY,
+            tenant text NOT NULL,
+            agent_id text NOT NULL,
+            capability text NOT NULL,
+            source text NOT NULL,
+            rating smallint NOT NULL,
+            comment text NOT NULL,
+            weight double precision NOT NULL,
+            execution_id text NOT NULL,
+            occurred_at bigint NOT NULL
+        );
+        CREATE INDEX feedback_by_source ON feedback (tenant, agent_id, source, occurred_at);
+        """)
+
+    static let audit = Migration(version: 3, name: "audit", sql: """
+        -- The head of each tenant's hash chain; appenders lock it.
+        CREATE TABLE audit_heads (
+            tenant text PRIMARY KEY,
+            sequence bigint NOT NULL,
+            hash bytea NOT NULL
+        );
+        -- record is the agion.v1.AuditRecord that was hashed (with its
+        -- sequence, without its hash); the other columns are copies for
+        -- queries, checked against it by verification.
+        CREATE TABLE audit_records (
+            tenant text NOT NULL,
+            sequence bigint NOT NULL,
+            decision_id text NOT NULL,
+            kind text NOT NULL,
+            agent_id text NOT NULL,
+            action text NOT NULL,
+            result text NOT NULL,
+            decided_at bigint NOT NULL,
+            record bytea NOT NULL,
+            hash bytea NOT NULL,
+            PRIMARY KEY (tenant, sequence),
+            UNIQUE (tenant, decision_id)
+        );
+        CREATE INDEX audit_by_agent ON audit_records (tenant, agent_id, decided_at);
+        CREATE INDEX audit_by_action ON audit_records (tenant, action, decided_at);
+        CREATE INDEX audit_by_time ON audit_records (tenant, decided_at);
+        """)
+}

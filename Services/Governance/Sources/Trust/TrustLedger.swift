@@ -1,0 +1,90 @@
+import AgionContract
+import AgionEnvelope
+import AgionStore
+import GovernanceCore
+
+/// Trust evidence in PostgreSQL: applies an observation to the agent's
+/// overall score and, when it names one, its capability score, records the
+/// history and announces the change, all in the caller's transaction.
+struct TrustLedger: Sendable {
+    let schema: String
+    let model: TrustModel
+    let outbox: Outbox
+
+    init(schema: String, model: TrustModel) {
+        self.schema = schema
+        self.model = model
+        self.outbox = Outbox(schema: schema)
+    }
+
+    /// Returns the new overall score (and the capability score, if any).
+    @discardableResult
+    func apply(_ evidence: TrustModel.Evidence, cause: String, agent: AgentID, capability: String?, executionID: String,
+               tenant: TenantID, request: Envelope?, on connection: Connection) async throws -> [TrustScore] {
+        var scores: [TrustScore] = []
+        for scope in [""] + (capability.map { [$0] } ?? []) {
+            let now = try await connection.query("SELECT \(schema).now_nanos() AS now", prepared: true)[0].decode("now", as: Int64.self)
+            let before = try await state(agent: agent.description, capability: scope, tenant: tenant.value, now: now, lock: true, on: connection)
+            let after = model.applying(evidence, to: before, at: now)
+            try await connection.execute("""
+                INSERT INTO \(schema).trust_scores (tenant, agent_id, capability, positive, negative, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (tenant, agent_id, capability) DO UPDATE
+                SET positive = EXCLUDED.positive, negative = EXCLUDED.negative, updated_at = EXCLUDED.updated_at
+                """, [tenant.value, agent.description, scope, after.positive, after.negative, after.updatedAtNanos], prepared: true)
+            let score = TrustScore(agentID: agent, capability: scope.isEmpty ? nil : scope, score: model.score(after, at: now),
+                                   evidence: after.evidence, updatedAtUnixNanos: now)
+            try await connection.execute("""
+                INSERT INTO \(schema).trust_history (tenant, agent_id, capability, cause, positive_added, negative_added, score, execution_id, occurred_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """, [tenant.value, agent.description, scope, cause, evidence.positive, evidence.negative, score.score, executionID, now],
+                prepared: true)
+            let event = TrustChanged(score: score, previousScore: model.score(before, at: now), cause: cause, executionID: executionID)
+            let payload = try event.encoded()
+            let envelope = request?.caused(type: GovernanceSubjects.EventType.trustChanged, payload: payload)
+                ?? Envelope(type: GovernanceSubjects.EventType.trustChanged, tenant: tenant.value, payload: payload)
+            try await outbox.enqueue(envelope, subject: GovernanceSubjects.eventSubject(tenant: tenant.value, event: "trust_changed"), on: connection)
+            scores.append(score)
+        }
+        return scores
+    }
+
+    /// The stored evidence for one scope (neutral when none).
+    func state(agent: String, capability: String, tenant: String, now: Int64, lock: Bool = false, on connection: Connection) async throws -> TrustState {
+        let row = try await connection.query("""
+            SELECT positive, negative, updated_at FROM \(schema).trust_scores
+            WHERE tenant = $1 AND agent_id = $2 AND capability = $3\(lock ? " FOR UPDATE" : "")
+            """, [tenant, agent, capability], prepared: true).first
+        guard let row else { return .neutral(at: now) }
+        return TrustState(positive: try row.decode("positive"), negative: try row.decode("negative"), updatedAtNanos: try row.decode("updated_at"))
+    }
+
+    /// Current scores of several agents in one scope.
+    func scores(agents: [AgentID], capability: String?, tenant: TenantID, pool: ConnectionPool) async throws -> [TrustScore] {
+        try await pool.withConnection { connection in
+            let now = try await connection.query("SELECT \(schema).now_nanos() AS now", prepared: true)[0].decode("now", as: Int64.self)
+            let rows = try await connection.query("""
+                SELECT agent_id, positive, negative, updated_at FROM \(schema).trust_scores
+                WHERE tenant = $1 AND capability = $2 AND agent_id = ANY($3::text[])
+                """, [tenant.value, capability ?? "", PostgresTextArray(agents.map(\.description))], prepared: true)
+            var states: [String: TrustState] = [:]
+            for row in rows {
+                states[try row.decode("agent_id")] = TrustState(positive: try row.decode("positive"), negative: try row.decode("negative"),
+                                                                 updatedAtNanos: try row.decode("updated_at"))
+            }
+            return agents.map { agent in
+                let state = model.decayed(states[agent.description] ?? .neutral(at: now), to: now)
+                return TrustScore(agentID: agent, capability: capability, score: model.score(state, at: now), evidence: state.evidence,
+                                  updatedAtUnixNanos: state.updatedAtNanos)
+            }
+        }
+    }
+
+    /// Ratings `source` gave `agent` within the model's feedback window.
+    func recentFeedbackCount(source: String, agent: AgentID, tenant: TenantID, on connection: Connection) async throws -> Int {
+        let windowNanos = Int64(model.feedbackWindow.components.seconds) * 1_000_000_000
+        return try await connection.query("""
+            SELECT count(*) AS n FROM \(schema).feedback
+            WHERE tenant = $1 AND agent_id = $2 AND source = $3 AND occurred_at > \(schema).now_nanos() - $4
+            """, [tenant.value, agent.description, source, windowNanos], prepared: true)[0].decode("n")
+    }
+}

@@ -1,0 +1,343 @@
+import AgionBus
+import AgionCache
+import AgionContract
+import AgionEnvelope
+import AgionRuntime
+import Foundation
+import Testing
+
+/// Governance, two replicas, with the registry feeding it agents, against
+/// real NATS, Redis and PostgreSQL. Serialized: some tests take the cluster
+/// down to test failures.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct GovernanceServiceTests {
+    let tenant = TestEnvironment.uniqueName("g")
+
+    static let basePolicy = """
+        version: 1
+        rules:
+          - id: reports
+            description: reporters may generate reports up to 10,000 rows
+            effect: allow
+            agents: ["langgraph-v2:*"]
+            actions: [reports.generate]
+            when: [{field: rows, op: lte, value: 10000}]
+            obligations: [{kind: redact, fields: [ssn]}]
+          - id: big-reports
+            effect: require_approval
+            actions: [reports.generate]
+            when: [{field: rows, op: gt, value: 10000}]
+          - id: no-deletes
+            effect: deny
+            actions: ["*.delete"]
+            description: nothing is deleted by agents
+        output:
+          - id: no-aws-keys
+            forbid: ["AKIA[0-9A-Z]{16}"]
+          - id: summary-required
+            actions: [reports.generate]
+            require_fields: [result.summary]
+        """
+
+    func governance() async throws -> Bus { try await GovernanceCluster.shared.bus() }
+
+    @discardableResult
+    func putPolicy(_ document: String, draft: Bool = false, _ bus: Bus) async throws -> PolicyRevision {
+        try await bus.call(GovernanceSubjects.putPolicy, PutPolicyRequest(document: document, draft: draft), tenant: tenant, as: PolicyRevision.self)
+    }
+
+    /// Registers an agent with the registry and waits until governance heard of it.
+    func register(_ name: String, _ bus: Bus) async throws -> AgentID {
+        let registry = try await RegistryCluster.shared.bus()
+        let id = try AgentID(container: "langgraph-v2", name: name)
+        let agent = Agent(id: id, type: "llm", capabilities: ["reports"], version: "1", endpoint: .http(baseURL: "http://langgraph-v2:8080"))
+        _ = try await registry.call(RegistrySubjects.register, RegisterAgentsRequest(container: "langgraph-v2", agents: [agent]), tenant: tenant,
+                                    as: RegisterAgentsResponse.self)
+        try await eventually("governance knows \(id)") {
+            let decision = try await explain(CheckRequest(agentID: id, action: "x"), bus)
+            return !decision.reasons.contains { $0.contains("not registered") }
+        }
+        return id
+    }
+
+    func check(_ request: CheckRequest, _ bus: Bus) async throws -> Decision {
+        try await bus.call(GovernanceSubjects.check, request, tenant: tenant, as: Decision.self)
+    }
+
+    func explain(_ request: CheckRequest, draft: String = "", _ bus: Bus) async throws -> Decision {
+        try await bus.call(GovernanceSubjects.explain, ExplainRequest(request: request, policyDocument: draft), tenant: tenant, as: Decision.self)
+    }
+
+    func audit(_ query: AuditQuery, _ bus: Bus) async throws -> [AuditRecord] {
+        try await bus.call(GovernanceSubjects.auditQuery, query, tenant: tenant, as: AuditQueryResponse.self).records
+    }
+
+    func remoteError(_ body: () async throws -> Void) async -> ErrorReply? {
+        do { try await body() } catch let error as BusError { return error.remote } catch { return nil }
+        return nil
+    }
+
+    @Test func checksFollowThePolicyAndEveryDecisionIsAudited() async throws {
+        let bus = try await governance()
+        try await putPolicy(Self.basePolicy, bus)
+        let agent = try await register("reporter", bus)
+
+        let allowed = try await check(CheckRequest(agentID: agent, action: "reports.generate", context: ["rows": 500]), bus)
+        #expect(allowed.effect == .allow)
+        #expect(allowed.ruleIDs == ["reports"])
+        #expect(allowed.obligations == [Obligation(kind: "redact", parameters: ["fields": "ssn"])])
+        #expect(allowed.trustScore == 0.5)
+        #expect(UUID(uuidString: allowed.decisionID) != nil)
+
+        let approval = try await check(CheckRequest(agentID: agent, action: "reports.generate", context: ["rows": 50_000]), bus)
+        #expect(approval.effect == .requireApproval)
+        let denied = try await check(CheckRequest(agentID: agent, action: "files.delete"), bus)
+        #expect(denied.effect == .deny)
+        #expect(denied.reasons == ["rule no-deletes denies: nothing is deleted by agents"])
+        let unmatched = try await check(CheckRequest(agentID: agent, action: "mail.send"), bus)
+        #expect(unmatched.effect == .deny)
+        #expect(unmatched.ruleIDs.isEmpty)
+        #expect(unmatched.reasons.first?.contains("no rule allows") == true)
+
+        let ids = [allowed, approval, denied, unmatched].map(\.decisionID)
+        try await eventually("decisions in the audit trail") {
+            try await audit(AuditQuery(agentID: agent.description), bus).map(\.decisionID).filter(ids.contains).count == 4
+        }
+        // Chain order is the order records reached PostgreSQL (each replica
+        // ships its own spool); decision time orders them as made.
+        let records = try await audit(AuditQuery(agentID: agent.description, kind: .check), bus).filter { ids.contains($0.decisionID) }
+            .sorted { $0.decidedAtUnixNanos < $1.decidedAtUnixNanos }
+        #expect(records.map(\.result) == ["allow", "require_approval", "deny", "deny"])
+        #expect(records[0].context == ["rows": 500])
+        #expect(records[0].ruleIDs == ["reports"])
+        #expect(records.allSatisfy { $0.hash.count == 64 && $0.sequence > 0 })
+        #expect(try await audit(AuditQuery(action: "files.delete", result: "deny"), bus).map(\.decisionID) == [denied.decisionID])
+        let later = try await audit(AuditQuery(fromUnixNanos: records[2].decidedAtUnixNanos), bus).map(\.decisionID)
+        #expect(later.contains(denied.decisionID), "\(later) \(records.map(\.decidedAtUnixNanos))")
+        #expect(!later.contains(allowed.decisionID))
+    }
+
+    @Test func unknownOfflineAndUnpolicedRequestsAreDeniedWithAReason() async throws {
+        let bus = try await governance()
+        let stranger = try AgentID("nowhere:nobody")
+        let noPolicy = try await check(CheckRequest(agentID: stranger, action: "reports.generate"), bus)
+        #expect(noPolicy.effect == .deny)
+        #expect(noPolicy.reasons == ["tenant \(tenant) has no active policy (default deny)"])
+
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        // Every replica has the new policy within a second (at once when the notification arrives).
+        try await eventually(timeout: .seconds(1), "both replicas have the policy") {
+            let first = try await check(CheckRequest(agentID: stranger, action: "x"), bus)
+            let second = try await check(CheckRequest(agentID: stranger, action: "x"), bus)
+            return first.policyRevision == 1 && second.policyRevision == 1
+        }
+        let unknown = try await check(CheckRequest(agentID: stranger, action: "reports.generate"), bus)
+        #expect(unknown.effect == .deny)
+        #expect(unknown.reasons == ["agent nowhere:nobody is not registered in tenant \(tenant)"])
+
+        let agent = try await register("leaving", bus)
+        #expect(try await check(CheckRequest(agentID: agent, action: "anything"), bus).effect == .allow)
+        let registry = try await RegistryCluster.shared.bus()
+        _ = try await registry.call(RegistrySubjects.deregister, DeregisterAgentRequest(agentID: agent), tenant: tenant, as: AgentRecord.self)
+        try await eventually("governance heard of the deregistration") {
+            try await check(CheckRequest(agentID: agent, action: "anything"), bus).reasons == ["agent \(agent) is deregistered"]
+        }
+    }
+
+    @Test func policiesAreValidatedVersionedAndRolledBackOnEveryReplica() async throws {
+        let bus = try await governance()
+        let invalid = await remoteError { try await putPolicy("rules:\n  - {id: a, effect: allow, when: [{field: x, op: between}]}", bus) }
+        #expect(invalid?.code == ErrorReply.Codes.invalidArgument)
+        #expect(invalid?.field == "document.rules[0].when[0].op")
+
+        let first = try await putPolicy("rules: [{id: v1, effect: allow}]", bus)
+        let second = try await putPolicy("rules: [{id: v2, effect: deny}]", bus)
+        let draft = try await putPolicy("rules: [{id: v3, effect: allow}]", draft: true, bus)
+        #expect([first.revision, second.revision, draft.revision] == [1, 2, 3])
+        #expect(!draft.active)
+        let agent = try await register("versioned", bus)
+        #expect(try await check(CheckRequest(agentID: agent, action: "a"), bus).ruleIDs == ["v2"])
+
+        let rolledBack = try await bus.call(GovernanceSubjects.activatePolicy, ActivatePolicyRequest(revision: 1), tenant: tenant, as: PolicyRevision.self)
+        #expect(rolledBack.active)
+        // The other replica learns of it by polling (500 ms): within a second every answer uses revision 1.
+        try await Task.sleep(for: .seconds(1))
+        for _ in 0..<20 {
+            let decision = try await check(CheckRequest(agentID: agent, action: "a"), bus)
+            #expect(decision.policyRevision == 1 && decision.effect == .allow)
+        }
+        let revisions = try await bus.call(GovernanceSubjects.listPolicies, ListPolicyRevisionsRequest(), tenant: tenant, as: ListPolicyRevisionsResponse.self)
+        #expect(revisions.revisions.map(\.revision) == [3, 2, 1])
+        #expect(revisions.revisions.filter(\.active).map(\.revision) == [1])
+        let document = try await bus.call(GovernanceSubjects.getPolicy, GetPolicyRequest(revision: 2), tenant: tenant, as: PolicyDocument.self)
+        #expect(document.document == "rules: [{id: v2, effect: deny}]")
+        let missing = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.activatePolicy, ActivatePolicyRequest(revision: 99), tenant: tenant, as: PolicyRevision.self)
+        }
+        #expect(missing?.code == ErrorReply.Codes.notFound)
+    }
+
+    @Test func explainEvaluatesADraftWithoutRecordingIt() async throws {
+        let bus = try await governance()
+        try await putPolicy(Self.basePolicy, bus)
+        let agent = try await register("explained", bus)
+        let request = CheckRequest(agentID: agent, action: "mail.send")
+        #expect(try await explain(request, bus).effect == .deny)
+        let draft = try await explain(request, draft: "rules: [{id: mail, effect: allow, actions: [mail.*], rate_limit: {max: 3, per_seconds: 60}}]", bus)
+        #expect(draft.effect == .allow)
+        #expect(draft.decisionID.isEmpty)
+        #expect(draft.reasons.contains("would draw from the rate limit of rule mail (3 per 60 s)"))
+        let bad = await remoteError { _ = try await explain(request, draft: "rules: [{id: x}]", bus) }
+        #expect(bad?.field == "policy_document.rules[0].effect")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await audit(AuditQuery(agentID: agent.description), bus).isEmpty)
+    }
+
+    @Test func rateLimitsAreSharedByBothReplicas() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: limited, effect: allow, rate_limit: {max: 5, per_seconds: 3600, scope: agent}}]", bus)
+        let agent = try await register("limited", bus)
+        var effects: [Effect] = []
+        for _ in 0..<12 { effects.append(try await check(CheckRequest(agentID: agent, action: "a"), bus).effect) }
+        #expect(effects.filter { $0 == .allow }.count == 5)
+        #expect(Array(effects.prefix(5)) == Array(repeating: .allow, count: 5))
+        let refused = try await check(CheckRequest(agentID: agent, action: "a"), bus)
+        #expect(refused.reasons == ["rate limit of rule limited reached: at most 5 per 3600 s for agent \(agent)"])
+    }
+
+    @Test func validationIsRecordedAndMovesTrust() async throws {
+        let bus = try await governance()
+        try await putPolicy(Self.basePolicy, bus)
+        let agent = try await register("validated", bus)
+        let leaked = try await bus.call(GovernanceSubjects.validate,
+                                        ValidateOutputRequest(agentID: agent, action: "mail.send", output: "key AKIAABCDEFGHIJKLMNOP here"),
+                                        tenant: tenant, as: ValidationResult.self)
+        #expect(!leaked.passed)
+        #expect(leaked.violations.map(\.kind) == ["forbidden_pattern"])
+        #expect(!leaked.violations[0].message.contains("AKIA"))
+        #expect(leaked.trustScore < 0.5)
+        let missing = try await bus.call(GovernanceSubjects.validate,
+                                         ValidateOutputRequest(agentID: agent, action: "reports.generate", output: #"{"result": {}}"#,
+                                                               contentType: "application/json"), tenant: tenant, as: ValidationResult.self)
+        #expect(missing.violations.map(\.field) == ["result.summary"])
+        let good = try await bus.call(GovernanceSubjects.validate,
+                                      ValidateOutputRequest(agentID: agent, action: "reports.generate", output: #"{"result": {"summary": "ok"}}"#,
+                                                            contentType: "application/json"), tenant: tenant, as: ValidationResult.self)
+        #expect(good.passed)
+        #expect(good.trustScore > missing.trustScore)
+        let records = try await audit(AuditQuery(agentID: agent.description, kind: .validate), bus)
+        #expect(records.map(\.result) == ["failed", "failed", "passed"])
+        #expect(records[0].violations.first?.ruleID == "no-aws-keys")
+        // The check path sees the new trust.
+        // (Scores decay continuously, so a later read differs in the far decimals.)
+        #expect(abs(try await check(CheckRequest(agentID: agent, action: "reports.generate", context: ["rows": 1]), bus).trustScore - good.trustScore) < 1e-6)
+    }
+
+    @Test func trustMovesWithReportsAndFeedbackAndSurvivesARedisFlush() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: trusted, effect: allow, min_trust: 0.6}]", bus)
+        let agent = try await register("earner", bus)
+        let request = CheckRequest(agentID: agent, action: "a")
+        #expect(try await check(request, bus).effect == .deny)
+
+        var score = 0.5
+        for _ in 0..<3 {
+            let next = try await bus.call(GovernanceSubjects.report, ExecutionReport(agentID: agent, capability: "reports", outcome: .success,
+                                                                                    latencyMillis: 80, targetLatencyMillis: 100),
+                                          tenant: tenant, as: TrustScore.self)
+            #expect(next.score > score)
+            score = next.score
+        }
+        let allowed = try await check(request, bus)
+        #expect(allowed.effect == .allow)
+        #expect(abs(allowed.trustScore - score) < 1e-6)
+
+        // A flood of 1-star ratings from one user barely moves it.
+        var flooded = score
+        for _ in 0..<30 {
+            flooded = try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: agent, rating: 1, source: "user:troll"),
+                                         tenant: tenant, as: TrustScore.self).score
+        }
+        let fresh = try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: agent, rating: 1, source: "user:other"),
+                                       tenant: tenant, as: TrustScore.self).score
+        #expect(flooded > 0.45)
+        #expect(flooded - fresh > 0.03)
+
+        // Wipe governance's Redis entries: the score comes back from PostgreSQL.
+        let redis = RedisPool(RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort))
+        if let keys = try await redis.command(["KEYS", "\(GovernanceCluster.cachePrefix):\(tenant):*"]).array {
+            for key in keys.compactMap(\.string) { try await redis.command(["DEL", key]) }
+        }
+        await redis.shutdown()
+        #expect(abs(try await check(request, bus).trustScore - fresh) < 1e-6)
+        let scores = try await bus.call(GovernanceSubjects.trust, TrustScoresRequest(agentIDs: [agent], capability: "reports"), tenant: tenant,
+                                        as: TrustScoresResponse.self)
+        #expect(scores.scores.first?.capability == "reports")
+        #expect((scores.scores.first?.score ?? 0) > 0.5)
+    }
+
+    @Test func theAuditTrailIsHashChainedAndTamperingIsFound() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("chained", bus)
+        for i in 0..<5 { _ = try await check(CheckRequest(agentID: agent, action: "step.\(i)"), bus) }
+        try await eventually("five records") { try await audit(AuditQuery(agentID: agent.description), bus).count == 5 }
+        let intact = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(intact.intact)
+        #expect(intact.recordsChecked == 5)
+
+        // Rewrite the third decision's result column, as an intruder with SQL access would.
+        let pool = TestEnvironment.pool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        try await pool.withConnection { connection in
+            try await connection.execute("UPDATE \(GovernanceCluster.schema).audit_records SET result = 'deny' WHERE tenant = $1 AND sequence = 3", [tenant])
+        }
+        let tampered = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(!tampered.intact)
+        #expect(tampered.firstBrokenSequence == 3)
+        #expect(tampered.reason.contains("column result"))
+
+        // Replace the hashed record of the second one.
+        try await pool.withConnection { connection in
+            try await connection.execute("""
+                UPDATE \(GovernanceCluster.schema).audit_records SET record = (SELECT record FROM \(GovernanceCluster.schema).audit_records
+                WHERE tenant = $1 AND sequence = 1) WHERE tenant = $1 AND sequence = 2
+                """, [tenant])
+        }
+        let broken = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(broken.firstBrokenSequence == 2)
+    }
+
+    @Test func badRequestsGetErrorRepliesAndTheServiceKeepsServing() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("robust", bus)
+        let malformed = await remoteError {
+            _ = try await bus.request(GovernanceSubjects.check, Envelope(type: "x", tenant: tenant, payload: [0xFF, 0x01, 0x02]))
+        }
+        #expect(malformed?.code == ErrorReply.Codes.decodeFailed)
+        let garbage = await remoteError { _ = try await bus.request(GovernanceSubjects.check, bytes: [9, 9, 9]) }
+        #expect(garbage?.code == ErrorReply.Codes.decodeFailed)
+        let badID = await remoteError {
+            let payload = try ProtoSchema.encode(ProtoMessage("agion.v1.CheckRequest", ["agent_id": .string("bad id"), "action": .string("a")]))
+            _ = try await bus.request(GovernanceSubjects.check, Envelope(type: "x", tenant: tenant, payload: payload))
+        }
+        #expect(badID?.field == "agent_id")
+        let noTenant = await remoteError { _ = try await bus.call(GovernanceSubjects.check, CheckRequest(agentID: agent, action: "a"), tenant: "", as: Decision.self) }
+        #expect(noTenant?.field == "tenant")
+        let huge = ContextValue.object(Dictionary(uniqueKeysWithValues: (0..<5_000).map { ("k\($0)", ContextValue.number(Double($0))) }))
+        let oversized = await remoteError { _ = try await check(CheckRequest(agentID: agent, action: "a", context: huge), bus) }
+        #expect(oversized?.code == ErrorReply.Codes.invalidArgument)
+        #expect(oversized?.field.hasPrefix("context") == true)
+        let chain = await remoteError {
+            _ = try await check(CheckRequest(agentID: agent, action: "a", delegationChain: ["user:x"]), bus)
+        }
+        #expect(chain?.field == "principal")
+        let badRating = await remoteError {
+            let payload = try ProtoSchema.encode(ProtoMessage("agion.v1.FeedbackRequest", ["agent_id": .string(agent.description), "rating": .int(9),
+                                                                                           "source": .string("u")]))
+            _ = try await bus.request(GovernanceSubjects.feedback, Envelope(type: "x", tenant: tenant, payload: payload))
+        }
+        #expect(badRating?.field == "rating")
+        #expect(try await check(CheckRequest(agentID: agent, action: "a"), bus).effect == .allow)
+    }
+}
