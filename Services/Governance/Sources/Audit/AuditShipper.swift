@@ -34,16 +34,23 @@ final class AuditShipper: Service, Sendable {
 
     func run() async throws {
         var delay: Duration = .milliseconds(100)
+        var failing = false
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully {
                 do {
                     if try await shipOnce() == 0 { await wakeup.wait(timeout: .milliseconds(500)) }
+                    if failing { logger.info("audit.ship_recovered") }
+                    failing = false
                     delay = .milliseconds(100)
                 } catch {
                     failures.increment()
-                    logger.warning("audit.ship_failed", metadata: ["error": "\(error)"])
-                    await wakeup.wait(timeout: delay)
-                    delay = min(delay * 2, .seconds(5))
+                    // Logged once per outage; the metric counts every attempt.
+                    if !failing { logger.warning("audit.ship_failed", metadata: ["error": "\(error)"]) }
+                    failing = true
+                    // Not woken by appends: while PostgreSQL is down, retrying
+                    // on every decision would only add load.
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(2))
                 }
             }
         } onGracefulShutdown: {
