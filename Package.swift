@@ -136,7 +136,7 @@ let package = Package(
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",
-            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "GovernanceCore"],
+            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "AgionRuntime", "GovernanceCore", .product(name: "Logging", package: "swift-log")],
             path: "bench/AgionBench"
         ),
 

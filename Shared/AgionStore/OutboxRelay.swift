@@ -87,14 +87,19 @@ public final class OutboxRelay: Sendable {
             // The stored bytes go out as they are: no decode and re-encode.
             var batch: [OutgoingMessage] = []
             batch.reserveCapacity(rows.count)
-            var last: Int64 = 0
+            var positions: [String] = []
+            positions.reserveCapacity(rows.count)
             for row in rows {
                 batch.append(OutgoingMessage(subject: try row.decode("subject"), bytes: try row.decode("envelope"),
                                              msgID: try row.decode("event_id", as: UUID.self).lowercasedString))
-                last = try row.decode("position")
+                positions.append(try row.decode("position"))
             }
             _ = try await jetStream.publishAsync(batch: batch)
-            try await connection.execute("DELETE FROM \(schema).outbox WHERE position <= $1", [last], prepared: true)
+            // Exactly the rows published. Not "position <= last": a transaction
+            // that took a lower position but committed after the SELECT is
+            // visible to this DELETE and would be removed unpublished.
+            try await connection.execute("DELETE FROM \(schema).outbox WHERE position = ANY($1::bigint[])",
+                                         ["{" + positions.joined(separator: ",") + "}"], prepared: true)
             return rows.count
         }
     }

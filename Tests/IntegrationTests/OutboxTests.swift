@@ -62,6 +62,44 @@ import Testing
         await TestEnvironment.dropSchema(schema, pool)
     }
 
+    /// Transactions take outbox positions when they insert but become visible
+    /// when they commit, in another order. A relay must never delete a row it
+    /// did not publish (one that committed between its read and its delete).
+    @Test func rowsCommittedOutOfPositionOrderAreAllPublished() async throws {
+        let bus = try await TestEnvironment.bus()
+        let stream = TestEnvironment.uniqueName("OUTBOX_RACE").uppercased()
+        let subject = "agion.test.\(stream.lowercased())"
+        try await bus.jetStream.provision(streams: [StreamSpec(name: stream, subjects: [subject])])
+        defer { Task { try? await bus.jetStream.deleteStream(stream) } }
+        let pool = TestEnvironment.pool(size: 8)
+        let schema = TestEnvironment.schemaName()
+        try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, [Outbox.migration(version: 1)])
+        let outbox = Outbox(schema: schema)
+        let relay = try OutboxRelay(pool: TestEnvironment.pool(size: 2), jetStream: bus.jetStream, schema: schema, batchSize: 3,
+                                    logger: TestEnvironment.logger)
+        let running = Task { await relay.run() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<300 {
+                group.addTask {
+                    try await pool.withTransaction { c in
+                        try await outbox.enqueue(Envelope(type: "agion.test.race", tenant: "t"), subject: subject, on: c)
+                        // Hold the position a little, so later positions commit first.
+                        if i % 3 == 0 { try await Task.sleep(for: .milliseconds(Int.random(in: 1...20))) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await eventually(timeout: .seconds(20), "every row relayed") {
+            let left: Int = try await pool.withConnection { try await $0.query("SELECT count(*)::int AS n FROM \(schema).outbox")[0].decode("n") }
+            return left == 0
+        }
+        relay.stop()
+        await running.value
+        #expect(try await bus.jetStream.messageCount(stream: stream) == 300)
+        await TestEnvironment.dropSchema(schema, pool)
+    }
+
     @Test func relayIsWokenByTheCommitNotByItsSweep() async throws {
         let bus = try await TestEnvironment.bus()
         let stream = TestEnvironment.uniqueName("OUTBOX_NOTIFY").uppercased()

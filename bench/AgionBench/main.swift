@@ -6,6 +6,7 @@
 //   agion-bench consume [--messages N]
 //   agion-bench rpc-server SUBJECT  the responder process used by `rpc`
 //   agion-bench policy              governance.policy_eval (in-process, 10 and 1,000 rules)
+//   agion-bench governance          governance.check (starts agion-governance from the same build)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,6 +25,7 @@ do {
     case "rpc-blocking": try await RPCBenchmark.runBlocking(url: natsURL, requests: option("--requests", default: 20_000))
     case "rpc-server": try await RPCBenchmark.serve(url: natsURL, subject: arguments.count > 1 ? arguments[1] : "agion.bench.rpc", blocking: false)
     case "rpc-server-blocking": try await RPCBenchmark.serve(url: natsURL, subject: arguments[1], blocking: true)
+    case "governance": try await GovernanceBenchmark.run(url: natsURL, requests: option("--requests", default: 20_000))
     case "policy": try PolicyBenchmark.run(iterations: option("--iterations", default: 200_000))
     case "publish": try await JetStreamBenchmark.publish(url: natsURL, messages: option("--messages", default: 200_000))
     case "consume": try await JetStreamBenchmark.consume(url: natsURL, messages: option("--messages", default: 200_000))

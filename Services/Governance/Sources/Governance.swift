@@ -31,7 +31,9 @@ public enum Governance {
         let directory = AgentDirectory(redis: runtime.cache, pool: runtime.store, schema: schema, keyPrefix: configuration.cachePrefix, logger: logger)
         let health = StoreHealth(pool: runtime.store, logger: logger)
         let decider = Decider(policies: cache, directory: directory, limiter: RateLimiter(redis: runtime.cache, keyPrefix: configuration.cachePrefix),
-                              spool: spool, shipperWakeup: wakeup, storeHealth: health, model: configuration.trustModel, logger: logger)
+                              spool: spool, shipperWakeup: wakeup, storeHealth: health, model: configuration.trustModel,
+                              auditEnabled: configuration.auditEnabled, logger: logger)
+        if !configuration.auditEnabled { logger.critical("governance.audit_disabled", metadata: ["reason": "AGION_GOVERNANCE_AUDIT=off (benchmarking only)"]) }
         let handlers = GovernanceHandlers(pool: runtime.store, policies: policyStore, cache: cache, decider: decider, directory: directory,
                                           ledger: ledger, trust: TrustLedger(schema: schema, model: configuration.trustModel),
                                           validator: OutputValidator())

@@ -12,6 +12,7 @@ import GovernanceCore
 /// | `AGION_GOVERNANCE_POLICY_POLL_MS` | int ≥ 1 | `500` |
 /// | `AGION_GOVERNANCE_CACHE_PREFIX` | Redis key prefix | `agion:gov` |
 /// | `AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS` | int ≥ 1 | `168` (7 days) |
+/// | `AGION_GOVERNANCE_AUDIT` | `on` / `off` (off only to measure the audit's cost) | `on` |
 public struct GovernanceConfiguration: Sendable {
     public var schema = "governance"
     /// The replica's audit spool (a write-ahead log of decisions). Each
@@ -25,6 +26,9 @@ public struct GovernanceConfiguration: Sendable {
     public var policyPollInterval: Duration = .milliseconds(500)
     public var cachePrefix = "agion:gov"
     public var trustModel = TrustModel()
+    /// Off only to measure what the audit costs (`make bench`): decisions are
+    /// then not recorded at all, which no deployment should accept.
+    public var auditEnabled = true
 
     public init() {}
 
@@ -45,6 +49,10 @@ public struct GovernanceConfiguration: Sendable {
         policyPollInterval = try env.milliseconds("AGION_GOVERNANCE_POLICY_POLL_MS") ?? policyPollInterval
         cachePrefix = try env.string("AGION_GOVERNANCE_CACHE_PREFIX") ?? cachePrefix
         if let hours = try env.positive("AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS") { trustModel.halfLife = .seconds(hours * 3600) }
+        if let audit = try env.string("AGION_GOVERNANCE_AUDIT") {
+            guard audit == "on" || audit == "off" else { throw ConfigurationError(key: "AGION_GOVERNANCE_AUDIT", reason: "must be on or off") }
+            auditEnabled = audit == "on"
+        }
     }
 }
 

@@ -20,6 +20,7 @@ final class Decider: Sendable {
     let shipperWakeup: Wakeup
     let storeHealth: StoreHealth
     let model: TrustModel
+    let auditEnabled: Bool
     let logger: Logger
     /// Checks larger than this are refused before decoding (the context is bounded too).
     static let maxRequestBytes = 256 << 10
@@ -29,7 +30,8 @@ final class Decider: Sendable {
     private let unaudited = Counter(label: "agion_governance_audit_failures_total")
 
     init(policies: PolicyCache, directory: AgentDirectory, limiter: RateLimiter, spool: AuditSpool, shipperWakeup: Wakeup,
-         storeHealth: StoreHealth, model: TrustModel, logger: Logger) {
+         storeHealth: StoreHealth, model: TrustModel, auditEnabled: Bool = true, logger: Logger) {
+        self.auditEnabled = auditEnabled
         self.policies = policies
         self.directory = directory
         self.limiter = limiter
@@ -66,7 +68,7 @@ final class Decider: Sendable {
             trustScore: outcome.trust, policyRevision: outcome.revision, decidedAtUnixNanos: now,
             evaluationNanos: Int64((ContinuousClock.now - started) / .nanoseconds(1)))
         do {
-            try spool.append(try record.encoded())
+            if auditEnabled { try spool.append(try record.encoded()) }
         } catch {
             // Never answer a decision that is not in the audit trail.
             unaudited.increment()

@@ -1,0 +1,141 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionRuntime
+import Foundation
+import Logging
+
+/// governance.check: the real `agion-governance` (release build, its own
+/// process) answering checks over NATS from this process, with policies of 10
+/// and 1,000 rules, agent standing and trust read from Redis, and the audit
+/// on (and off, to show what it costs). One client in sequence, then 16.
+enum GovernanceBenchmark {
+    static let agent = try! AgentID(PolicyFixtures.agent)
+
+    static func run(url: String, requests: Int) async throws {
+        for audit in ["on", "off"] {
+            let service = try ServiceProcess.start("agion-governance", environment: [
+                "AGION_NATS_URL": url, "AGION_GOVERNANCE_SCHEMA": "bench_governance", "AGION_GOVERNANCE_AUDIT": audit,
+                "AGION_GOVERNANCE_SPOOL_DIR": NSTemporaryDirectory() + "agion-bench-spool-\(getpid())",
+                "AGION_GOVERNANCE_CACHE_PREFIX": "bench:gov", "AGION_ADMIN_PORT": String(Int.random(in: 20_000...29_999)),
+                "AGION_LOG_LEVEL": "error",
+            ])
+            defer { service.stop() }
+            let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-governance"), logger: Logger(label: "bench"))
+            for rules in [10, 1_000] {
+                let tenant = "bench-\(rules)-\(UInt32.random(in: 0...UInt32.max))"
+                try await prepare(tenant: tenant, rules: rules, bus: bus)
+                let request = try Envelope(type: CheckRequest.protoName, tenant: tenant, payload: CheckRequest(
+                    agentID: agent, action: PolicyFixtures.action, context: ["amount": 250, "region": "eu", "customer": ["tier": "gold"]],
+                    principal: "user:alice").encoded())
+                _ = measure(bus: bus, request: request, clients: 1, requests: 2_000)
+                for clients in [1, 16] {
+                    let (latencies, elapsed) = measure(bus: bus, request: request, clients: clients, requests: requests)
+                    report(latencies, elapsed: elapsed, clients: clients, rules: rules, audit: audit, serviceRSS: service.residentMegabytes())
+                }
+            }
+            try? await bus.drain(timeout: .seconds(2))
+        }
+    }
+
+    /// A policy for the tenant, and the agent announced as the registry would.
+    static func prepare(tenant: String, rules: Int, bus: Bus) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                _ = try await bus.call(GovernanceSubjects.putPolicy, PutPolicyRequest(document: PolicyFixtures.yaml(rules: rules)), tenant: tenant,
+                                       as: PolicyRevision.self, timeout: .seconds(10))
+                break
+            } catch let error as BusError where error.code == .noResponders && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let record = AgentRecord(agent: Agent(id: agent, type: "llm", capabilities: ["reports"], version: "1",
+                                              endpoint: .http(baseURL: "http://langgraph-v2:8080")),
+                                 status: .healthy, revision: 1, registeredAtUnixNanos: Envelope.nowUnixNanos(),
+                                 updatedAtUnixNanos: Envelope.nowUnixNanos(), lastHeartbeatUnixNanos: Envelope.nowUnixNanos())
+        _ = try await bus.jetStream.publish(RegistrySubjects.eventSubject(tenant: tenant, event: "agent_registered"),
+                                            Envelope(type: RegistrySubjects.EventType.agentRegistered, tenant: tenant,
+                                                     payload: try AgentRegistered(record: record).encoded()))
+        let probe = CheckRequest(agentID: agent, action: PolicyFixtures.action, context: ["amount": 250, "region": "eu"], principal: "user:alice")
+        while try await bus.call(GovernanceSubjects.check, probe, tenant: tenant, as: Decision.self).effect != .allow {
+            guard ContinuousClock.now < deadline else { throw BenchError("governance never allowed the benchmark request") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// `requests` checks spread over `clients` threads, each in sequence.
+    static func measure(bus: Bus, request: Envelope, clients: Int, requests: Int) -> ([UInt64], UInt64) {
+        let perClient = max(requests / clients, 1)
+        let results = LockedArray()
+        let group = DispatchGroup()
+        let start = nowNanos()
+        for _ in 0..<clients {
+            group.enter()
+            Thread {
+                var local: [UInt64] = []
+                local.reserveCapacity(perClient)
+                for _ in 0..<perClient {
+                    let t0 = nowNanos()
+                    guard let reply = try? bus.requestBlocking(GovernanceSubjects.check, request, timeout: .seconds(5)),
+                          reply.type == Decision.protoName else { continue }
+                    local.append(nowNanos() - t0)
+                }
+                results.append(local)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return (results.values, nowNanos() - start)
+    }
+
+    static func report(_ samples: [UInt64], elapsed: UInt64, clients: Int, rules: Int, audit: String, serviceRSS: Int) {
+        let sorted = samples.sorted()
+        BenchLine("governance.check").with("clients", clients).with("rules", rules).withText("audit", audit)
+            .with("ops_per_s", Int(Double(sorted.count) / (Double(elapsed) / 1e9)))
+            .with("p50_us", percentileMicros(sorted, 0.50)).with("p99_us", percentileMicros(sorted, 0.99))
+            .with("rss_mb", serviceRSS).print()
+    }
+}
+
+final class LockedArray: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var storage: [UInt64] = []
+    func append(_ values: [UInt64]) { lock.lock(); storage += values; lock.unlock() }
+    var values: [UInt64] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A service executable from the same build directory as this benchmark.
+final class ServiceProcess: @unchecked Sendable {
+    // @unchecked: used by one benchmark at a time.
+    let process = Process()
+
+    static func start(_ name: String, environment: [String: String]) throws -> ServiceProcess {
+        let service = ServiceProcess()
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        service.process.executableURL = directory.appendingPathComponent(name)
+        service.process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        service.process.standardOutput = FileHandle.standardError
+        try service.process.run()
+        return service
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func residentMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1_024
+    }
+}
