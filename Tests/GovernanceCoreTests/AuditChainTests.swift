@@ -26,7 +26,7 @@ import Testing
     func chain(_ records: [String]) -> [AuditChain.Link] {
         var previous = AuditChain.genesis
         return records.enumerated().map { i, text in
-            let hash = AuditChain.link(previous: previous, record: Array(text.utf8))
+            let hash = AuditChain.link(previous: previous, sequence: Int64(i + 1), record: Array(text.utf8))
             previous = hash
             return AuditChain.Link(sequence: Int64(i + 1), record: Array(text.utf8), hash: hash)
         }
@@ -37,6 +37,13 @@ import Testing
         #expect(try AuditChain.verify(links, previous: AuditChain.genesis, expectedSequence: 1).get() == links[2].hash)
         // Verification can resume from any verified link.
         #expect(try AuditChain.verify(Array(links[2...]), previous: links[1].hash, expectedSequence: 3).get() == links[2].hash)
+    }
+
+    @Test func renumberingRecordsBreaksTheChain() {
+        var links = chain(["a", "b"])
+        links[0] = AuditChain.Link(sequence: 1, record: links[1].record, hash: links[1].hash)
+        links[1] = AuditChain.Link(sequence: 2, record: Array("a".utf8), hash: links[0].hash)
+        #expect(throws: AuditChain.Break.self) { try AuditChain.verify(links, previous: AuditChain.genesis, expectedSequence: 1).get() }
     }
 
     @Test func theFirstBrokenLinkIsReported() {
@@ -56,7 +63,7 @@ import Testing
         }
         // Rewriting a record and its own hash still breaks the next link.
         var rewritten = chain(["a", "b", "c"])
-        rewritten[1] = AuditChain.Link(sequence: 2, record: Array("B".utf8), hash: AuditChain.link(previous: rewritten[0].hash, record: Array("B".utf8)))
+        rewritten[1] = AuditChain.Link(sequence: 2, record: Array("B".utf8), hash: AuditChain.link(previous: rewritten[0].hash, sequence: 2, record: Array("B".utf8)))
         if case .failure(let broken) = AuditChain.verify(rewritten, previous: AuditChain.genesis, expectedSequence: 1) {
             #expect(broken.sequence == 3)
         } else {

@@ -78,6 +78,8 @@ import Testing
 
     @Test func checksFollowThePolicyAndEveryDecisionIsAudited() async throws {
         let bus = try await governance()
+        let events = try await EventReader.open(bus, stream: EventStreams.governance, subject: "agion.governance.evt.\(tenant).decision_made")
+        defer { Task { await events.close() } }
         try await putPolicy(Self.basePolicy, bus)
         let agent = try await register("reporter", bus)
 
@@ -111,6 +113,10 @@ import Testing
         #expect(records[0].ruleIDs == ["reports"])
         #expect(records.allSatisfy { $0.hash.count == 64 && $0.sequence > 0 })
         #expect(try await audit(AuditQuery(action: "files.delete", result: "deny"), bus).map(\.decisionID) == [denied.decisionID])
+        // Every decision is also an event for outside subscribers, once.
+        let published = try await events.next(4).map { try $0.payload(as: AuditRecord.self).decisionID }
+        #expect(Set(published) == Set(ids))
+        #expect(try await events.isQuiet())
         let later = try await audit(AuditQuery(fromUnixNanos: records[2].decidedAtUnixNanos), bus).map(\.decisionID)
         #expect(later.contains(denied.decisionID), "\(later) \(records.map(\.decidedAtUnixNanos))")
         #expect(!later.contains(allowed.decisionID))

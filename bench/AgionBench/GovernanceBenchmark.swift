@@ -13,12 +13,20 @@ enum GovernanceBenchmark {
     static let agent = try! AgentID(PolicyFixtures.agent)
 
     static func run(url: String, requests: Int) async throws {
-        for audit in ["on", "off"] {
+        // Standing (agent status and trust) read from Redis on every check, or
+        // from the replica's memory (kept in step by change notifications).
+        var configurations = [("on", "redis"), ("on", "memory"), ("off", "memory")]
+        // AGION_BENCH_GOVERNANCE=on/memory runs one configuration (to profile it).
+        if let only = ProcessInfo.processInfo.environment["AGION_BENCH_GOVERNANCE"] {
+            configurations = configurations.filter { "\($0.0)/\($0.1)" == only }
+        }
+        for (audit, standing) in configurations {
             let service = try ServiceProcess.start("agion-governance", environment: [
                 "AGION_NATS_URL": url, "AGION_GOVERNANCE_SCHEMA": "bench_governance", "AGION_GOVERNANCE_AUDIT": audit,
+                "AGION_GOVERNANCE_STANDING_MEMORY_MS": standing == "redis" ? "0" : "1000",
                 "AGION_GOVERNANCE_SPOOL_DIR": NSTemporaryDirectory() + "agion-bench-spool-\(getpid())",
                 "AGION_GOVERNANCE_CACHE_PREFIX": "bench:gov", "AGION_ADMIN_PORT": String(Int.random(in: 20_000...29_999)),
-                "AGION_LOG_LEVEL": "error",
+                "AGION_LOG_LEVEL": ProcessInfo.processInfo.environment["AGION_BENCH_SERVICE_LOG_LEVEL"] ?? "error",
             ])
             defer { service.stop() }
             let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-governance"), logger: Logger(label: "bench"))
@@ -29,10 +37,10 @@ enum GovernanceBenchmark {
                     agentID: agent, action: PolicyFixtures.action, context: ["amount": 250, "region": "eu", "customer": ["tier": "gold"]],
                     principal: "user:alice").encoded())
                 _ = measure(bus: bus, request: request, clients: 1, requests: 2_000)
-                for clients in [1, 16] {
-                    let (latencies, elapsed) = measure(bus: bus, request: request, clients: clients, requests: requests)
-                    report(latencies, elapsed: elapsed, clients: clients, rules: rules, audit: audit, serviceRSS: service.residentMegabytes())
-                }
+                let (one, oneElapsed) = measure(bus: bus, request: request, clients: 1, requests: requests)
+                report(one, elapsed: oneElapsed, clients: 1, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes())
+                let (many, manyElapsed) = await measureConcurrent(bus: bus, request: request, clients: 16, requests: requests * 2)
+                report(many, elapsed: manyElapsed, clients: 16, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes())
             }
             try? await bus.drain(timeout: .seconds(2))
         }
@@ -58,8 +66,10 @@ enum GovernanceBenchmark {
                                             Envelope(type: RegistrySubjects.EventType.agentRegistered, tenant: tenant,
                                                      payload: try AgentRegistered(record: record).encoded()))
         let probe = CheckRequest(agentID: agent, action: PolicyFixtures.action, context: ["amount": 250, "region": "eu"], principal: "user:alice")
-        while try await bus.call(GovernanceSubjects.check, probe, tenant: tenant, as: Decision.self).effect != .allow {
-            guard ContinuousClock.now < deadline else { throw BenchError("governance never allowed the benchmark request") }
+        while true {
+            let decision = try await bus.call(GovernanceSubjects.check, probe, tenant: tenant, as: Decision.self)
+            if decision.effect == .allow { break }
+            guard ContinuousClock.now < deadline else { throw BenchError("governance never allowed the benchmark request: \(decision.reasons)") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -89,9 +99,33 @@ enum GovernanceBenchmark {
         return (results.values, nowNanos() - start)
     }
 
-    static func report(_ samples: [UInt64], elapsed: UInt64, clients: Int, rules: Int, audit: String, serviceRSS: Int) {
+    /// `clients` concurrent requests in flight from one connection (async
+    /// requests multiplexed over one inbox): how a gateway or an SDK calls.
+    static func measureConcurrent(bus: Bus, request: Envelope, clients: Int, requests: Int) async -> ([UInt64], UInt64) {
+        let perClient = max(requests / clients, 1)
+        let start = nowNanos()
+        let samples = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    var local: [UInt64] = []
+                    local.reserveCapacity(perClient)
+                    for _ in 0..<perClient {
+                        let t0 = nowNanos()
+                        guard let reply = try? await bus.request(GovernanceSubjects.check, request, timeout: .seconds(5)),
+                              reply.type == Decision.protoName else { continue }
+                        local.append(nowNanos() - t0)
+                    }
+                    return local
+                }
+            }
+            return await group.reduce(into: [UInt64]()) { $0 += $1 }
+        }
+        return (samples, nowNanos() - start)
+    }
+
+    static func report(_ samples: [UInt64], elapsed: UInt64, clients: Int, rules: Int, audit: String, standing: String, serviceRSS: Int) {
         let sorted = samples.sorted()
-        BenchLine("governance.check").with("clients", clients).with("rules", rules).withText("audit", audit)
+        BenchLine("governance.check").with("clients", clients).with("rules", rules).withText("audit", audit).withText("standing", standing)
             .with("ops_per_s", Int(Double(sorted.count) / (Double(elapsed) / 1e9)))
             .with("p50_us", percentileMicros(sorted, 0.50)).with("p99_us", percentileMicros(sorted, 0.99))
             .with("rss_mb", serviceRSS).print()

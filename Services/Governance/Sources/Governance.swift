@@ -28,7 +28,7 @@ public enum Governance {
         let policyStore = PolicyStore(pool: runtime.store, schema: schema)
         let cache = PolicyCache(store: policyStore, bus: runtime.bus, interval: configuration.policyPollInterval, logger: logger)
         try await cache.start()
-        let directory = AgentDirectory(redis: runtime.cache, pool: runtime.store, schema: schema, keyPrefix: configuration.cachePrefix, logger: logger)
+        let directory = AgentDirectory(bus: runtime.bus, memoryTTL: configuration.standingMemoryTTL, redis: runtime.cache, pool: runtime.store, schema: schema, keyPrefix: configuration.cachePrefix, logger: logger)
         let health = StoreHealth(pool: runtime.store, logger: logger)
         let decider = Decider(policies: cache, directory: directory, limiter: RateLimiter(redis: runtime.cache, keyPrefix: configuration.cachePrefix),
                               spool: spool, shipperWakeup: wakeup, storeHealth: health, model: configuration.trustModel,
@@ -38,7 +38,10 @@ public enum Governance {
                                           ledger: ledger, trust: TrustLedger(schema: schema, model: configuration.trustModel),
                                           validator: OutputValidator())
         let registryEvents = RegistryEventHandler(pool: runtime.store, schema: schema, directory: directory)
-        let consumer = try await EventConsumer(jetStream: runtime.bus.jetStream, spec: agentEvents, logger: logger) { envelope, _ in
+        // Concurrent: the upsert is order-safe (newer event wins), and a new
+        // replica may have the whole registry history to catch up on.
+        let consumer = try await EventConsumer(jetStream: runtime.bus.jetStream, spec: agentEvents, concurrency: 4, batch: 256,
+                                               logger: logger) { envelope, _ in
             try await registryEvents.handle(envelope)
         }
         let relay = try OutboxRelay(pool: runtime.store, jetStream: runtime.bus.jetStream, schema: schema, logger: logger)
@@ -46,9 +49,10 @@ public enum Governance {
         // shipper flushes the spool, and the relay publishes the last events.
         return [
             OutboxRelayService(relay),
-            AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, wakeup: wakeup, logger: logger),
+            AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, jetStream: runtime.bus.jetStream, wakeup: wakeup, logger: logger),
             health,
             cache,
+            StandingListener(directory: directory),
             EventConsumerService(consumer),
             RPCService(bus: runtime.bus, queue: GovernanceSubjects.queue, methods: handlers.methods),
             BlockingRPCService(bus: runtime.bus, subject: GovernanceSubjects.check, queue: GovernanceSubjects.queue,
@@ -60,5 +64,17 @@ public enum Governance {
     /// PostgreSQL without it), so its absence makes the service `degraded`.
     public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
         runtime.standardChecks(redisRequired: false)
+    }
+}
+
+/// Keeps the replica's memory of agent standing in step with changes made on
+/// other replicas, for the lifetime of the service group.
+struct StandingListener: Service {
+    let directory: AgentDirectory
+
+    func run() async throws {
+        let responder = try directory.listen()
+        try? await gracefulShutdown()
+        try? await responder.drain()
     }
 }

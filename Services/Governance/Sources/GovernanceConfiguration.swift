@@ -12,6 +12,7 @@ import GovernanceCore
 /// | `AGION_GOVERNANCE_POLICY_POLL_MS` | int ≥ 1 | `500` |
 /// | `AGION_GOVERNANCE_CACHE_PREFIX` | Redis key prefix | `agion:gov` |
 /// | `AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS` | int ≥ 1 | `168` (7 days) |
+/// | `AGION_GOVERNANCE_STANDING_MEMORY_MS` | int ≥ 0 (0: every check reads Redis) | `1000` |
 /// | `AGION_GOVERNANCE_AUDIT` | `on` / `off` (off only to measure the audit's cost) | `on` |
 public struct GovernanceConfiguration: Sendable {
     public var schema = "governance"
@@ -25,6 +26,10 @@ public struct GovernanceConfiguration: Sendable {
     /// How often a replica looks for policy activations made on any replica.
     public var policyPollInterval: Duration = .milliseconds(500)
     public var cachePrefix = "agion:gov"
+    /// How long a replica keeps an agent's standing (status and trust
+    /// evidence) in memory. Changes are pushed to every replica at once; this
+    /// bounds staleness if a notification is lost. Zero: read Redis every check.
+    public var standingMemoryTTL: Duration = .seconds(1)
     public var trustModel = TrustModel()
     /// Off only to measure what the audit costs (`make bench`): decisions are
     /// then not recorded at all, which no deployment should accept.
@@ -48,6 +53,12 @@ public struct GovernanceConfiguration: Sendable {
         checkThreads = try env.positive("AGION_GOVERNANCE_CHECK_THREADS") ?? checkThreads
         policyPollInterval = try env.milliseconds("AGION_GOVERNANCE_POLICY_POLL_MS") ?? policyPollInterval
         cachePrefix = try env.string("AGION_GOVERNANCE_CACHE_PREFIX") ?? cachePrefix
+        if let text = try env.string("AGION_GOVERNANCE_STANDING_MEMORY_MS") {
+            guard let ms = Int(text), ms >= 0 else {
+                throw ConfigurationError(key: "AGION_GOVERNANCE_STANDING_MEMORY_MS", reason: "must be a whole number ≥ 0")
+            }
+            standingMemoryTTL = .milliseconds(ms)
+        }
         if let hours = try env.positive("AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS") { trustModel.halfLife = .seconds(hours * 3600) }
         if let audit = try env.string("AGION_GOVERNANCE_AUDIT") {
             guard audit == "on" || audit == "off" else { throw ConfigurationError(key: "AGION_GOVERNANCE_AUDIT", reason: "must be on or off") }

@@ -1,14 +1,16 @@
 /// The audit trail of a tenant is a hash chain: each record's hash is
-/// SHA-256 of the previous record's hash followed by the record's bytes, the
-/// first record chaining from 32 zero bytes. Changing, removing or reordering
+/// SHA-256 of the previous record's hash, the record's sequence number (8
+/// bytes, big-endian) and the record's bytes; the first record chains from 32
+/// zero bytes. Changing, removing or reordering
 /// any record changes every hash after it, so `verify` finds the first link
 /// that does not hold.
 public enum AuditChain {
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
-    public static func link(previous: [UInt8], record: [UInt8]) -> [UInt8] {
+    public static func link(previous: [UInt8], sequence: Int64, record: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(previous)
+        hasher.update(withUnsafeBytes(of: UInt64(bitPattern: sequence).bigEndian) { Array($0) })
         hasher.update(record)
         return hasher.finalize()
     }
@@ -40,7 +42,7 @@ public enum AuditChain {
             guard link.sequence == expected else {
                 return .failure(Break(sequence: expected, reason: "record \(expected) is missing (found \(link.sequence) next)"))
             }
-            guard Self.link(previous: previous, record: link.record) == link.hash else {
+            guard Self.link(previous: previous, sequence: link.sequence, record: link.record) == link.hash else {
                 return .failure(Break(sequence: link.sequence, reason: "record \(link.sequence) does not match its hash: it or an earlier record was altered"))
             }
             previous = link.hash

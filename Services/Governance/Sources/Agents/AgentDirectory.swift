@@ -1,4 +1,7 @@
+import AgionBus
 import AgionCache
+import AgionEnvelope
+import Foundation
 import AgionContract
 import AgionStore
 import GovernanceCore
@@ -13,12 +16,24 @@ struct AgentStanding: Sendable, Hashable {
     var trust: TrustState
 }
 
-/// Reads agent standing from Redis (one HMGET per check), falling back to
-/// PostgreSQL on a miss (then filling Redis) or while Redis is down. Writers
-/// change PostgreSQL first and then delete the Redis entry, so the next check
-/// reloads it; entries also expire, which bounds how long a rare race between
-/// a reader's fill and a writer's delete can leave one stale.
+/// Reads agent standing for checks, from three tiers:
+/// - this replica's memory, for `memoryTTL` (zero turns it off);
+/// - Redis (one HMGET), shared by the replicas;
+/// - PostgreSQL, the authoritative copy, on a Redis miss (then filling Redis)
+///   or while Redis is down.
+///
+/// Writers change PostgreSQL first, then delete the Redis entry and tell every
+/// replica (`agion.governance.standing.changed`, core NATS) to drop its memory
+/// entry, so the next check reloads. Entries also expire in both tiers, which
+/// bounds how long a lost notification, or a rare race between a reader's
+/// fill and a writer's delete, can leave one stale.
 final class AgentDirectory: Sendable {
+    let bus: Bus
+    let memoryTTL: Duration
+    private let memory = Mutex<[String: (standing: AgentStanding, expires: ContinuousClock.Instant)]>([:])
+    static let changedSubject = "agion.governance.standing.changed"
+    /// Beyond this many remembered agents the memory tier starts over.
+    static let memoryCapacity = 100_000
     let redis: RedisPool
     let pool: ConnectionPool
     let schema: String
@@ -29,7 +44,9 @@ final class AgentDirectory: Sendable {
     static let redisCooldown: Duration = .seconds(1)
     private let redisDownUntil = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(redis: RedisPool, pool: ConnectionPool, schema: String, keyPrefix: String, logger: Logger) {
+    init(bus: Bus, memoryTTL: Duration, redis: RedisPool, pool: ConnectionPool, schema: String, keyPrefix: String, logger: Logger) {
+        self.bus = bus
+        self.memoryTTL = memoryTTL
         self.redis = redis
         self.pool = pool
         self.schema = schema
@@ -45,6 +62,20 @@ final class AgentDirectory: Sendable {
     /// The hot path, on the caller's thread.
     func standingBlocking(tenant: String, agent: String, now: Int64) throws -> AgentStanding {
         let key = key(tenant: tenant, agent: agent)
+        if memoryTTL > .zero {
+            let clock = ContinuousClock.now
+            if let hit = memory.withLock({ $0[key] }), hit.expires > clock { return hit.standing }
+            let standing = try standingFromRedis(key: key, tenant: tenant, agent: agent, now: now)
+            memory.withLock { entries in
+                if entries.count >= Self.memoryCapacity { entries.removeAll(keepingCapacity: true) }
+                entries[key] = (standing, clock + memoryTTL)
+            }
+            return standing
+        }
+        return try standingFromRedis(key: key, tenant: tenant, agent: agent, now: now)
+    }
+
+    private func standingFromRedis(key: String, tenant: String, agent: String, now: Int64) throws -> AgentStanding {
         if redisHealthy {
             do {
                 let reply = try redis.pipelineBlocking([["HMGET", key, "s", "p", "n", "t"]])[0].get()
@@ -82,13 +113,32 @@ final class AgentDirectory: Sendable {
         }
     }
 
-    /// Drops the cached entry after a change in PostgreSQL.
+    /// Drops the cached entries after a change in PostgreSQL: Redis's, this
+    /// replica's, and (by notification) every other replica's.
     func invalidate(tenant: String, agent: String) async {
+        let key = key(tenant: tenant, agent: agent)
+        forget(key)
         do {
-            try await redis.command(["DEL", key(tenant: tenant, agent: agent)])
+            try await redis.command(["DEL", key])
         } catch {
             // The entry expires by itself; until then it may be stale.
             logger.warning("governance.cache_invalidate_failed", metadata: ["error": "\(error)", "agent": "\(agent)"])
+        }
+        do {
+            try bus.publish(Self.changedSubject, Envelope(type: "agion.governance.standing_changed", tenant: tenant, payload: Array(agent.utf8)))
+        } catch {
+            logger.warning("governance.standing_notify_failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func forget(_ key: String) { _ = memory.withLock { $0.removeValue(forKey: key) } }
+
+    /// Listens for other replicas' changes (a queue group of its own, so
+    /// every replica hears every change). Keep the responder while serving.
+    func listen() throws -> Responder {
+        try bus.respond(Self.changedSubject, queue: "governance-standing-\(UUID().uuidString)") { envelope in
+            self.forget(self.key(tenant: envelope.tenant, agent: String(decoding: envelope.payload, as: UTF8.self)))
+            return envelope
         }
     }
 
