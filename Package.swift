@@ -133,6 +133,13 @@ let package = Package(
             path: "Services/Registry/Main"
         ),
 
+        // The command line (docs/cli.md): policies, checks, audit verification.
+        .executableTarget(
+            name: "agion",
+            dependencies: ["AgionBus", "AgionContract", "AgionEnvelope", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Tools/agion"
+        ),
+
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",

@@ -16,6 +16,9 @@ mkdir -p "$out" bench/c/bin
 results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
 swift build -c release --product agion-bench >&2
+swift build -c release --product agion-governance >&2
+# governance.check runs the real service on a schema of its own, fresh each time.
+PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -qc 'DROP SCHEMA IF EXISTS bench_governance CASCADE' >&2
 cc -O2 -Wall -o bench/c/bin/cnats_rpc bench/c/cnats_rpc.c -lnats
 cc -O2 -Wall -o bench/c/bin/cnats_publish_async bench/c/cnats_publish_async.c -lnats
 bench=.build/release/agion-bench
@@ -40,6 +43,7 @@ for i in $(seq "$repeat"); do
     bench/c/bin/cnats_publish_async "CREF_$RANDOM" "agion.bench.cref.$RANDOM" 200000
     "$bench" publish
     "$bench" consume
+    "$bench" governance
   } | tee -a "$results"
 done
 

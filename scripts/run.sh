@@ -17,5 +17,9 @@ echo "JetStream:  $(curl -fsS http://127.0.0.1:18222/jsz | tr -d '\n ' | grep -o
 echo "Redis:      $(redis-cli -p 16379 info server | grep -m1 redis_version | tr -d '\r')"
 echo "PostgreSQL: $(PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -tAc 'show server_version')"
 echo
+echo "== Demo (scripts/demo.sh) =="
+scripts/demo.sh || echo "demo failed: see .run/services/*.log"
+echo
+echo "Try: .build/release/agion --help    Admin: http://127.0.0.1:9101/ready (registry), :9102 (governance)"
 echo "Logs: .run/*/  -- Ctrl-C stops everything."
 while true; do sleep 3600 & wait $!; done

@@ -12,16 +12,23 @@ case "${1:-}" in
   start)
     if [ ${#services[@]} -eq 0 ]; then echo "services: none built yet (Services/ is empty)"; exit 0; fi
     (cd "$root" && swift build -c release --product "${services[0]}" >/dev/null)
+    (cd "$root" && swift build -c release --product agion >/dev/null)
     for s in "${services[@]}"; do
       (cd "$root" && swift build -c release --product "$s" >/dev/null)
       if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s running"; continue; fi
-      nohup "$root/.build/release/$s" >>"$dir/$s.log" 2>&1 & echo $! > "$dir/$s.pid"
+      # Each replica needs its own audit spool; this one lives with the logs.
+      AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" nohup "$root/.build/release/$s" >>"$dir/$s.log" 2>&1 & echo $! > "$dir/$s.pid"
       echo "services: $s started"
     done ;;
   stop)
+    # SIGTERM: each service drains, ships its audit spool, and exits.
     for pid in "$dir"/*.pid; do
       [ -f "$pid" ] || continue
-      kill "$(cat "$pid")" 2>/dev/null && echo "services: $(basename "$pid" .pid) stopped" || true
+      p=$(cat "$pid")
+      if kill "$p" 2>/dev/null; then
+        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        echo "services: $(basename "$pid" .pid) stopped"
+      fi
       rm -f "$pid"
     done ;;
   status)
