@@ -4,6 +4,12 @@
 # "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Services started by `make up` serve the same subjects in the same queue
+# groups as the tests' replicas and would answer their requests: stop them.
+if scripts/services.sh status 2>/dev/null | grep -q ' up$'; then
+  echo "test: stopping the services that make up started (they would answer the tests' requests)"
+  scripts/services.sh stop
+fi
 swift build --build-tests || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

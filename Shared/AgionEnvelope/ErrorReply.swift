@@ -37,5 +37,7 @@ extension ErrorReply {
         public static let overloaded = "overloaded"
         public static let internalError = "internal"
         public static let unknownMethod = "unknown_method"
+        /// The request names a tenant the service has no record of.
+        public static let unknownTenant = "unknown_tenant"
     }
 }

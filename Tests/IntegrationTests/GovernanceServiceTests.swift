@@ -125,6 +125,17 @@ import Testing
     @Test func unknownOfflineAndUnpolicedRequestsAreDeniedWithAReason() async throws {
         let bus = try await governance()
         let stranger = try AgentID("nowhere:nobody")
+        // A tenant governance never heard of is an error, not a decision.
+        let unknownTenant = await remoteError { _ = try await check(CheckRequest(agentID: stranger, action: "reports.generate"), bus) }
+        #expect(unknownTenant?.code == ErrorReply.Codes.unknownTenant)
+        #expect(unknownTenant?.field == "tenant")
+        // Only a draft: known, but nothing is active, so everything is denied.
+        try await putPolicy("rules: [{id: all, effect: allow}]", draft: true, bus)
+        try await eventually(timeout: .seconds(2), "both replicas see the draft-only tenant") {
+            let first = try? await check(CheckRequest(agentID: stranger, action: "x"), bus)
+            let second = try? await check(CheckRequest(agentID: stranger, action: "x"), bus)
+            return first != nil && second != nil
+        }
         let noPolicy = try await check(CheckRequest(agentID: stranger, action: "reports.generate"), bus)
         #expect(noPolicy.effect == .deny)
         #expect(noPolicy.reasons == ["tenant \(tenant) has no active policy (default deny)"])
@@ -134,7 +145,7 @@ import Testing
         try await eventually(timeout: .seconds(1), "both replicas have the policy") {
             let first = try await check(CheckRequest(agentID: stranger, action: "x"), bus)
             let second = try await check(CheckRequest(agentID: stranger, action: "x"), bus)
-            return first.policyRevision == 1 && second.policyRevision == 1
+            return first.policyRevision == 2 && second.policyRevision == 2
         }
         let unknown = try await check(CheckRequest(agentID: stranger, action: "reports.generate"), bus)
         #expect(unknown.effect == .deny)

@@ -24,7 +24,7 @@ struct GovernanceHandlers: Sendable {
                 let policy = try Self.parse(request.document, field: "document")
                 let revision = try await policies.put(request.document, policy: policy, comment: request.comment, draft: request.draft,
                                                       tenant: context.tenant, request: context.envelope)
-                if revision.active { try await cache.activated(tenant: context.tenant.value) }
+                try await cache.activated(tenant: context.tenant.value)
                 return revision
             },
             .typed(GovernanceSubjects.getPolicy, GetPolicyRequest.self) { request, context in

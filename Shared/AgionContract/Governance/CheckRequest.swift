@@ -58,6 +58,17 @@ public struct CheckRequest: ProtoConvertible, Hashable {
         ])
     }
 
+    /// The optional `capability` field of governance requests.
+    static func optionalCapability(_ proto: ProtoMessage) throws(EnvelopeError) -> String? {
+        let capability = try token(proto.string("capability"), field: "capability", limit: 64, required: false)
+        return capability.isEmpty ? nil : capability
+    }
+
+    /// The optional `execution_id` field of governance requests.
+    static func executionID(_ proto: ProtoMessage) throws(EnvelopeError) -> String {
+        try token(proto.string("execution_id"), field: "execution_id", limit: 128, required: false)
+    }
+
     /// Printable, no spaces, bounded: actions and principals end up in logs,
     /// audit queries and Redis keys.
     static func token(_ text: String, field: String, limit: Int, required: Bool) throws(EnvelopeError) -> String {

@@ -33,9 +33,8 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
             throw EnvelopeError(.invalidField, "outputs larger than \(Self.maxOutputBytes) bytes are refused", field: "output")
         }
         contentType = String(proto.string("content_type").prefix(128))
-        let capability = try CheckRequest.token(proto.string("capability"), field: "capability", limit: 64, required: false)
-        self.capability = capability.isEmpty ? nil : capability
-        executionID = try CheckRequest.token(proto.string("execution_id"), field: "execution_id", limit: 128, required: false)
+        capability = try CheckRequest.optionalCapability(proto)
+        executionID = try CheckRequest.executionID(proto)
     }
 
     public var proto: ProtoMessage {

@@ -28,8 +28,7 @@ public struct ExecutionReport: ProtoConvertible, Hashable {
 
     public init(proto: ProtoMessage) throws(EnvelopeError) {
         agentID = try AgentID(proto.string("agent_id"))
-        let capability = try CheckRequest.token(proto.string("capability"), field: "capability", limit: 64, required: false)
-        self.capability = capability.isEmpty ? nil : capability
+        capability = try CheckRequest.optionalCapability(proto)
         switch proto.int("outcome") {
         case 1: outcome = .success
         case 2: outcome = .failure
@@ -42,7 +41,7 @@ public struct ExecutionReport: ProtoConvertible, Hashable {
         guard targetLatencyMillis.isFinite, targetLatencyMillis >= 0 else {
             throw EnvelopeError(.invalidField, "a latency target is ≥ 0", field: "target_latency_ms")
         }
-        executionID = try CheckRequest.token(proto.string("execution_id"), field: "execution_id", limit: 128, required: false)
+        executionID = try CheckRequest.executionID(proto)
     }
 
     public var proto: ProtoMessage {
@@ -75,14 +74,13 @@ public struct FeedbackRequest: ProtoConvertible, Hashable {
 
     public init(proto: ProtoMessage) throws(EnvelopeError) {
         agentID = try AgentID(proto.string("agent_id"))
-        let capability = try CheckRequest.token(proto.string("capability"), field: "capability", limit: 64, required: false)
-        self.capability = capability.isEmpty ? nil : capability
+        capability = try CheckRequest.optionalCapability(proto)
         let rating = proto.int("rating")
         guard (1...5).contains(rating) else { throw EnvelopeError(.invalidField, "a rating is 1 to 5", field: "rating") }
         self.rating = Int(rating)
         comment = String(proto.string("comment").prefix(4_096))
         source = try CheckRequest.token(proto.string("source"), field: "source", limit: 256, required: true)
-        executionID = try CheckRequest.token(proto.string("execution_id"), field: "execution_id", limit: 128, required: false)
+        executionID = try CheckRequest.executionID(proto)
     }
 
     public var proto: ProtoMessage {

@@ -59,7 +59,7 @@ final class Decider: Sendable {
         }
         let (request, context) = try decodeRequest(envelope, as: CheckRequest.self)
         let now = Envelope.nowUnixNanos()
-        let outcome = decide(request, tenant: context.tenant.value, now: now)
+        let outcome = try decide(request, tenant: context.tenant.value, now: now)
         let decisionID = UUIDv7.make().lowercasedString
         let record = AuditRecord(
             decisionID: decisionID, kind: .check, tenant: context.tenant.value, agentID: request.agentID.description, action: request.action,
@@ -81,7 +81,7 @@ final class Decider: Sendable {
                                                  obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision))
     }
 
-    func decide(_ request: CheckRequest, tenant: String, now: Int64) -> Outcome {
+    func decide(_ request: CheckRequest, tenant: String, now: Int64) throws(ErrorReply) -> Outcome {
         let entry: PolicyCache.Entry
         if let cached = policies.cached(tenant) {
             entry = cached
@@ -91,6 +91,12 @@ final class Decider: Sendable {
             } catch {
                 return Outcome(effect: .deny, reasons: ["the policy store is unavailable and this replica has not loaded tenant \(tenant)'s policy yet (fail closed)"])
             }
+        }
+        guard entry.known else {
+            // Not a decision about an agent: the request names a tenant governance
+            // has never been given a policy for (a typo, or a missing setup step).
+            throw ErrorReply(code: ErrorReply.Codes.unknownTenant, message: "tenant \(tenant) is unknown to governance: it has no policy",
+                             field: "tenant")
         }
         guard let policy = entry.policy else {
             return Outcome(effect: .deny, reasons: ["tenant \(tenant) has no active policy (default deny)"], revision: entry.revision)

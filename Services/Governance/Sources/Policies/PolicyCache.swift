@@ -15,9 +15,11 @@ import Synchronization
 /// takes effect everywhere within one poll interval.
 final class PolicyCache: Service, Sendable {
     /// What a tenant has: its active revision, or none (`policy == nil`).
+    /// `known` is false for a tenant that never stored a policy at all.
     struct Entry: Sendable {
         let revision: UInt32
         let policy: CompiledPolicy?
+        var known = true
     }
 
     let store: PolicyStore
@@ -35,7 +37,7 @@ final class PolicyCache: Service, Sendable {
         self.logger = logger
     }
 
-    /// After an activation: reload here and tell the other replicas.
+    /// After a put or an activation: reload here and tell the other replicas.
     func activated(tenant: String) async throws {
         try await reload(tenant)
         do {
@@ -66,9 +68,11 @@ final class PolicyCache: Service, Sendable {
                 entry = Entry(revision: revision, policy: nil)
             }
         } else {
-            entry = Entry(revision: 0, policy: nil)
+            entry = Entry(revision: 0, policy: nil, known: try await store.hasRevisions(tenant: tenant))
         }
-        entries.withLock { $0[tenant] = entry }
+        // An unknown tenant is not remembered: its first policy may come through
+        // any replica, and an error path may afford the lookup.
+        entries.withLock { if entry.known { $0[tenant] = entry } else { $0[tenant] = nil } }
         return entry
     }
 

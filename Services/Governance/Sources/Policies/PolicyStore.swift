@@ -117,6 +117,13 @@ struct PolicyStore: Sendable {
         }
     }
 
+    /// Whether the tenant ever stored a policy (active or draft).
+    func hasRevisions(tenant: String) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try await !connection.query("SELECT 1 FROM \(schema).policy_revisions WHERE tenant = $1 LIMIT 1", [tenant], prepared: true).isEmpty
+        }
+    }
+
     /// Tenants whose active revision changed after `sequence`, and the newest sequence.
     func changes(after sequence: Int64) async throws -> (tenants: [String], latest: Int64) {
         try await pool.withConnection { connection in
