@@ -18,7 +18,9 @@ public enum Governance {
     public static func build(runtime: ServiceRuntime, configuration: GovernanceConfiguration) async throws -> [any Service] {
         let schema = configuration.schema
         try await runtime.migrate(schema: schema, GovernanceMigrations.all)
-        let agentEvents = ConsumerSpec(stream: RegistrySubjects.stream, durable: "governance_agents_\(schema)", ackWait: .seconds(30), maxDeliver: 10)
+        // A short ack wait: an event fetched by a replica that then stopped comes
+        // back after 5 s, not 30 (handling one is a single upsert).
+        let agentEvents = ConsumerSpec(stream: RegistrySubjects.stream, durable: "governance_agents_\(schema)", ackWait: .seconds(5), maxDeliver: 10)
         try await runtime.provision(streams: [EventStreams.registry, EventStreams.governance], consumers: [agentEvents])
 
         let logger = runtime.logger
