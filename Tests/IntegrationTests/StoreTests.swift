@@ -5,6 +5,14 @@ import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct StoreTests {
+    @Test func textArraysKeepEveryCharacter() async throws {
+        let pool = TestEnvironment.pool(size: 1)
+        let values = ["plain", "a,b", "{braces}", "quote\"d", "back\\slash", "", "NULL", "é ✓", "\\x0a"]
+        let rows = try await pool.withConnection { try await $0.query("SELECT unnest($1::text[]) AS v", [PostgresTextArray(values)]) }
+        #expect(try rows.map { try $0.decode("v", as: String.self) } == values)
+        await pool.shutdown()
+    }
+
     @Test func typedRowsRoundTripThroughParameters() async throws {
         let pool = TestEnvironment.pool()
         let id = UUIDv7.make()
