@@ -13,14 +13,14 @@ import Testing
         defer { Task { await TestEnvironment.dropSchema(schema, pool) } }
         try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, GovernanceMigrations.all)
         let ledger = AuditLedger(schema: schema)
-        func entries(_ range: Range<Int>) throws -> [AuditLedger.Entry] {
-            try range.map { i in
-                try AuditLedger.Entry(AuditRecord(decisionID: UUIDv7.make().lowercasedString, kind: .check, tenant: i % 2 == 0 ? "a" : "b",
+        func entries(_ range: Range<Int>) -> [AuditLedger.Entry] {
+            range.map { i in
+                AuditLedger.Entry(AuditRecord(decisionID: UUIDv7.make().lowercasedString, kind: .check, tenant: i % 2 == 0 ? "a" : "b",
                                                   agentID: "c:n", action: "act.\(i)", result: "allow", trustScore: 0.5, policyRevision: 1,
                                                   decidedAtUnixNanos: Int64(i)))
             }
         }
-        let first = try entries(0..<10), second = try entries(10..<20)
+        let first = entries(0..<10), second = entries(10..<20)
         #expect(try await pool.withTransaction { try await ledger.append(first, announce: false, on: $0) } == 10)
         // The crashed batch again, followed by records it never reached.
         #expect(try await pool.withTransaction { try await ledger.append(Array(first[4...]) + second, announce: false, on: $0) } == 10)

@@ -120,7 +120,7 @@ struct GovernanceHandlers: Sendable {
                 reasons: violations.map { "\($0.ruleID): \($0.message)" }, trustScore: scores[0].score, policyRevision: entry.revision,
                 decidedAtUnixNanos: now, evaluationNanos: Int64((ContinuousClock.now - started) / .nanoseconds(1)), violations: violations,
                 executionID: request.executionID)
-            try await ledger.append([try AuditLedger.Entry(record)], on: connection)
+            try await ledger.append([AuditLedger.Entry(record)], on: connection)
             return scores
         }
         await directory.invalidate(tenant: tenant.value, agent: request.agentID.description)

@@ -27,8 +27,8 @@ struct AuditLedger: Sendable {
             self.bytes = bytes
         }
 
-        init(_ record: AuditRecord) throws {
-            self.init(record: record, bytes: try record.encoded())
+        init(_ record: AuditRecord) {
+            self.init(record: record, bytes: record.fastEncoded())
         }
     }
 

@@ -68,7 +68,7 @@ final class Decider: Sendable {
             trustScore: outcome.trust, policyRevision: outcome.revision, decidedAtUnixNanos: now,
             evaluationNanos: Int64((ContinuousClock.now - started) / .nanoseconds(1)))
         do {
-            if auditEnabled { try spool.append(try record.encoded()) }
+            if auditEnabled { try spool.append(record.fastEncoded()) }
         } catch {
             // Never answer a decision that is not in the audit trail.
             unaudited.increment()
@@ -77,8 +77,9 @@ final class Decider: Sendable {
         }
         shipperWakeup.signal()
         decisions[outcome.effect]?.increment()
-        return try envelope.reply(with: Decision(decisionID: decisionID, effect: outcome.effect, ruleIDs: outcome.ruleIDs, reasons: outcome.reasons,
-                                                 obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision))
+        let decision = Decision(decisionID: decisionID, effect: outcome.effect, ruleIDs: outcome.ruleIDs, reasons: outcome.reasons,
+                                obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision)
+        return envelope.caused(type: Decision.protoName, payload: decision.fastEncoded())
     }
 
     func decide(_ request: CheckRequest, tenant: String, now: Int64) throws(ErrorReply) -> Outcome {
