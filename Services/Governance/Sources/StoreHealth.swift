@@ -20,7 +20,7 @@ final class StoreHealth: Service, Sendable {
     var isAvailable: Bool { available.load(ordering: .relaxed) }
 
     func run() async throws {
-        try? await cancelOnGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let up = (try? await self.pool.withConnection { try await $0.query("SELECT 1") }) != nil
                 let was = self.available.exchange(up, ordering: .relaxed)

@@ -10,9 +10,9 @@ struct HealthSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        // cancelOnGracefulShutdown ends the sleep at shutdown; a sweep in
+        // cancelWhenGracefulShutdown ends the sleep at shutdown; a sweep in
         // progress is one short transaction and is allowed to finish.
-        try? await cancelOnGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let changed = try await store.sweep()

@@ -28,7 +28,7 @@ final class ChildService: @unchecked Sendable {
         process.environment = env
         // Its logs (JSON, warnings and up) go to a file the failure message names.
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("agion-child-\(executable)-\(adminPort).log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: logPath)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()

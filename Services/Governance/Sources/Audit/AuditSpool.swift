@@ -51,7 +51,7 @@ final class AuditSpool: @unchecked Sendable {
     }
 
     deinit {
-        state.withLock { close($0.fd) }
+        _ = state.withLock { close($0.fd) }
         flock(lockFD, LOCK_UN)
         close(lockFD)
     }

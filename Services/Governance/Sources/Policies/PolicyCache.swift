@@ -89,7 +89,7 @@ final class PolicyCache: Service, Sendable {
             return envelope
         }
         defer { Task { try? await listener.drain() } }
-        try? await cancelOnGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await self.poll() } catch { self.logger.warning("governance.policy_poll_failed", metadata: ["error": "\(error)"]) }
                 try await Task.sleep(for: self.interval)
