@@ -47,10 +47,19 @@ public struct Migrator: Sendable {
         self.logger = logger
     }
 
+    /// Schema names are spliced into SQL, so only plain lower-case identifiers
+    /// that PostgreSQL keeps whole (at most 63 bytes) pass.
+    public static func isValidSchemaName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 63,
+              first == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
     /// Brings `schema` up to date; returns the versions applied by this call.
     @discardableResult
     public func migrate(schema: String, _ migrations: [Migration]) async throws -> [Int] {
-        guard schema.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
+        guard Self.isValidSchemaName(schema) else {
             throw StoreError(.invalidInput, "schema name \(schema) must match [a-z_][a-z0-9_]*")
         }
         let versions = migrations.map(\.version)

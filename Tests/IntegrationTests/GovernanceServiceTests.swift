@@ -71,11 +71,6 @@ import Testing
         try await bus.call(GovernanceSubjects.auditQuery, query, tenant: tenant, as: AuditQueryResponse.self).records
     }
 
-    func remoteError(_ body: () async throws -> Void) async -> ErrorReply? {
-        do { try await body() } catch let error as BusError { return error.remote } catch { return nil }
-        return nil
-    }
-
     @Test func checksFollowThePolicyAndEveryDecisionIsAudited() async throws {
         let bus = try await governance()
         let events = try await EventReader.open(bus, stream: EventStreams.governance, subject: "agion.governance.evt.\(tenant).decision_made")

@@ -23,11 +23,6 @@ import Testing
         try await bus.call(RegistrySubjects.get, GetAgentRequest(agentID: id), tenant: tenant, as: AgentRecord.self)
     }
 
-    func remoteError(_ body: () async throws -> Void) async -> ErrorReply? {
-        do { try await body() } catch let error as BusError { return error.remote } catch { return nil }
-        return nil
-    }
-
     @Test func registeringAgainIsIdempotentAndANewDefinitionIsANewRevision() async throws {
         let bus = try await RegistryCluster.shared.bus()
         let events = try await EventReader.open(bus, stream: EventStreams.registry, subject: "agion.registry.evt.\(tenant).>")

@@ -39,12 +39,7 @@ public struct GovernanceConfiguration: Sendable {
 
     public init(environment: [String: String]) throws(ConfigurationError) {
         let env = EnvironmentReader(environment)
-        if let schema = try env.string("AGION_GOVERNANCE_SCHEMA") {
-            guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
-                throw ConfigurationError(key: "AGION_GOVERNANCE_SCHEMA", reason: "must be a lower-case identifier ([a-z_][a-z0-9_]*)")
-            }
-            self.schema = schema
-        }
+        schema = try env.schema("AGION_GOVERNANCE_SCHEMA") ?? schema
         spoolDirectory = try env.string("AGION_GOVERNANCE_SPOOL_DIR") ?? spoolDirectory
         if let fsync = try env.string("AGION_GOVERNANCE_AUDIT_FSYNC") {
             guard fsync == "true" || fsync == "false" else { throw ConfigurationError(key: "AGION_GOVERNANCE_AUDIT_FSYNC", reason: "must be true or false") }

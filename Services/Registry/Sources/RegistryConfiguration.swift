@@ -24,21 +24,9 @@ public struct RegistryConfiguration: Sendable {
 
     public init(environment: [String: String]) throws(ConfigurationError) {
         let env = EnvironmentReader(environment)
-        if let schema = try env.string("AGION_REGISTRY_SCHEMA") {
-            guard Self.isIdentifier(schema) else {
-                throw ConfigurationError(key: "AGION_REGISTRY_SCHEMA", reason: "must be a lower-case identifier ([a-z_][a-z0-9_]*)")
-            }
-            self.schema = schema
-        }
+        schema = try env.schema("AGION_REGISTRY_SCHEMA") ?? schema
         sweepInterval = try env.milliseconds("AGION_REGISTRY_SWEEP_INTERVAL_MS") ?? sweepInterval
         offlineAfterTTLs = try env.positive("AGION_REGISTRY_OFFLINE_AFTER_TTLS") ?? offlineAfterTTLs
         trustTimeout = try env.milliseconds("AGION_REGISTRY_TRUST_TIMEOUT_MS") ?? trustTimeout
-    }
-
-    /// Schema names are spliced into SQL, so only plain identifiers pass.
-    static func isIdentifier(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
-              name.utf8.count <= 63 else { return false }
-        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 }

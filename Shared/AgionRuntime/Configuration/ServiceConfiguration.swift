@@ -127,6 +127,15 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// A PostgreSQL schema name a service may own (see `Migrator.isValidSchemaName`).
+    public func schema(_ key: String) throws(ConfigurationError) -> String? {
+        guard let name = try string(key) else { return nil }
+        guard Migrator.isValidSchemaName(name) else {
+            throw ConfigurationError(key: key, reason: "must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters)")
+        }
+        return name
+    }
+
     /// A positive number of milliseconds.
     public func milliseconds(_ key: String) throws(ConfigurationError) -> Duration? {
         try positive(key).map { .milliseconds($0) }

@@ -7,32 +7,30 @@ extension ServiceRuntime {
     /// is unreachable (a service started before its database waits rather than
     /// crash-looping). Invalid migrations fail at once; cancellation ends the wait.
     public func migrate(schema: String, _ migrations: [Migration]) async throws {
-        var delay: Duration = .milliseconds(250)
-        while true {
-            do {
-                let applied = try await Migrator(pool: store, logger: logger).migrate(schema: schema, migrations)
-                logger.info("service.migrated", metadata: ["db.schema": "\(schema)", "migrations.applied": "\(applied)"])
-                return
-            } catch let error as StoreError where error.isRetriable {
-                logger.warning("service.migration_waiting", metadata: ["db.schema": "\(schema)", "error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
+        let applied = try await retryingWhileUnreachable("service.migration_waiting", isRetriable: { ($0 as? StoreError)?.isRetriable == true }) {
+            try await Migrator(pool: store, logger: logger).migrate(schema: schema, migrations)
         }
+        logger.info("service.migrated", metadata: ["db.schema": "\(schema)", "migrations.applied": "\(applied)"])
     }
-}
 
-extension ServiceRuntime {
     /// Creates or updates streams and consumers, retrying with backoff while
     /// NATS is unreachable (the connection keeps retrying in the background).
     public func provision(streams: [StreamSpec], consumers: [ConsumerSpec] = []) async throws {
+        try await retryingWhileUnreachable("service.provision_waiting", isRetriable: { ($0 as? BusError)?.isRetriable == true }) {
+            try await bus.jetStream.provision(streams: streams, consumers: consumers)
+        }
+    }
+
+    /// Runs `body` until it succeeds or fails with an error `isRetriable`
+    /// rejects, waiting 250 ms, doubling up to 5 s, between attempts.
+    private func retryingWhileUnreachable<T>(_ message: Logger.Message, isRetriable: (any Error) -> Bool,
+                                             _ body: () async throws -> T) async throws -> T {
         var delay: Duration = .milliseconds(250)
         while true {
             do {
-                try await bus.jetStream.provision(streams: streams, consumers: consumers)
-                return
-            } catch let error as BusError where error.isRetriable {
-                logger.warning("service.provision_waiting", metadata: ["error": "\(error)"])
+                return try await body()
+            } catch where isRetriable(error) {
+                logger.warning(message, metadata: ["error": "\(error)"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }

@@ -1,4 +1,5 @@
 import AgionBus
+import AgionEnvelope
 import Foundation
 import Logging
 
@@ -35,6 +36,12 @@ func eventually(timeout: Duration = .seconds(10), _ what: String = "condition",
         try await Task.sleep(for: .milliseconds(10))
     }
     throw TestFailure("timed out waiting for \(what)")
+}
+
+/// The error reply a request got, or nil if it succeeded or failed otherwise.
+func remoteError(_ body: () async throws -> Void) async -> ErrorReply? {
+    do { try await body() } catch let error as BusError { return error.remote } catch { return nil }
+    return nil
 }
 
 struct TestFailure: Error, CustomStringConvertible {
