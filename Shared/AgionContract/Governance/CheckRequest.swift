@@ -31,12 +31,22 @@ public struct CheckRequest: ProtoConvertible, Hashable {
 
     /// `field` prefixes error paths when the request is nested (explain).
     public init(proto: ProtoMessage, field: String) throws(EnvelopeError) {
+        try self.init(validating: proto.string("agent_id"), action: proto.string("action"), principal: proto.string("principal"),
+                      delegationChain: proto.list("delegation_chain").compactMap(\.string), field: field) { (prefix) throws(EnvelopeError) in
+            try proto.message("context").map { (m) throws(EnvelopeError) in try ContextValue(structProto: m, field: prefix + "context") } ?? .object([:])
+        }
+    }
+
+    /// The rules of a check request, whichever decoder read the fields
+    /// (`init(proto:)` or the hand-written `init(decoding:)`). `context` reads
+    /// the context last, given the error path prefix.
+    init(validating agentID: String, action: String, principal: String, delegationChain chain: [String], field: String,
+         context: (String) throws(EnvelopeError) -> ContextValue) throws(EnvelopeError) {
         let prefix = field.isEmpty ? "" : field + "."
-        agentID = try AgentID(proto.string("agent_id"), field: prefix + "agent_id")
-        action = try Self.token(proto.string("action"), field: prefix + "action", limit: Limits.actionLength, required: true)
-        let principal = try Self.token(proto.string("principal"), field: prefix + "principal", limit: Limits.principalLength, required: false)
+        self.agentID = try AgentID(agentID, field: prefix + "agent_id")
+        self.action = try Self.token(action, field: prefix + "action", limit: Limits.actionLength, required: true)
+        let principal = try Self.token(principal, field: prefix + "principal", limit: Limits.principalLength, required: false)
         self.principal = principal.isEmpty ? nil : principal
-        let chain = proto.list("delegation_chain").compactMap(\.string)
         guard chain.count <= Limits.delegationChain else {
             throw EnvelopeError(.invalidField, "at most \(Limits.delegationChain) delegating principals", field: prefix + "delegation_chain")
         }
@@ -48,7 +58,7 @@ public struct CheckRequest: ProtoConvertible, Hashable {
             throw EnvelopeError(.invalidField, "a delegation chain needs the principal it delegates to", field: prefix + "principal")
         }
         self.delegationChain = delegationChain
-        context = try proto.message("context").map { (m) throws(EnvelopeError) in try ContextValue(structProto: m, field: prefix + "context") } ?? .object([:])
+        self.context = try context(prefix)
     }
 
     public var proto: ProtoMessage {

@@ -1,106 +1,11 @@
-/// Hand-written protobuf encoders for the messages of every check: the
-/// `Decision` reply and the `AuditRecord` written to the spool. The generic
-/// descriptor-driven codec costs several microseconds per message and was a
-/// quarter of governance's CPU under load; these write the wire format
-/// directly. Field numbers follow Proto/agion/v1/governance.proto; the tests
-/// decode their output with the generic codec and compare.
-struct ProtoWriter {
-    var bytes: [UInt8] = []
+import AgionEnvelope
 
-    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
-
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func tag(_ field: Int, _ wireType: UInt64) { varint(UInt64(field) << 3 | wireType) }
-
-    /// proto3: default values are not written.
-    mutating func string(_ field: Int, _ value: String) {
-        guard !value.isEmpty else { return }
-        tag(field, 2)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
-    }
-
-    mutating func int64(_ field: Int, _ value: Int64) {
-        guard value != 0 else { return }
-        tag(field, 0)
-        varint(UInt64(bitPattern: value))
-    }
-
-    mutating func uint64(_ field: Int, _ value: UInt64) {
-        guard value != 0 else { return }
-        tag(field, 0)
-        varint(value)
-    }
-
-    mutating func double(_ field: Int, _ value: Double, always: Bool = false) {
-        guard always || value != 0 else { return }
-        tag(field, 1)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func bool(_ field: Int, _ value: Bool, always: Bool = false) {
-        guard always || value else { return }
-        tag(field, 0)
-        bytes.append(value ? 1 : 0)
-    }
-
-    /// A member of a oneof: written even when it holds its type's default.
-    mutating func oneofString(_ field: Int, _ value: String) {
-        tag(field, 2)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
-    }
-
-    /// A nested message, always written (its presence is meaningful).
-    mutating func message(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
-        var nested = ProtoWriter(capacity: 64)
-        body(&nested)
-        tag(field, 2)
-        varint(UInt64(nested.bytes.count))
-        bytes.append(contentsOf: nested.bytes)
-    }
-
-    mutating func headers(_ field: Int, _ map: [String: String]) {
-        for (key, value) in map.sorted(by: { $0.key < $1.key }) {
-            message(field) { $0.string(1, key); $0.string(2, value) }
-        }
-    }
-
-    mutating func obligation(_ field: Int, _ obligation: Obligation) {
-        message(field) { $0.string(1, obligation.kind); $0.headers(2, obligation.parameters) }
-    }
-
-    /// `agion.v1.StructValue`, keys sorted so equal contexts give equal bytes.
-    mutating func structValue(_ fields: [String: ContextValue]) {
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-            message(1) { field in
-                field.string(1, key)
-                field.message(2) { $0.value(value) }
-            }
-        }
-    }
-
-    /// The body of an `agion.v1.Value`.
-    mutating func value(_ value: ContextValue) {
-        switch value {
-        case .null: bool(1, true)
-        case .bool(let v): bool(2, v, always: true)
-        case .number(let v): double(3, v, always: true)
-        case .string(let v): oneofString(4, v)
-        case .list(let items): message(5) { list in for item in items { list.message(1) { $0.value(item) } } }
-        case .object(let fields): message(6) { $0.structValue(fields) }
-        }
-    }
-}
-
+/// Hand-written protobuf codecs for the messages of every check: the
+/// `Decision` reply, the `AuditRecord` written to the spool, and (in
+/// CheckRequest+Wire.swift) the request. The generic descriptor-driven codec
+/// costs several microseconds per message and was a quarter of governance's
+/// CPU under load. Field numbers follow Proto/agion/v1/governance.proto; the
+/// tests compare every one with the generic codec.
 extension Decision {
     /// `encoded()`, written by hand (the reply of every check).
     public func fastEncoded() -> [UInt8] {
@@ -143,5 +48,57 @@ extension AuditRecord {
         w.string(19, executionID)
         w.string(20, hash)
         return w.bytes
+    }
+}
+
+extension AuditRecord {
+    /// What the audit trail stores next to a record's bytes for queries and
+    /// events: read from the bytes without decoding the rest (the shipper
+    /// handles every decision, and the context is most of a record).
+    public struct Columns: Sendable, Hashable {
+        public var decisionID = ""
+        public var kind = Kind.check
+        public var tenant = ""
+        public var agentID = ""
+        public var action = ""
+        public var result = ""
+        public var decidedAtUnixNanos: Int64 = 0
+    }
+
+    public var columns: Columns {
+        Columns(decisionID: decisionID, kind: kind, tenant: tenant, agentID: agentID, action: action, result: result,
+                decidedAtUnixNanos: decidedAtUnixNanos)
+    }
+
+    /// The columns of an encoded record. Throws for bytes that are not a
+    /// protobuf message or name no known kind; nested messages are skipped,
+    /// not checked.
+    public static func columns(of bytes: [UInt8]) throws(EnvelopeError) -> Columns {
+        var reader = ProtoReader(bytes, messageName: protoName)
+        var columns = Columns()
+        var kind = ""
+        while let (number, wireType) = try reader.nextField() {
+            switch number {
+            case 2, 3, 4, 5, 6, 10:
+                try reader.expect(wireType, is: .lengthDelimited, field: number)
+                let value = try reader.string()
+                switch number {
+                case 2: columns.decisionID = value
+                case 3: kind = value
+                case 4: columns.tenant = value
+                case 5: columns.agentID = value
+                case 6: columns.action = value
+                default: columns.result = value
+                }
+            case 16:
+                try reader.expect(wireType, is: .varint, field: number)
+                columns.decidedAtUnixNanos = try reader.int64()
+            default:
+                try reader.skip(wireType)
+            }
+        }
+        guard let known = Kind(rawValue: kind) else { throw EnvelopeError(.invalidField, "kind is check or validate", field: "kind") }
+        columns.kind = known
+        return columns
     }
 }

@@ -7,6 +7,11 @@ public protocol ProtoConvertible: Sendable {
     /// Validates and reads the fields; throws `.invalidField` naming the field.
     init(proto: ProtoMessage) throws(EnvelopeError)
     var proto: ProtoMessage { get }
+    /// Decodes and validates the wire bytes. The default goes through
+    /// `ProtoSchema` and `init(proto:)`; a type on a hot path may read the wire
+    /// format itself (it must read every valid message as the default does,
+    /// and may only be stricter with malformed bytes).
+    init(decoding bytes: [UInt8]) throws(EnvelopeError)
 }
 
 extension ProtoConvertible {

@@ -19,16 +19,19 @@ struct AuditLedger: Sendable {
     /// A record to chain, with its bytes as recorded (sequence 0, no hash):
     /// what is stored, hashed and published, never re-encoded.
     struct Entry: Sendable {
-        let record: AuditRecord
+        /// The columns stored next to the bytes, read from them.
+        let record: AuditRecord.Columns
         let bytes: [UInt8]
 
-        init(record: AuditRecord, bytes: [UInt8]) {
-            self.record = record
+        /// A record from the spool, as its bytes.
+        init(bytes: [UInt8]) throws {
+            self.record = try AuditRecord.columns(of: bytes)
             self.bytes = bytes
         }
 
         init(_ record: AuditRecord) {
-            self.init(record: record, bytes: record.fastEncoded())
+            self.record = record.columns
+            self.bytes = record.fastEncoded()
         }
     }
 

@@ -106,7 +106,7 @@ final class AuditShipper: Service, Sendable {
         var records: [AuditLedger.Entry] = []
         for frame in found.frames {
             do {
-                records.append(AuditLedger.Entry(record: try AuditRecord(decoding: frame.record), bytes: frame.record))
+                records.append(try AuditLedger.Entry(bytes: frame.record))
             } catch {
                 // It passed its CRC, so this process wrote it: a bug, not damage.
                 logger.error("audit.spool_record_unreadable", metadata: ["error": "\(error)", "segment": "\(found.segment)"])
