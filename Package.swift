@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries from Debian's packages: module maps and shims only.
@@ -127,6 +129,25 @@ let package = Package(
             dependencies: ["AgionGovernance", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Services/Governance/Main"
         ),
+        // The public HTTP API (Hummingbird): translates routes to NATS requests.
+        .target(
+            name: "AgionGateway",
+            dependencies: [
+                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Gateway/Sources"
+        ),
+        .executableTarget(
+            name: "agion-gateway",
+            dependencies: ["AgionGateway", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Services/Gateway/Main"
+        ),
         .executableTarget(
             name: "agion-registry",
             dependencies: ["AgionRegistry", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
@@ -171,7 +192,8 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
-                "AgionRegistry", "AgionGovernance", "GovernanceCore",
+                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,8 +16,9 @@ case "${1:-}" in
     for s in "${services[@]}"; do
       (cd "$root" && swift build -c release --product "$s" >/dev/null)
       if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s running"; continue; fi
-      # Each replica needs its own audit spool; this one lives with the logs.
-      AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" nohup "$root/.build/release/$s" >>"$dir/$s.log" 2>&1 & echo $! > "$dir/$s.pid"
+      # Each governance replica needs its own audit spool (this one lives with
+      # the logs); the gateway writes the first admin key under .run/credentials.
+      AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$root/.run/credentials/admin.key" nohup "$root/.build/release/$s" >>"$dir/$s.log" 2>&1 & echo $! > "$dir/$s.pid"
       echo "services: $s started"
     done ;;
   stop)

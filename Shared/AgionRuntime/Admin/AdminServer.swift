@@ -10,6 +10,13 @@ public enum AdminServer {
     public static func router(checks: [ReadinessCheck], registry: PrometheusCollectorRegistry,
                               checkTimeout: Duration = .seconds(1)) -> Router<BasicRequestContext> {
         let router = Router()
+        addRoutes(to: router, checks: checks, registry: registry, checkTimeout: checkTimeout)
+        return router
+    }
+
+    /// The three routes on any router (the gateway serves them on its public port too).
+    public static func addRoutes<Context: Hummingbird.RequestContext>(to router: Router<Context>, checks: [ReadinessCheck], registry: PrometheusCollectorRegistry,
+                                                          checkTimeout: Duration = .seconds(1)) {
         router.get("/health") { _, _ in
             json(.ok, "{\"status\":\"alive\"}")
         }
@@ -21,7 +28,6 @@ public enum AdminServer {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
-        return router
     }
 
     /// The admin application on `host:port`.

@@ -1,0 +1,75 @@
+import AgionBus
+import AgionEnvelope
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// Turns a request's credential into a `Credential`: an API key in
+/// `Authorization: Bearer agion_…` or `X-API-Key`.
+///
+/// Keys are looked up in PostgreSQL and remembered for `cacheTTL`, so a busy
+/// key costs one query per TTL, not one per request. A revocation is
+/// broadcast to every gateway replica, which forget the key at once; the TTL
+/// bounds the delay if a broadcast is missed.
+final class Authenticator: Sendable {
+    static let revokedSubject = "agion.gateway.keys.revoked"
+
+    let keys: KeyStore
+    let cacheTTL: Duration
+    private let cache = Mutex<[String: (record: KeyStore.KeyRecord?, expires: ContinuousClock.Instant)]>([:])
+
+    init(keys: KeyStore, cacheTTL: Duration = .seconds(5)) {
+        self.keys = keys
+        self.cacheTTL = cacheTTL
+    }
+
+    func authenticate(_ headers: HTTPFields) async throws -> Credential {
+        guard let presented = Self.presentedKey(headers) else {
+            throw Problem(.unauthenticated, "send an API key as 'Authorization: Bearer agion_…' or 'X-API-Key'",
+                          headers: [.wwwAuthenticate: "Bearer realm=\"agion\""])
+        }
+        guard let key = APIKey(presented) else {
+            throw Problem(.unauthenticated, "the credential is not an Agion API key", headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
+        }
+        let record: KeyStore.KeyRecord?
+        do {
+            record = try await lookup(key.keyID)
+        } catch {
+            throw Problem(.serviceUnavailable, "credentials cannot be checked right now (the gateway's database does not answer)",
+                          headers: [.retryAfter: "1"])
+        }
+        guard let record, key.matches(digest: record.digest) else {
+            throw Problem(.unauthenticated, "unknown API key", headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
+        }
+        guard record.revokedAt == nil else {
+            throw Problem(.unauthenticated, "the API key was revoked", headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
+        }
+        return record.credential
+    }
+
+    /// Forgets a key on this replica (a revocation here or on another replica).
+    func forget(_ keyID: String) { _ = cache.withLock { $0.removeValue(forKey: keyID) } }
+
+    private func lookup(_ keyID: String) async throws -> KeyStore.KeyRecord? {
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[keyID] }), cached.expires > now { return cached.record }
+        let record = try await keys.key(id: keyID)
+        cache.withLock { cache in
+            // Bounded: unknown ids are cached too (a flood of made-up keys must not reach PostgreSQL each time).
+            if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
+            cache[keyID] = (record, now + cacheTTL)
+        }
+        return record
+    }
+
+    static func presentedKey(_ headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
+            return nil
+        }
+        return headers[HTTPField.Name("X-API-Key")!]
+    }
+}

@@ -1,0 +1,65 @@
+/// Who is calling: established by `Authenticator` from an API key or a JWT,
+/// never from the request body. The tenant of every request is this one.
+public struct Credential: Sendable, Hashable {
+    public enum Role: String, Sendable, CaseIterable, Codable {
+        /// Everything in the tenant, including its API keys.
+        case admin
+        /// Agents, policies, checks, feedback and audit: runs the tenant.
+        case `operator`
+        /// An agent container: registers, heartbeats, checks and validates
+        /// for its own agents only (`agentScope`).
+        case agent
+        /// Reads.
+        case viewer
+    }
+
+    public let tenant: String
+    public let role: Role
+    /// The key id or the token's subject, for logs and the audit of key changes.
+    public let subject: String
+    /// For `agent` credentials: the agents they act for, `container:name` or
+    /// `container:*`. Nil for other roles.
+    public let agentScope: String?
+    /// Platform administrators may also create tenants (the bootstrap key is one).
+    public let platform: Bool
+
+    public init(tenant: String, role: Role, subject: String, agentScope: String? = nil, platform: Bool = false) {
+        self.tenant = tenant
+        self.role = role
+        self.subject = subject
+        self.agentScope = agentScope
+        self.platform = platform
+    }
+
+    public func allows(_ permission: Permission) -> Bool {
+        if permission == .manageTenants { return platform && role == .admin }
+        return Self.grants[role]!.contains(permission)
+    }
+
+    /// Whether an agent credential may act for `agentID` (other roles may act for any).
+    public func mayActFor(agentID: String) -> Bool {
+        guard role == .agent else { return true }
+        guard let scope = agentScope else { return false }
+        if scope.hasSuffix(":*") { return agentID.hasPrefix(String(scope.dropLast())) }
+        return agentID == scope
+    }
+
+    /// Whether an agent credential may register agents of `container`.
+    public func mayRegister(container: String) -> Bool {
+        guard role == .agent else { return true }
+        guard let scope = agentScope, let colon = scope.firstIndex(of: ":") else { return false }
+        return scope[..<colon] == container
+    }
+
+    static let grants: [Role: Set<Permission>] = [
+        .viewer: [.read],
+        .agent: [.register, .heartbeat, .check, .validate],
+        .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit],
+        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit, .manageKeys],
+    ]
+}
+
+/// What a route needs the caller to be allowed (docs/gateway.md has the table).
+public enum Permission: String, Sendable, CaseIterable {
+    case read, register, heartbeat, deregister, check, validate, feedback, managePolicies, verifyAudit, manageKeys, manageTenants
+}

@@ -1,0 +1,68 @@
+import AgionBus
+import AgionEnvelope
+import AgionRuntime
+import AgionStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The gateway: the public HTTP API (docs/gateway.md). It holds no business
+/// logic: routes translate to NATS requests to the services, with the tenant
+/// taken from the caller's credential. Its own schema holds tenants and API keys.
+public enum Gateway {
+    public static let serviceName = "gateway"
+    public static let adminPort = 9104
+
+    /// Migrates, makes sure a first admin key exists, and returns the services
+    /// to run: the HTTP server and the listener for key revocations.
+    public static func build(runtime: ServiceRuntime, configuration: GatewayConfiguration) async throws -> [any Service] {
+        try await runtime.migrate(schema: configuration.schema, GatewayMigrations.all)
+        let keys = KeyStore(pool: runtime.store, schema: configuration.schema)
+        try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, logger: runtime.logger)
+        let router = makeRouter(runtime: runtime, configuration: configuration, keys: keys)
+        let application = Application(router: router.make(),
+                                      configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "agion-gateway"),
+                                      logger: runtime.logger)
+        return [RevocationListener(bus: runtime.bus, authenticator: router.authenticator), application]
+    }
+
+    /// The router alone (tests drive it in-process).
+    public static func router(runtime: ServiceRuntime, configuration: GatewayConfiguration) async throws -> (GatewayRouter, [any Service]) {
+        try await runtime.migrate(schema: configuration.schema, GatewayMigrations.all)
+        let keys = KeyStore(pool: runtime.store, schema: configuration.schema)
+        try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, logger: runtime.logger)
+        let router = makeRouter(runtime: runtime, configuration: configuration, keys: keys)
+        return (router, [RevocationListener(bus: runtime.bus, authenticator: router.authenticator)])
+    }
+
+    static func makeRouter(runtime: ServiceRuntime, configuration: GatewayConfiguration, keys: KeyStore) -> GatewayRouter {
+        let authenticator = Authenticator(keys: keys, cacheTTL: configuration.keyCacheTTL)
+        return GatewayRouter(
+            authenticator: authenticator,
+            calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes),
+            local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
+            checks: readinessChecks(runtime), registry: RuntimeBootstrap.registry)
+    }
+
+    /// NATS and PostgreSQL (credentials) are required; Redis (rate limits) is not yet used.
+    public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
+        [.nats(runtime.bus), .postgres(runtime.store)]
+    }
+}
+
+/// Forgets revoked keys on this replica when any replica revokes one.
+struct RevocationListener: Service {
+    let bus: Bus
+    let authenticator: Authenticator
+
+    func run() async throws {
+        // A queue group of its own: every replica hears every revocation.
+        let listener = try bus.respond(Authenticator.revokedSubject, queue: "gateway-\(UUID().uuidString)") { envelope in
+            authenticator.forget(String(decoding: envelope.payload, as: UTF8.self))
+            return envelope
+        }
+        try? await gracefulShutdown()
+        try? await listener.drain()
+    }
+}

@@ -1,0 +1,63 @@
+import AgionEnvelope
+import HTTPTypes
+import Hummingbird
+
+/// Per-request state: the request id and trace context (set first, by
+/// `EdgeMiddleware`), carried into every envelope sent for the request.
+public struct GatewayContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var requestID = ""
+    public var traceparent = Traceparent.makeRoot()
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// The edge of every request: accepts the caller's `X-Request-Id` and W3C
+/// `traceparent` (or makes them), answers with both, and turns every error
+/// into `application/problem+json` with the request id in it.
+struct EdgeMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+
+    func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestID = Self.requestID(request.headers[Self.requestIDHeader])
+        if let header = request.headers[Self.traceparentHeader], let incoming = Traceparent(header) {
+            context.traceparent = incoming.child()
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as Problem {
+            response = problem.response(requestID: context.requestID)
+        } catch let error as HTTPError {
+            response = Self.problem(for: error).response(requestID: context.requestID)
+        } catch {
+            context.logger.error("gateway.unhandled_error", metadata: ["error": "\(error)", "request.id": "\(context.requestID)"])
+            response = Problem(.internalError, "the gateway failed to answer; quote the request id").response(requestID: context.requestID)
+        }
+        response.headers[Self.requestIDHeader] = context.requestID
+        response.headers[Self.traceparentHeader] = context.traceparent.description
+        return response
+    }
+
+    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+    static let traceparentHeader = HTTPField.Name("traceparent")!
+
+    /// A caller's id is kept if it is short and printable (it goes into logs).
+    static func requestID(_ presented: String?) -> String {
+        if let presented, (1...128).contains(presented.utf8.count), presented.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) { return presented }
+        return UUIDv7.make().lowercasedString
+    }
+
+    static func problem(for error: HTTPError) -> Problem {
+        switch error.status {
+        case .notFound: Problem(.notFound, "no such route; see /openapi.json")
+        case .methodNotAllowed: Problem(.methodNotAllowed, "this route does not take that method; see /openapi.json")
+        case .contentTooLarge: Problem(.payloadTooLarge, error.body ?? "the body is too large")
+        case .badRequest: Problem(.invalidRequest, error.body ?? "bad request")
+        default: Problem(.internalError, error.body ?? "the gateway failed to answer; quote the request id")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import AgionContract
+import Hummingbird
+
+/// Every /v1 route. Later services (missions) add theirs here; the router,
+/// the permission checks and the OpenAPI document follow from this list.
+enum RouteTable {
+    static let all: [Route] = agents + governance + policies + administration
+
+    static let agents: [Route] = [
+        Route(method: .post, path: "/v1/agents", operationID: "registerAgents",
+              summary: "Register or update a container's agents (idempotent; a changed definition is a new version)",
+              tag: "agents", permission: .register, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.register, request: "agion.v1.RegisterAgentsRequest",
+                response: "agion.v1.RegisterAgentsResponse", body: .json, scope: .registration))),
+        Route(method: .get, path: "/v1/agents", operationID: "listAgents",
+              summary: "List agents with filters and pagination", tag: "agents", permission: .read, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.list, request: "agion.v1.ListAgentsRequest",
+                response: "agion.v1.ListAgentsResponse", query: ["capability", "status", "container", "page_size", "page_token"]))),
+        Route(method: .get, path: "/v1/agents/search", operationID: "searchAgents",
+              summary: "Healthy agents with a capability, best trust first", tag: "agents", permission: .read, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.search, request: "agion.v1.SearchAgentsRequest",
+                response: "agion.v1.ListAgentsResponse", query: ["capability", "limit"]))),
+        Route(method: .get, path: "/v1/agents/{agent_id}", operationID: "getAgent",
+              summary: "One agent", tag: "agents", permission: .read, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.get, request: "agion.v1.GetAgentRequest", response: "agion.v1.AgentRecord"))),
+        Route(method: .delete, path: "/v1/agents/{agent_id}", operationID: "deregisterAgent",
+              summary: "Deregister an agent (kept for history)", tag: "agents", permission: .deregister, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.deregister, request: "agion.v1.DeregisterAgentRequest",
+                response: "agion.v1.AgentRecord", query: ["reason"]))),
+        Route(method: .post, path: "/v1/agents/{agent_id}/heartbeat", operationID: "heartbeat",
+              summary: "Report that an agent is alive", tag: "agents", permission: .heartbeat, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.heartbeat, request: "agion.v1.Heartbeat", response: "agion.v1.HeartbeatAck",
+                body: .json, scope: .agentField("agent_id")))),
+        Route(method: .get, path: "/v1/agents/{agent_id}/versions", operationID: "agentVersions",
+              summary: "Every definition the agent has had", tag: "agents", permission: .read, action: .call(ServiceCall(
+                service: "registry", subject: RegistrySubjects.versions, request: "agion.v1.AgentVersionsRequest",
+                response: "agion.v1.AgentVersionsResponse"))),
+        Route(method: .get, path: "/v1/agents/{agent_id}/trust", operationID: "agentTrust",
+              summary: "The agent's trust score, overall or for a capability", tag: "agents", permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.trust, request: "agion.v1.TrustScoresRequest",
+                response: "agion.v1.TrustScoresResponse", query: ["capability"]))),
+    ]
+
+    static let governance: [Route] = [
+        Route(method: .post, path: "/v1/governance/check", operationID: "check",
+              summary: "May the agent perform the action (with this context, for this principal)?", tag: "governance",
+              permission: .check, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.check, request: "agion.v1.CheckRequest", response: "agion.v1.Decision",
+                body: .json, scope: .agentField("agent_id")))),
+        Route(method: .post, path: "/v1/governance/validate", operationID: "validateOutput",
+              summary: "Check an agent's output against the tenant's output rules (recorded, counts towards trust)", tag: "governance",
+              permission: .validate, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.validate, request: "agion.v1.ValidateOutputRequest",
+                response: "agion.v1.ValidationResult", body: .json, scope: .agentField("agent_id")))),
+        Route(method: .post, path: "/v1/feedback", operationID: "feedback",
+              summary: "User feedback on an agent or one of its executions", tag: "governance", permission: .feedback, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.feedback, request: "agion.v1.FeedbackRequest",
+                response: "agion.v1.TrustScore", body: .json))),
+        Route(method: .get, path: "/v1/decisions", operationID: "queryDecisions",
+              summary: "The audit trail: decisions by agent, action, result, kind and time", tag: "governance", permission: .read,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditQuery, request: "agion.v1.AuditQuery",
+                response: "agion.v1.AuditQueryResponse",
+                query: ["agent_id", "action", "result", "kind", "decision_id", "from_unix_nanos", "to_unix_nanos", "page_size", "page_token"]))),
+        Route(method: .post, path: "/v1/decisions/verify", operationID: "verifyDecisions",
+              summary: "Verify the tenant's audit hash chain; reports the first broken link", tag: "governance", permission: .verifyAudit,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditVerify, request: "agion.v1.AuditVerifyRequest",
+                response: "agion.v1.AuditVerifyResponse"))),
+    ]
+
+    static let policies: [Route] = [
+        Route(method: .post, path: "/v1/policies", operationID: "putPolicy",
+              summary: "A new policy revision from a YAML or JSON document (active unless draft=true)", tag: "policies",
+              permission: .managePolicies, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.putPolicy, request: "agion.v1.PutPolicyRequest",
+                response: "agion.v1.PolicyRevision", body: .document(field: "document"), query: ["comment", "draft"], status: .created))),
+        Route(method: .get, path: "/v1/policies", operationID: "listPolicies",
+              summary: "Policy revisions, newest first", tag: "policies", permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.listPolicies, request: "agion.v1.ListPolicyRevisionsRequest",
+                response: "agion.v1.ListPolicyRevisionsResponse", query: ["limit"]))),
+        Route(method: .get, path: "/v1/policies/{revision}", operationID: "getPolicy",
+              summary: "One revision with its document", tag: "policies", permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.getPolicy, request: "agion.v1.GetPolicyRequest",
+                response: "agion.v1.PolicyDocument"))),
+        Route(method: .post, path: "/v1/policies/{revision}/activate", operationID: "activatePolicy",
+              summary: "Make a revision the active one (also how to roll back)", tag: "policies", permission: .managePolicies,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.activatePolicy, request: "agion.v1.ActivatePolicyRequest",
+                response: "agion.v1.PolicyRevision"))),
+        Route(method: .post, path: "/v1/policies/explain", operationID: "explainPolicy",
+              summary: "Dry run: evaluate a check against the active policy or a draft document, recording nothing", tag: "policies",
+              permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.explain, request: "agion.v1.ExplainRequest",
+                response: "agion.v1.Decision", body: .json))),
+    ]
+
+    static let administration: [Route] = [
+        Route(method: .post, path: "/v1/tenants", operationID: "createTenant",
+              summary: "Create a tenant and its first admin key (platform administrators)", tag: "administration",
+              permission: .manageTenants, action: .local(.createTenant)),
+        Route(method: .get, path: "/v1/tenants", operationID: "listTenants",
+              summary: "Every tenant (platform administrators)", tag: "administration", permission: .manageTenants, action: .local(.listTenants)),
+        Route(method: .post, path: "/v1/api-keys", operationID: "createAPIKey",
+              summary: "Create an API key in the caller's tenant; the key is shown only in this response", tag: "administration",
+              permission: .manageKeys, action: .local(.createKey)),
+        Route(method: .get, path: "/v1/api-keys", operationID: "listAPIKeys",
+              summary: "The tenant's API keys (never their secrets)", tag: "administration", permission: .manageKeys, action: .local(.listKeys)),
+        Route(method: .delete, path: "/v1/api-keys/{key_id}", operationID: "revokeAPIKey",
+              summary: "Revoke a key at once on every gateway replica", tag: "administration", permission: .manageKeys,
+              action: .local(.revokeKey)),
+    ]
+}
+
+/// The served /v1 routes as method and path (tests hold them against /openapi.json).
+public enum GatewayRoutes {
+    public static var all: [(method: String, path: String)] { RouteTable.all.map { ($0.method.rawValue, $0.path) } }
+}

@@ -1,0 +1,144 @@
+import AgionBus
+import AgionEnvelope
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Answers a route that maps onto a service's NATS method: assembles the
+/// request message from body, path and query (`ServiceCall`), checks the
+/// credential's scope, sends it with the credential's tenant, and writes the
+/// reply (or the service's error) as JSON.
+struct ServiceCallHandler: Sendable {
+    let bus: Bus
+    let timeout: Duration
+    let maxBodyBytes: Int
+
+    func handle(_ route: Route, _ call: ServiceCall, credential: Credential, request: Request, context: GatewayContext) async throws -> Response {
+        var fields = try await bodyFields(call.body, request: request)
+        let schema = ProtoJSON.schema(call.request)
+        for name in route.pathParameters {
+            guard let value = context.parameters.get(name) else { continue }
+            if fields[name] != nil { throw Problem(.invalidRequest, "\(name) comes from the path, not the body", field: name) }
+            // A path names one item of a repeated field (`agent_ids`) too.
+            if schema.contains(where: { $0.name == name }) { fields[name] = .string(value) }
+            else { fields[name + "s"] = .array([.string(value)]) }
+        }
+        for (name, value) in request.uri.queryParameters {
+            let name = String(name)
+            guard call.query.contains(name), let field = schema.first(where: { $0.name == name }) else {
+                let known = call.query.isEmpty ? "none" : call.query.joined(separator: ", ")
+                throw Problem(.invalidRequest, "unknown query parameter (this route takes: \(known))", field: name)
+            }
+            if fields[name] != nil { throw Problem(.invalidRequest, "\(name) is given twice (query and body)", field: name) }
+            fields[name] = Self.queryValue(String(value), kind: field.kind)
+        }
+        let message: ProtoMessage
+        do {
+            message = try ProtoJSON.message(call.request, from: .object(fields), refusing: ["tenant"])
+        } catch {
+            throw Problem(.invalidRequest, error.message, field: error.field)
+        }
+        try Self.checkScope(call.scope, message: message, credential: credential)
+        let payload: [UInt8]
+        do { payload = try ProtoSchema.encode(message) } catch { throw Problem(.invalidRequest, error.message, field: error.field.isEmpty ? nil : error.field) }
+
+        var envelope = Envelope(type: call.request, tenant: credential.tenant, payload: payload)
+        envelope.correlationID = context.requestID
+        envelope.traceparent = context.traceparent.description
+        envelope.headers["agion-subject"] = credential.subject
+        let reply: Envelope
+        do {
+            reply = try await bus.request(call.subject, envelope, timeout: timeout)
+        } catch let error as BusError {
+            throw Problem(error, service: call.service)
+        }
+        guard let decoded = try? ProtoSchema.decode(call.response, from: reply.payload) else {
+            context.logger.error("gateway.unreadable_reply", metadata: ["subject": "\(call.subject)", "type": "\(reply.type)"])
+            throw Problem(.internalError, "\(call.service) answered something the gateway cannot read; quote the request id")
+        }
+        return JSONResponse.make(call.status, ProtoJSON.json(decoded))
+    }
+
+    private func bodyFields(_ body: ServiceCall.Body, request: Request) async throws -> [String: JSONValue] {
+        switch body {
+        case .none:
+            return [:]
+        case .json:
+            let bytes = try await collect(request)
+            guard !bytes.isEmpty else { throw Problem(.invalidRequest, "this route needs a JSON body") }
+            if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+                throw Problem(.unsupportedMediaType, "send the body as application/json")
+            }
+            let json: JSONValue
+            do { json = try JSONValue.parse(bytes) } catch { throw Problem(.invalidJSON, Self.describe(error)) }
+            guard case .object(let object) = json else { throw Problem(.invalidRequest, "the body must be a JSON object, not \(json.typeName)") }
+            return object
+        case .document(let field):
+            let bytes = try await collect(request)
+            guard !bytes.isEmpty else { throw Problem(.invalidRequest, "this route needs the document as its body", field: field) }
+            let type = request.headers[.contentType]?.lowercased() ?? "application/yaml"
+            guard ["application/yaml", "application/x-yaml", "text/yaml", "application/json", "text/plain"].contains(where: type.hasPrefix) else {
+                throw Problem(.unsupportedMediaType, "send the document as application/yaml or application/json")
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw Problem(.invalidRequest, "the document is not UTF-8", field: field) }
+            return [field: .string(text)]
+        }
+    }
+
+    private func collect(_ request: Request) async throws -> [UInt8] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw Problem(.payloadTooLarge, "bodies are at most \(maxBodyBytes) bytes")
+        }
+        return Array(buffer.readableBytesView)
+    }
+
+    /// Query text as JSON of the field's type (ProtoJSON reads integers from strings).
+    static func queryValue(_ text: String, kind: ProtoFieldSchema.Kind) -> JSONValue {
+        switch kind {
+        case .bool: text == "true" ? .bool(true) : text == "false" ? .bool(false) : .string(text)
+        case .double, .float: Double(text).map { .number($0) } ?? .string(text)
+        default: .string(text)
+        }
+    }
+
+    /// An `agent` credential acts for its own agents only.
+    static func checkScope(_ scope: ServiceCall.AgentScope?, message: ProtoMessage, credential: Credential) throws {
+        guard credential.role == .agent else { return }
+        switch scope {
+        case .agentField(let field):
+            let agentID = message.string(field)
+            guard credential.mayActFor(agentID: agentID) else {
+                throw Problem(.forbidden, "this key acts for \(credential.agentScope ?? "no agent"), not \(agentID)", field: field)
+            }
+        case .registration:
+            let container = message.string("container")
+            guard credential.mayRegister(container: container) else {
+                throw Problem(.forbidden, "this key registers agents of \(credential.agentScope ?? "no container"), not container \(container)",
+                              field: "container")
+            }
+        case nil:
+            throw Problem(.forbidden, "agent keys may not use this route")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            default: return "\(decoding)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+enum JSONResponse {
+    static func make(_ status: HTTPResponse.Status, _ json: JSONValue, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json.serialized)))
+    }
+}

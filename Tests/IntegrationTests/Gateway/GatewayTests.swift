@@ -1,0 +1,187 @@
+import AgionContract
+import AgionGateway
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Testing
+
+/// The public API end to end: the gateway's router in-process, the registry
+/// and governance clusters behind it over real NATS, PostgreSQL and Redis.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct GatewayTests {
+    static let policy = """
+        version: 1
+        rules:
+          - id: reports
+            effect: allow
+            agents: ["langgraph-v2:*"]
+            actions: [reports.generate]
+        """
+
+    /// A new tenant with an admin key, made by the platform admin.
+    func tenant() async throws -> (name: String, admin: String) {
+        let name = TestEnvironment.uniqueName("gw")
+        let created = try await gateway(.post, "/v1/tenants", key: try await GatewayHarness.shared.adminKey(), json: ["tenant": .string(name)])
+        #expect(created.status == .created, "\(created.text)")
+        return (name, try #require(created.json?["admin_key"]?["key"]?.stringValue))
+    }
+
+    func key(_ role: String, scope: String? = nil, admin: String) async throws -> String {
+        var body: [String: JSONValue] = ["name": .string(role + " key"), "role": .string(role)]
+        if let scope { body["agent_scope"] = .string(scope) }
+        let created = try await gateway(.post, "/v1/api-keys", key: admin, json: .object(body))
+        #expect(created.status == .created, "\(created.text)")
+        return try #require(created.json?["key"]?.stringValue)
+    }
+
+    static func registration(_ name: String) -> JSONValue {
+        ["container": "langgraph-v2", "agents": [[
+            "id": .string("langgraph-v2:\(name)"), "type": "llm", "capabilities": ["reports"], "version": "1",
+            "endpoint": ["kind": "http", "address": "http://langgraph-v2:8080"],
+        ]]]
+    }
+
+    @Test func theBootstrapKeyIsWrittenForTheOwnerOnly() async throws {
+        let key = try await GatewayHarness.shared.adminKey()
+        #expect(key.hasPrefix("agion_"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: GatewayHarness.keyFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let tenants = try await gateway(.get, "/v1/tenants", key: key)
+        #expect(tenants.status == .ok)
+    }
+
+    @Test func aNewTenantRegistersAnAgentAppliesAPolicyAndGetsADecision() async throws {
+        let (_, admin) = try await tenant()
+        let operatorKey = try await key("operator", admin: admin)
+        let policy = try await gateway(.post, "/v1/policies?comment=first", key: operatorKey, raw: Self.policy, contentType: "application/yaml")
+        #expect(policy.status == .created, "\(policy.text)")
+        #expect(policy.json?["revision"] == 1 && policy.json?["active"] == true)
+
+        let registered = try await gateway(.post, "/v1/agents", key: operatorKey, json: Self.registration("charts"))
+        #expect(registered.status == .ok, "\(registered.text)")
+        #expect(registered.json?["agents"]?.arrayValue?.first?["id"] == "langgraph-v2:charts")
+
+        let check: JSONValue = ["agent_id": "langgraph-v2:charts", "action": "reports.generate", "context": ["rows": 10, "region": "eu"],
+                                "principal": "user:alice"]
+        try await eventually("governance allows the registered agent") {
+            let decision = try await gateway(.post, "/v1/governance/check", key: operatorKey, json: check)
+            return decision.status == .ok && decision.json?["effect"] == "allow"
+        }
+        let decision = try await gateway(.post, "/v1/governance/check", key: operatorKey, json: check)
+        #expect(decision.json?["rule_ids"] == ["reports"])
+        #expect(decision.json?["decision_id"]?.stringValue?.isEmpty == false)
+        #expect(decision.headers[HTTPField.Name("X-Request-Id")!] != nil)
+
+        let agent = try await gateway(.get, "/v1/agents/langgraph-v2:charts", key: operatorKey)
+        #expect(agent.status == .ok && agent.json?["status"] == "healthy")
+        let decisions = try await gateway(.get, "/v1/decisions?agent_id=langgraph-v2:charts&page_size=10", key: operatorKey)
+        #expect(decisions.status == .ok, "\(decisions.text)")
+        let verified = try await gateway(.post, "/v1/decisions/verify", key: operatorKey)
+        #expect(verified.status == .ok && verified.json?["intact"] == true, "\(verified.text)")
+    }
+
+    @Test func rolesAreEnforcedPerRoute() async throws {
+        let (_, admin) = try await tenant()
+        let viewer = try await key("viewer", admin: admin)
+        let agentKey = try await key("agent", scope: "langgraph-v2:writer", admin: admin)
+        #expect(try await gateway(.get, "/v1/agents", key: viewer).status == .ok)
+        let viewerCheck = try await gateway(.post, "/v1/governance/check", key: viewer, json: ["agent_id": "langgraph-v2:writer", "action": "a"])
+        #expect(viewerCheck.status == .forbidden && viewerCheck.problemType == "https://agion.dev/problems/forbidden")
+        #expect(try await gateway(.post, "/v1/api-keys", key: viewer, json: ["name": "x", "role": "admin"]).status == .forbidden)
+        #expect(try await gateway(.post, "/v1/tenants", key: admin, json: ["tenant": "nope"]).status == .forbidden)
+
+        // An agent key acts for its own agent only.
+        let own = try await gateway(.post, "/v1/governance/check", key: agentKey, json: ["agent_id": "langgraph-v2:writer", "action": "a"])
+        #expect(own.status == .ok || own.status == .notFound, "\(own.text)")  // allowed through; governance may not know the tenant yet
+        let other = try await gateway(.post, "/v1/governance/check", key: agentKey, json: ["agent_id": "langgraph-v2:charts", "action": "a"])
+        #expect(other.status == .forbidden && other.field == "agent_id")
+        let otherContainer = try await gateway(.post, "/v1/agents", key: agentKey, json: ["container": "crewai", "agents": []])
+        #expect(otherContainer.status == .forbidden && otherContainer.field == "container")
+        #expect(try await gateway(.get, "/v1/agents", key: agentKey).status == .forbidden)
+    }
+
+    @Test func oneTenantNeverSeesAnothers() async throws {
+        let (_, adminA) = try await tenant()
+        let (_, adminB) = try await tenant()
+        #expect(try await gateway(.post, "/v1/agents", key: adminA, json: Self.registration("private")).status == .ok)
+        #expect(try await gateway(.post, "/v1/policies", key: adminA, raw: Self.policy, contentType: "application/yaml").status == .created)
+        #expect(try await gateway(.get, "/v1/agents/langgraph-v2:private", key: adminA).status == .ok)
+        #expect(try await gateway(.get, "/v1/agents/langgraph-v2:private", key: adminB).status == .notFound)
+        let listB = try await gateway(.get, "/v1/agents", key: adminB)
+        #expect(listB.json?["agents"]?.arrayValue?.isEmpty ?? true)
+        #expect(try await gateway(.get, "/v1/policies/1", key: adminB).status == .notFound)
+        let keysB = try await gateway(.get, "/v1/api-keys", key: adminB)
+        #expect(keysB.json?["keys"]?.arrayValue?.count == 1)
+        let keyOfA = try await gateway(.get, "/v1/api-keys", key: adminA).json?["keys"]?.arrayValue?.first?["key_id"]?.stringValue
+        #expect(try await gateway(.delete, "/v1/api-keys/\(try #require(keyOfA))", key: adminB).status == .notFound)
+        // The body cannot name a tenant.
+        var smuggled = Self.registration("smuggled")
+        if case .object(var root) = smuggled, case .array(var agents)? = root["agents"], case .object(var agent) = agents[0] {
+            agent["tenant"] = .string("someone-else")
+            agents[0] = .object(agent)
+            root["agents"] = .array(agents)
+            smuggled = .object(root)
+        }
+        let refused = try await gateway(.post, "/v1/agents", key: adminA, json: smuggled)
+        #expect(refused.status == .badRequest && refused.field == "agents[0].tenant", "\(refused.text)")
+    }
+
+    @Test func credentialsAreCheckedAndRevocationIsImmediate() async throws {
+        let (_, admin) = try await tenant()
+        let missing = try await gateway(.get, "/v1/agents", key: nil)
+        #expect(missing.status == .unauthorized && missing.headers[.wwwAuthenticate] != nil)
+        #expect(missing.headers[.contentType] == "application/problem+json")
+        #expect(missing.json?["request_id"]?.stringValue?.isEmpty == false)
+        #expect(try await gateway(.get, "/v1/agents", key: "agion_0123456789abcdef_" + String(repeating: "A", count: 43)).status == .unauthorized)
+        #expect(try await gateway(.get, "/v1/agents", key: "not-a-key").status == .unauthorized)
+
+        let viewer = try await key("viewer", admin: admin)
+        #expect(try await gateway(.get, "/v1/agents", key: viewer).status == .ok)
+        let keyID = try #require(APIKey(viewer)?.keyID)
+        let revoked = try await gateway(.delete, "/v1/api-keys/\(keyID)", key: admin)
+        #expect(revoked.status == .ok && revoked.json?["revoked_at"] != nil)
+        let after = try await gateway(.get, "/v1/agents", key: viewer)
+        #expect(after.status == .unauthorized && after.json?["detail"] == "the API key was revoked")
+    }
+
+    @Test func badInputGetsProblemDetailsNamingTheField() async throws {
+        let (_, admin) = try await tenant()
+        let notJSON = try await gateway(.post, "/v1/governance/check", key: admin, raw: "{\"agent_id\": ", contentType: "application/json")
+        #expect(notJSON.status == .badRequest && notJSON.problemType == "https://agion.dev/problems/invalid-json")
+        let unknown = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": "c:n", "action": "a", "colour": "red"])
+        #expect(unknown.status == .badRequest && unknown.field == "colour")
+        let wrongType = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": 12, "action": "a"])
+        #expect(wrongType.status == .badRequest && wrongType.field == "agent_id")
+        let invalidID = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": "no-colon", "action": "a"])
+        #expect(invalidID.status == .badRequest && invalidID.field == "agent_id", "\(invalidID.text)")
+        let badEnum = try await gateway(.get, "/v1/agents?status=sleepy", key: admin)
+        #expect(badEnum.status == .badRequest && badEnum.field == "status")
+        let badQuery = try await gateway(.get, "/v1/agents?colour=red", key: admin)
+        #expect(badQuery.status == .badRequest && badQuery.field == "colour")
+        let tooBig = try await gateway(.post, "/v1/governance/check", key: admin,
+                                       json: ["agent_id": "c:n", "action": "a", "context": ["blob": .string(String(repeating: "x", count: 70_000))]])
+        #expect(tooBig.status == .contentTooLarge)
+        let yamlAsJSON = try await gateway(.post, "/v1/governance/check", key: admin, raw: "agent_id: c:n", contentType: "application/yaml")
+        #expect(yamlAsJSON.status == .unsupportedMediaType)
+        let invalidPolicy = try await gateway(.post, "/v1/policies", key: admin, raw: "version: 1\nrules:\n  - id: x\n    effect: maybe\n",
+                                              contentType: "application/yaml")
+        #expect(invalidPolicy.status == .badRequest && invalidPolicy.field == "document.rules[0].effect", "\(invalidPolicy.text)")
+        let noRoute = try await gateway(.get, "/v1/nothing-here", key: admin)
+        #expect(noRoute.status == .notFound && noRoute.headers[.contentType] == "application/problem+json")
+    }
+
+    @Test func everyRouteIsInTheOpenAPIDocument() async throws {
+        let document = try await gateway(.get, "/openapi.json", key: nil)
+        #expect(document.status == .ok && document.json?["openapi"] == "3.1.0")
+        let paths = try #require(document.json?["paths"])
+        for route in GatewayRoutes.all {
+            #expect(paths[route.path]?[route.method.lowercased()] != nil, "\(route.method) \(route.path) is not in /openapi.json")
+        }
+        for path in ["/health", "/ready", "/metrics", "/openapi.json"] { #expect(paths[path]?["get"] != nil) }
+        #expect(try await gateway(.get, "/health", key: nil).status == .ok)
+        #expect(try await gateway(.get, "/metrics", key: nil).status == .ok)
+    }
+}
+
+extension JSONValue {
+    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+}

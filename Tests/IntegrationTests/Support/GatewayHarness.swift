@@ -1,0 +1,88 @@
+import AgionBus
+import AgionGateway
+import AgionRuntime
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// One gateway in the test process (its own schema and bootstrap key file),
+/// with the registry and governance clusters running behind it. Requests go
+/// through the real router in-process (HummingbirdTesting's router mode).
+actor GatewayHarness {
+    static let shared = GatewayHarness()
+    static let schema = "it_gateway"
+    static let keyFile = FileManager.default.temporaryDirectory
+        .appendingPathComponent("agion-it-gateway-\(ProcessInfo.processInfo.processIdentifier)/admin.key").path
+
+    private var started: (router: GatewayRouter, replica: ServiceReplica)?
+
+    static var configuration: GatewayConfiguration {
+        var configuration = GatewayConfiguration()
+        configuration.schema = schema
+        configuration.bootstrapKeyFile = keyFile
+        configuration.serviceTimeout = .seconds(3)
+        configuration.maxBodyBytes = 64 << 10
+        return configuration
+    }
+
+    func router() async throws -> GatewayRouter {
+        if let started { return started.router }
+        _ = try await RegistryCluster.shared.bus()
+        _ = try await GovernanceCluster.shared.bus()
+        let pool = TestEnvironment.pool(size: 1)
+        await TestEnvironment.dropSchema(Self.schema, pool)
+        await pool.shutdown()
+        try? FileManager.default.removeItem(atPath: Self.keyFile)
+        nonisolated(unsafe) var made: GatewayRouter?
+        let replica = try await ServiceReplica.start(Gateway.serviceName, build: { runtime in
+            let (router, services) = try await Gateway.router(runtime: runtime, configuration: Self.configuration)
+            made = router
+            return services
+        }, checks: Gateway.readinessChecks)
+        started = (made!, replica)
+        return made!
+    }
+
+    /// The platform admin key the gateway wrote on first start.
+    func adminKey() async throws -> String {
+        _ = try await router()
+        return try String(contentsOfFile: Self.keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// A JSON response as the tests read it.
+struct HTTPResult: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let json: JSONValue?
+    let text: String
+
+    var problemType: String? { json?["type"]?.stringValue }
+    var field: String? { json?["field"]?.stringValue }
+}
+
+/// Sends one request through the gateway's router.
+func gateway(_ method: HTTPRequest.Method, _ uri: String, key: String?, json body: JSONValue? = nil, raw: String? = nil,
+             contentType: String? = nil, headers extra: HTTPFields = [:]) async throws -> HTTPResult {
+    let router = try await GatewayHarness.shared.router()
+    let application = Application(router: router.make())
+    var headers = extra
+    if let key { headers[.authorization] = "Bearer " + key }
+    var buffer: ByteBuffer?
+    if let body {
+        buffer = ByteBuffer(bytes: body.serialized)
+        headers[.contentType] = contentType ?? "application/json"
+    } else if let raw {
+        buffer = ByteBuffer(string: raw)
+        if let contentType { headers[.contentType] = contentType }
+    }
+    let (sentHeaders, sentBody) = (headers, buffer)
+    return try await application.test(.router) { client in
+        try await client.execute(uri: uri, method: method, headers: sentHeaders, body: sentBody) { response in
+            let text = String(buffer: response.body)
+            return HTTPResult(status: response.status, headers: response.headers, json: try? JSONValue.parse(Array(text.utf8)), text: text)
+        }
+    }
+}
