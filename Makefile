@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test sanitize proto proto-check bench check-compose clean
+.PHONY: help setup up down run status test sanitize proto proto-check bench check-compose check-openapi clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,6 +29,7 @@ run: setup ## start everything in the foreground, show it working; Ctrl-C stops 
 test: setup proto-check check-compose ## build and run every test against real servers
 	@$(STACK) start
 	@scripts/test.sh
+	@scripts/check-openapi.sh
 
 sanitize: setup ## every test under AddressSanitizer (and LeakSanitizer for the codecs); slower, not part of CI
 	@$(STACK) start
@@ -42,6 +43,9 @@ proto-check:
 
 check-compose:
 	@scripts/check-compose.sh
+
+check-openapi: ## validate the gateway's OpenAPI document (openapi-spec-validator from PyPI)
+	@scripts/check-openapi.sh
 
 bench: setup ## release build, run every benchmark (JSON lines); starts the stack if needed and stops what it started
 	@scripts/bench.sh

@@ -34,3 +34,21 @@ $agion check --tenant $tenant --agent langgraph-v2:chart_generator --action file
 sleep 0.5
 echo "\$ agion audit verify --tenant $tenant"
 $agion audit verify --tenant $tenant
+
+# The same through the public HTTP API (docs/gateway.md), with the admin key
+# the gateway wrote on first start.
+key=$(cat .run/credentials/admin.key)
+api() { curl -sS -H "Authorization: Bearer $key" "$@"; echo; }
+for _ in $(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:8080/health && break; sleep 0.5; done
+echo
+echo "== The HTTP API (gateway on :8080, key in .run/credentials/admin.key) =="
+echo "\$ curl -X POST localhost:8080/v1/agents -d '{\"container\": \"crewai\", \"agents\": [...]}'"
+api -X POST http://127.0.0.1:8080/v1/agents -H 'Content-Type: application/json' -d '{"container": "crewai", "agents": [{"id": "crewai:researcher", "type": "llm", "capabilities": ["research"], "version": "1", "endpoint": {"kind": "http", "address": "http://localhost:9001"}}]}'
+echo "\$ curl -X POST localhost:8080/v1/policies --data-binary @.run/demo-policy.yaml"
+sed 's/langgraph-v2:\*/crewai:*/; s/reports.generate/research.run/' .run/demo-policy.yaml > .run/demo-policy-http.yaml
+api -X POST 'http://127.0.0.1:8080/v1/policies?comment=make%20run%20demo' -H 'Content-Type: application/yaml' --data-binary @.run/demo-policy-http.yaml
+sleep 1
+echo "\$ curl -X POST localhost:8080/v1/governance/check -d '{\"agent_id\": \"crewai:researcher\", \"action\": \"research.run\", \"context\": {\"rows\": 20}}'"
+api -X POST http://127.0.0.1:8080/v1/governance/check -H 'Content-Type: application/json' -d '{"agent_id": "crewai:researcher", "action": "research.run", "context": {"rows": 20}, "principal": "user:alice"}'
+echo "\$ curl -X POST localhost:8080/v1/governance/check -d '{\"agent_id\": \"crewai:researcher\", \"action\": 42}'   # a mistake"
+api -X POST http://127.0.0.1:8080/v1/governance/check -H 'Content-Type: application/json' -d '{"agent_id": "crewai:researcher", "action": 42}'

@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// taken from the caller's credential. Its own schema holds tenants and API keys.
 public enum Gateway {
     public static let serviceName = "gateway"
-    public static let adminPort = 9104
+    public static let adminPort = 9105
 
     /// Migrates, makes sure a first admin key exists, and returns the services
     /// to run: the HTTP server and the listener for key revocations.
@@ -44,6 +44,9 @@ public enum Gateway {
             local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
             checks: readinessChecks(runtime), registry: RuntimeBootstrap.registry)
     }
+
+    /// The OpenAPI 3.1 document served at /openapi.json.
+    public static func openAPIDocument() -> String { OpenAPIDocument.make().serializedString }
 
     /// NATS and PostgreSQL (credentials) are required; Redis (rate limits) is not yet used.
     public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
