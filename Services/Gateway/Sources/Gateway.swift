@@ -38,8 +38,12 @@ public enum Gateway {
 
     static func makeRouter(runtime: ServiceRuntime, configuration: GatewayConfiguration, keys: KeyStore) -> GatewayRouter {
         let authenticator = Authenticator(keys: keys, cacheTTL: configuration.keyCacheTTL)
+        let limiter = RateLimiter(redis: runtime.cache, keyPrefix: configuration.rateLimitPrefix,
+                                  perCredential: .init(rate: Double(configuration.ratePerCredential), burst: configuration.burstPerCredential),
+                                  perTenant: .init(rate: Double(configuration.ratePerTenant), burst: configuration.burstPerTenant),
+                                  logger: runtime.logger)
         return GatewayRouter(
-            authenticator: authenticator,
+            authenticator: authenticator, limiter: limiter,
             calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes),
             local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
             checks: readinessChecks(runtime), registry: RuntimeBootstrap.registry)
@@ -48,9 +52,10 @@ public enum Gateway {
     /// The OpenAPI 3.1 document served at /openapi.json.
     public static func openAPIDocument() -> String { OpenAPIDocument.make().serializedString }
 
-    /// NATS and PostgreSQL (credentials) are required; Redis (rate limits) is not yet used.
+    /// NATS and PostgreSQL (credentials) are required; without Redis requests
+    /// pass without rate limits, and `/ready` says degraded.
     public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
-        [.nats(runtime.bus), .postgres(runtime.store)]
+        runtime.standardChecks(redisRequired: false)
     }
 }
 

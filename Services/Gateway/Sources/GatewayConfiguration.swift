@@ -11,6 +11,9 @@ import AgionRuntime
 /// | `AGION_GATEWAY_SERVICE_TIMEOUT_MS` | int ≥ 1 | `5000` |
 /// | `AGION_GATEWAY_KEY_CACHE_MS` | int ≥ 1 | `5000` |
 /// | `AGION_GATEWAY_BOOTSTRAP_KEY_FILE` | path, or empty for none | `.run/credentials/admin.key` |
+/// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
+/// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
+/// | `AGION_GATEWAY_RATE_LIMIT_PREFIX` | Redis key prefix | `agion:gw:rl` |
 public struct GatewayConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 8080
@@ -25,6 +28,12 @@ public struct GatewayConfiguration: Sendable {
     public var keyCacheTTL: Duration = .seconds(5)
     /// Where the first admin key is written on a fresh database (nil: not written).
     public var bootstrapKeyFile: String? = ".run/credentials/admin.key"
+    /// Token buckets per credential and per tenant, shared by the replicas through Redis.
+    public var ratePerCredential = 1_000
+    public var burstPerCredential = 2_000
+    public var ratePerTenant = 10_000
+    public var burstPerTenant = 20_000
+    public var rateLimitPrefix = "agion:gw:rl"
 
     public init() {}
 
@@ -37,5 +46,10 @@ public struct GatewayConfiguration: Sendable {
         serviceTimeout = try env.milliseconds("AGION_GATEWAY_SERVICE_TIMEOUT_MS") ?? serviceTimeout
         keyCacheTTL = try env.milliseconds("AGION_GATEWAY_KEY_CACHE_MS") ?? keyCacheTTL
         if let file = env.raw("AGION_GATEWAY_BOOTSTRAP_KEY_FILE") { bootstrapKeyFile = file.isEmpty ? nil : file }
+        ratePerCredential = try env.positive("AGION_GATEWAY_RATE_PER_CREDENTIAL") ?? ratePerCredential
+        burstPerCredential = try env.positive("AGION_GATEWAY_BURST_PER_CREDENTIAL") ?? burstPerCredential
+        ratePerTenant = try env.positive("AGION_GATEWAY_RATE_PER_TENANT") ?? ratePerTenant
+        burstPerTenant = try env.positive("AGION_GATEWAY_BURST_PER_TENANT") ?? burstPerTenant
+        rateLimitPrefix = try env.string("AGION_GATEWAY_RATE_LIMIT_PREFIX") ?? rateLimitPrefix
     }
 }

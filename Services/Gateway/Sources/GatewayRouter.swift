@@ -8,6 +8,7 @@ import Prometheus
 /// behind authentication and its permission.
 public struct GatewayRouter: Sendable {
     let authenticator: Authenticator
+    let limiter: RateLimiter
     let calls: ServiceCallHandler
     let local: LocalHandler
     let checks: [ReadinessCheck]
@@ -32,6 +33,21 @@ public struct GatewayRouter: Sendable {
 
     func serve(_ route: Route, request: Request, context: GatewayContext) async throws -> Response {
         let credential = try await authenticator.authenticate(request.headers)
+        let limit = await limiter.take(for: credential)
+        do {
+            if let limit, !limit.allowed {
+                throw Problem(.rateLimited, "this credential or its tenant is over its request rate; retry after \(max(limit.resetSeconds, 1)) s")
+            }
+            var response = try await authorized(route, credential: credential, request: request, context: context)
+            if let limit { response.headers.append(contentsOf: limit.headers) }
+            return response
+        } catch var problem as Problem {
+            if let limit { problem.headers.append(contentsOf: limit.headers) }
+            throw problem
+        }
+    }
+
+    private func authorized(_ route: Route, credential: Credential, request: Request, context: GatewayContext) async throws -> Response {
         guard credential.allows(route.permission) else {
             throw Problem(.forbidden, "a \(credential.role.rawValue) key may not \(route.summary.lowercased()) (needs: \(OpenAPIDocument.roles(for: route.permission)))")
         }

@@ -185,3 +185,32 @@ import Testing
 extension JSONValue {
     var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }
+
+extension GatewayTests {
+    @Test func rateLimitsAreSharedByTwoGatewayReplicas() async throws {
+        let (_, admin) = try await tenant()
+        let prefix = "it:gw:rl:" + UUID().uuidString
+        let first = try await GatewayHarness.shared.replica { $0.rateLimitPrefix = prefix; $0.ratePerCredential = 1; $0.burstPerCredential = 4
+            $0.ratePerTenant = 1; $0.burstPerTenant = 6 }
+        let second = try await GatewayHarness.shared.replica { $0.rateLimitPrefix = prefix; $0.ratePerCredential = 1; $0.burstPerCredential = 4
+            $0.ratePerTenant = 1; $0.burstPerTenant = 6 }
+        let one = try await key("viewer", admin: admin), two = try await key("viewer", admin: admin)
+        // Four requests of one key, alternating replicas, pass; the fifth is refused.
+        for i in 0..<4 {
+            let ok = try await gateway(.get, "/v1/agents", key: one, via: i % 2 == 0 ? first : second)
+            #expect(ok.status == .ok, "request \(i): \(ok.text)")
+            #expect(ok.headers[HTTPField.Name("RateLimit-Limit")!] != nil && ok.headers[HTTPField.Name("RateLimit-Remaining")!] != nil)
+        }
+        let refused = try await gateway(.get, "/v1/agents", key: one, via: first)
+        #expect(refused.status == .tooManyRequests && refused.problemType == "https://agion.dev/problems/rate-limited")
+        #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
+        #expect(refused.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
+        // The tenant's bucket (6) is shared by its keys: the other key gets two.
+        #expect(try await gateway(.get, "/v1/agents", key: two, via: second).status == .ok)
+        #expect(try await gateway(.get, "/v1/agents", key: two, via: first).status == .ok)
+        #expect(try await gateway(.get, "/v1/agents", key: two, via: second).status == .tooManyRequests)
+        // A second later the buckets have a token again.
+        try await Task.sleep(for: .milliseconds(1_100))
+        #expect(try await gateway(.get, "/v1/agents", key: one, via: second).status == .ok)
+    }
+}

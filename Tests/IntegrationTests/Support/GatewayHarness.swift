@@ -17,6 +17,7 @@ actor GatewayHarness {
         .appendingPathComponent("agion-it-gateway-\(ProcessInfo.processInfo.processIdentifier)/admin.key").path
 
     private var started: (router: GatewayRouter, replica: ServiceReplica)?
+    private var extra: [ServiceReplica] = []
 
     static var configuration: GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -45,6 +46,21 @@ actor GatewayHarness {
         return made!
     }
 
+    /// Another replica on the same schema with its own settings (rate limits).
+    func replica(_ configure: (inout GatewayConfiguration) -> Void) async throws -> GatewayRouter {
+        _ = try await router()
+        var configuration = Self.configuration
+        configure(&configuration)
+        nonisolated(unsafe) var made: GatewayRouter?
+        let frozen = configuration
+        extra.append(try await ServiceReplica.start(Gateway.serviceName, build: { runtime in
+            let (router, services) = try await Gateway.router(runtime: runtime, configuration: frozen)
+            made = router
+            return services
+        }, checks: Gateway.readinessChecks))
+        return made!
+    }
+
     /// The platform admin key the gateway wrote on first start.
     func adminKey() async throws -> String {
         _ = try await router()
@@ -65,8 +81,9 @@ struct HTTPResult: Sendable {
 
 /// Sends one request through the gateway's router.
 func gateway(_ method: HTTPRequest.Method, _ uri: String, key: String?, json body: JSONValue? = nil, raw: String? = nil,
-             contentType: String? = nil, headers extra: HTTPFields = [:]) async throws -> HTTPResult {
-    let router = try await GatewayHarness.shared.router()
+             contentType: String? = nil, headers extra: HTTPFields = [:], via replica: GatewayRouter? = nil) async throws -> HTTPResult {
+    let router: GatewayRouter
+    if let replica { router = replica } else { router = try await GatewayHarness.shared.router() }
     let application = Application(router: router.make())
     var headers = extra
     if let key { headers[.authorization] = "Bearer " + key }
