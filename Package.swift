@@ -135,6 +135,7 @@ let package = Package(
             dependencies: [
                 "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +180,15 @@ let package = Package(
             path: "Tests/AgionContractTests"
         ),
         .testTarget(
+            name: "AgionGatewayTests",
+            dependencies: [
+                "AgionGateway",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/AgionGatewayTests"
+        ),
+        .testTarget(
             name: "GovernanceCoreTests",
             dependencies: ["GovernanceCore", "AgionContract"],
             path: "Tests/GovernanceCoreTests"
@@ -193,6 +203,7 @@ let package = Package(
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
                 "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

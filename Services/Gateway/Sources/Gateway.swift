@@ -37,7 +37,7 @@ public enum Gateway {
     }
 
     static func makeRouter(runtime: ServiceRuntime, configuration: GatewayConfiguration, keys: KeyStore) -> GatewayRouter {
-        let authenticator = Authenticator(keys: keys, cacheTTL: configuration.keyCacheTTL)
+        let authenticator = Authenticator(keys: keys, jwt: configuration.jwt.map(JWTVerifier.init), cacheTTL: configuration.keyCacheTTL)
         let limiter = RateLimiter(redis: runtime.cache, keyPrefix: configuration.rateLimitPrefix,
                                   perCredential: .init(rate: Double(configuration.ratePerCredential), burst: configuration.burstPerCredential),
                                   perTenant: .init(rate: Double(configuration.ratePerTenant), burst: configuration.burstPerTenant),

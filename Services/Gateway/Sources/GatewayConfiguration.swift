@@ -1,4 +1,5 @@
 import AgionRuntime
+import Foundation
 
 /// The gateway's own settings, on top of `ServiceConfiguration`.
 ///
@@ -14,6 +15,9 @@ import AgionRuntime
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
 /// | `AGION_GATEWAY_RATE_LIMIT_PREFIX` | Redis key prefix | `agion:gw:rl` |
+/// | `AGION_GATEWAY_JWT_HS256_SECRET` | shared secret (≥ 32 bytes) for HS256 tokens | none |
+/// | `AGION_GATEWAY_JWT_PUBLIC_KEYS` | comma-separated PEM files (RSA or P-256; the file name is the `kid`) | none |
+/// | `AGION_GATEWAY_JWT_ISSUER` / `_AUDIENCE` | required `iss` / `aud` (both needed when tokens are on) | none |
 public struct GatewayConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 8080
@@ -34,6 +38,8 @@ public struct GatewayConfiguration: Sendable {
     public var ratePerTenant = 10_000
     public var burstPerTenant = 20_000
     public var rateLimitPrefix = "agion:gw:rl"
+    /// JWT bearer tokens; nil: API keys only.
+    public var jwt: JWTVerifier.Settings?
 
     public init() {}
 
@@ -51,5 +57,32 @@ public struct GatewayConfiguration: Sendable {
         ratePerTenant = try env.positive("AGION_GATEWAY_RATE_PER_TENANT") ?? ratePerTenant
         burstPerTenant = try env.positive("AGION_GATEWAY_BURST_PER_TENANT") ?? burstPerTenant
         rateLimitPrefix = try env.string("AGION_GATEWAY_RATE_LIMIT_PREFIX") ?? rateLimitPrefix
+        jwt = try Self.jwtSettings(env)
+    }
+
+    private static func jwtSettings(_ env: EnvironmentReader) throws(ConfigurationError) -> JWTVerifier.Settings? {
+        let secret = env.raw("AGION_GATEWAY_JWT_HS256_SECRET").map { Array($0.utf8) }
+        var keys: [JWTVerifier.PublicKey] = []
+        for path in try env.string("AGION_GATEWAY_JWT_PUBLIC_KEYS")?.split(separator: ",") ?? [] {
+            let path = path.trimmingCharacters(in: .whitespaces)
+            do {
+                let pem = try String(contentsOfFile: path, encoding: .utf8)
+                let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                keys.append(try JWTVerifier.PublicKey(pem: pem, keyID: name))
+            } catch {
+                throw ConfigurationError(key: "AGION_GATEWAY_JWT_PUBLIC_KEYS", reason: "\(path) is not a readable RSA or P-256 public key in PEM (\(error))")
+            }
+        }
+        guard secret != nil || !keys.isEmpty else { return nil }
+        if let secret, secret.count < 32 {
+            throw ConfigurationError(key: "AGION_GATEWAY_JWT_HS256_SECRET", reason: "is shorter than 32 bytes")
+        }
+        guard let issuer = try env.string("AGION_GATEWAY_JWT_ISSUER") else {
+            throw ConfigurationError(key: "AGION_GATEWAY_JWT_ISSUER", reason: "is required when JWTs are accepted")
+        }
+        guard let audience = try env.string("AGION_GATEWAY_JWT_AUDIENCE") else {
+            throw ConfigurationError(key: "AGION_GATEWAY_JWT_AUDIENCE", reason: "is required when JWTs are accepted")
+        }
+        return JWTVerifier.Settings(hs256Secret: secret, publicKeys: keys, issuer: issuer, audience: audience)
     }
 }

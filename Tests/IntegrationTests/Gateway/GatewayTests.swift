@@ -1,4 +1,5 @@
 import AgionContract
+import Crypto
 import AgionGateway
 import Foundation
 import HTTPTypes
@@ -212,5 +213,38 @@ extension GatewayTests {
         // A second later the buckets have a token again.
         try await Task.sleep(for: .milliseconds(1_100))
         #expect(try await gateway(.get, "/v1/agents", key: one, via: second).status == .ok)
+    }
+}
+
+extension GatewayTests {
+    /// An HS256 token as an identity provider would sign it.
+    static func token(tenant: String, role: String = "viewer", audience: String = "agion", expiresIn: TimeInterval = 300, secret: String) -> String {
+        func base64URL(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let claims: JSONValue = ["iss": "https://idp.example", "aud": .string(audience), "sub": "alice", "tenant": .string(tenant),
+                                 "role": .string(role), "exp": .integer(Int64(Date().timeIntervalSince1970 + expiresIn))]
+        let signed = base64URL(Data(JSONValue.object(["alg": "HS256", "typ": "JWT"]).serialized)) + "." + base64URL(Data(claims.serialized))
+        return signed + "." + base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: SymmetricKey(data: Data(secret.utf8)))))
+    }
+
+    @Test func jwtBearerTokensAuthenticateAndAreChecked() async throws {
+        let (tenant, _) = try await tenant()
+        let secret = String(repeating: "k", count: 40)
+        let replica = try await GatewayHarness.shared.replica {
+            $0.jwt = JWTVerifier.Settings(hs256Secret: Array(secret.utf8), issuer: "https://idp.example", audience: "agion")
+        }
+        let viewer = Self.token(tenant: tenant, secret: secret)
+        #expect(try await gateway(.get, "/v1/agents", key: viewer, via: replica).status == .ok)
+        let check = try await gateway(.post, "/v1/governance/check", key: viewer, json: ["agent_id": "c:n", "action": "a"], via: replica)
+        #expect(check.status == .forbidden)
+        let expired = try await gateway(.get, "/v1/agents", key: Self.token(tenant: tenant, expiresIn: -600, secret: secret), via: replica)
+        #expect(expired.status == .unauthorized && expired.json?["detail"]?.stringValue?.contains("expired") == true, "\(expired.text)")
+        let wrongAudience = try await gateway(.get, "/v1/agents", key: Self.token(tenant: tenant, audience: "billing", secret: secret), via: replica)
+        #expect(wrongAudience.status == .unauthorized && wrongAudience.json?["detail"]?.stringValue?.contains("audience") == true)
+        let wrongSecret = try await gateway(.get, "/v1/agents", key: Self.token(tenant: tenant, secret: String(repeating: "x", count: 40)), via: replica)
+        #expect(wrongSecret.status == .unauthorized)
+        // A gateway without JWT settings takes API keys only.
+        #expect(try await gateway(.get, "/v1/agents", key: viewer).status == .unauthorized)
     }
 }

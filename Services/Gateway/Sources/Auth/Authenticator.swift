@@ -7,7 +7,8 @@ import Logging
 import Synchronization
 
 /// Turns a request's credential into a `Credential`: an API key in
-/// `Authorization: Bearer agion_…` or `X-API-Key`.
+/// `Authorization: Bearer agion_…` or `X-API-Key`, or a JWT bearer token when
+/// `jwt` is configured.
 ///
 /// Keys are looked up in PostgreSQL and remembered for `cacheTTL`, so a busy
 /// key costs one query per TTL, not one per request. A revocation is
@@ -17,11 +18,13 @@ final class Authenticator: Sendable {
     static let revokedSubject = "agion.gateway.keys.revoked"
 
     let keys: KeyStore
+    let jwt: JWTVerifier?
     let cacheTTL: Duration
     private let cache = Mutex<[String: (record: KeyStore.KeyRecord?, expires: ContinuousClock.Instant)]>([:])
 
-    init(keys: KeyStore, cacheTTL: Duration = .seconds(5)) {
+    init(keys: KeyStore, jwt: JWTVerifier? = nil, cacheTTL: Duration = .seconds(5)) {
         self.keys = keys
+        self.jwt = jwt
         self.cacheTTL = cacheTTL
     }
 
@@ -31,7 +34,13 @@ final class Authenticator: Sendable {
                           headers: [.wwwAuthenticate: "Bearer realm=\"agion\""])
         }
         guard let key = APIKey(presented) else {
-            throw Problem(.unauthenticated, "the credential is not an Agion API key", headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
+            if let jwt, JWTVerifier.looksLikeToken(presented) {
+                do { return try jwt.verify(presented) } catch {
+                    throw Problem(.unauthenticated, error.description, headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
+                }
+            }
+            throw Problem(.unauthenticated, jwt == nil ? "the credential is not an Agion API key" : "the credential is neither an Agion API key nor a JWT",
+                          headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
         }
         let record: KeyStore.KeyRecord?
         do {

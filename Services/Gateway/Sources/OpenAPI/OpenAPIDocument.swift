@@ -33,7 +33,7 @@ enum OpenAPIDocument {
             "paths": .object(paths),
             "security": [["apiKey": []], ["bearer": []]],
             "components": ["schemas": .object(schemas), "securitySchemes": [
-                "bearer": ["type": "http", "scheme": "bearer", "description": "An API key (agion_…) as a bearer token"],
+                "bearer": ["type": "http", "scheme": "bearer", "description": "An API key (agion_…) or, when configured, a JWT (HS256, RS256, ES256)"],
                 "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
             ]],
         ]
