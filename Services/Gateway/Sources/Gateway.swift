@@ -46,7 +46,7 @@ public enum Gateway {
             authenticator: authenticator, limiter: limiter,
             calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes),
             local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
-            checks: readinessChecks(runtime), registry: RuntimeBootstrap.registry)
+            checks: readinessChecks(runtime), corsOrigins: configuration.corsOrigins, registry: RuntimeBootstrap.registry)
     }
 
     /// The OpenAPI 3.1 document served at /openapi.json.

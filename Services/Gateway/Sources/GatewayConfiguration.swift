@@ -15,6 +15,7 @@ import Foundation
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
 /// | `AGION_GATEWAY_RATE_LIMIT_PREFIX` | Redis key prefix | `agion:gw:rl` |
+/// | `AGION_GATEWAY_CORS_ORIGINS` | comma-separated origins, or `*` | none (no CORS) |
 /// | `AGION_GATEWAY_JWT_HS256_SECRET` | shared secret (≥ 32 bytes) for HS256 tokens | none |
 /// | `AGION_GATEWAY_JWT_PUBLIC_KEYS` | comma-separated PEM files (RSA or P-256; the file name is the `kid`) | none |
 /// | `AGION_GATEWAY_JWT_ISSUER` / `_AUDIENCE` | required `iss` / `aud` (both needed when tokens are on) | none |
@@ -38,6 +39,8 @@ public struct GatewayConfiguration: Sendable {
     public var ratePerTenant = 10_000
     public var burstPerTenant = 20_000
     public var rateLimitPrefix = "agion:gw:rl"
+    /// Origins browsers may call the API from (`*`: any); empty: none.
+    public var corsOrigins: Set<String> = []
     /// JWT bearer tokens; nil: API keys only.
     public var jwt: JWTVerifier.Settings?
 
@@ -58,6 +61,9 @@ public struct GatewayConfiguration: Sendable {
         burstPerTenant = try env.positive("AGION_GATEWAY_BURST_PER_TENANT") ?? burstPerTenant
         rateLimitPrefix = try env.string("AGION_GATEWAY_RATE_LIMIT_PREFIX") ?? rateLimitPrefix
         jwt = try Self.jwtSettings(env)
+        if let origins = try env.string("AGION_GATEWAY_CORS_ORIGINS") {
+            corsOrigins = Set(origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
     }
 
     private static func jwtSettings(_ env: EnvironmentReader) throws(ConfigurationError) -> JWTVerifier.Settings? {

@@ -12,11 +12,13 @@ public struct GatewayRouter: Sendable {
     let calls: ServiceCallHandler
     let local: LocalHandler
     let checks: [ReadinessCheck]
+    let corsOrigins: Set<String>
     let registry: PrometheusCollectorRegistry
 
     public func make() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: EdgeMiddleware())
+        if !corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: corsOrigins)) }
         router.add(middleware: MetricsMiddleware())
         AdminServer.addRoutes(to: router, checks: checks, registry: registry)
         let document = ByteBuffer(bytes: OpenAPIDocument.make().serialized)

@@ -248,3 +248,48 @@ extension GatewayTests {
         #expect(try await gateway(.get, "/v1/agents", key: viewer).status == .unauthorized)
     }
 }
+
+extension GatewayTests {
+    /// A gateway on a NATS of its own: no service runs there (503), then one
+    /// that never answers (504).
+    @Test func servicesThatAreMissingOrSlowGet503And504() async throws {
+        let (_, admin) = try await tenant()
+        let server = try PrivateServer.nats()
+        try await server.start()
+        defer { server.stop() }
+        let replica = try await GatewayHarness.shared.replica(natsURL: server.url) { $0.serviceTimeout = .milliseconds(300) }
+        let missing = try await gateway(.get, "/v1/agents", key: admin, via: replica)
+        #expect(missing.status == .serviceUnavailable && missing.problemType == "https://agion.dev/problems/service-unavailable", "\(missing.text)")
+        #expect(missing.headers[.retryAfter] != nil)
+
+        let bus = try await TestEnvironment.bus(url: server.url)
+        let silent = try bus.respond(RegistrySubjects.list, queue: "registry") { envelope in
+            try await Task.sleep(for: .seconds(2))
+            return envelope
+        }
+        try await bus.flush()
+        let slow = try await gateway(.get, "/v1/agents", key: admin, via: replica)
+        #expect(slow.status == .gatewayTimeout && slow.problemType == "https://agion.dev/problems/service-timeout", "\(slow.text)")
+        try? await silent.drain(timeout: .seconds(3))
+        try? await bus.drain(timeout: .seconds(1))
+    }
+}
+
+extension GatewayTests {
+    @Test func browsersFromAConfiguredOriginMayCallTheAPI() async throws {
+        let (_, admin) = try await tenant()
+        let replica = try await GatewayHarness.shared.replica { $0.corsOrigins = ["https://dash.example"] }
+        let preflight = try await gateway(.options, "/v1/agents", key: nil, headers: [.origin: "https://dash.example", .accessControlRequestMethod: "POST"],
+                                          via: replica)
+        #expect(preflight.status == .noContent)
+        #expect(preflight.headers[.accessControlAllowOrigin] == "https://dash.example")
+        #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+        let allowed = try await gateway(.get, "/v1/agents", key: admin, headers: [.origin: "https://dash.example"], via: replica)
+        #expect(allowed.status == .ok && allowed.headers[.accessControlAllowOrigin] == "https://dash.example")
+        #expect(allowed.headers[.accessControlExposeHeaders]?.contains("X-Request-Id") == true)
+        let other = try await gateway(.get, "/v1/agents", key: admin, headers: [.origin: "https://evil.example"], via: replica)
+        #expect(other.status == .ok && other.headers[.accessControlAllowOrigin] == nil)
+        // Without configured origins, no CORS headers at all.
+        #expect(try await gateway(.get, "/v1/agents", key: admin, headers: [.origin: "https://dash.example"]).headers[.accessControlAllowOrigin] == nil)
+    }
+}

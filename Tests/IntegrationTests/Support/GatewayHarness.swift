@@ -47,13 +47,13 @@ actor GatewayHarness {
     }
 
     /// Another replica on the same schema with its own settings (rate limits).
-    func replica(_ configure: (inout GatewayConfiguration) -> Void) async throws -> GatewayRouter {
+    func replica(natsURL: String? = nil, _ configure: (inout GatewayConfiguration) -> Void) async throws -> GatewayRouter {
         _ = try await router()
         var configuration = Self.configuration
         configure(&configuration)
         nonisolated(unsafe) var made: GatewayRouter?
         let frozen = configuration
-        extra.append(try await ServiceReplica.start(Gateway.serviceName, build: { runtime in
+        extra.append(try await ServiceReplica.start(Gateway.serviceName, configure: { if let natsURL { $0.bus.url = natsURL } }, build: { runtime in
             let (router, services) = try await Gateway.router(runtime: runtime, configuration: frozen)
             made = router
             return services
