@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test sanitize proto proto-check bench check-compose check-openapi clean
+.PHONY: help setup up down run status test sanitize proto proto-check bench check-compose check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,7 @@ test: setup proto-check check-compose ## build and run every test against real s
 	@$(STACK) start
 	@scripts/test.sh
 	@scripts/check-openapi.sh
+	@scripts/fuzz-api.sh
 
 sanitize: setup ## every test under AddressSanitizer (and LeakSanitizer for the codecs); slower, not part of CI
 	@$(STACK) start
@@ -46,6 +47,10 @@ check-compose:
 
 check-openapi: ## validate the gateway's OpenAPI document (openapi-spec-validator from PyPI)
 	@scripts/check-openapi.sh
+
+fuzz-api: ## schema-driven fuzz of the HTTP API from its OpenAPI document (schemathesis): no 5xx
+	@$(STACK) start
+	@scripts/fuzz-api.sh
 
 bench: setup ## release build, run every benchmark (JSON lines); starts the stack if needed and stops what it started
 	@scripts/bench.sh

@@ -3,10 +3,10 @@
 # with openapi-spec-validator from PyPI, in a virtualenv under .run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=.run/venv-openapi
-if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+venv=.run/venv-tools
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'openapi-spec-validator==0.7.1'
+  "$venv/bin/pip" install -q 'schemathesis==4.32.5' 'openapi-spec-validator==0.7.1'
 fi
 swift build --product agion-gateway 2>&1 | grep -E "error|warning: unre" || true
 mkdir -p .run

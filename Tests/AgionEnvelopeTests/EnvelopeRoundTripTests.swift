@@ -72,4 +72,14 @@ import Testing
                                retriable: true, field: "agent.id")
         #expect(try ErrorReply(decoding: reply.encoded()) == reply)
     }
+
+    /// Error texts quote what callers sent, NULs included; protobuf-c strings
+    /// cannot hold one, so it is spelled out rather than losing the reply.
+    @Test func errorRepliesQuotingANulStillEncode() throws {
+        let reply = ErrorReply(code: "invalid_argument", message: "unknown key 'B\u{0}x'", field: "document.B\u{0}x")
+        let decoded = try ErrorReply(decoding: reply.encoded())
+        #expect(decoded.code == "invalid_argument")
+        #expect(decoded.message == "unknown key 'B\\u{0}x'")
+        #expect(decoded.field == "document.B\\u{0}x")
+    }
 }

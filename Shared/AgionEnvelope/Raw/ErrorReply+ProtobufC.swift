@@ -2,8 +2,11 @@ import CAgionProto
 import CProtobufC
 
 extension ErrorReply {
-    /// The protobuf encoding of this error reply.
+    /// The protobuf encoding of this error reply. protobuf-c strings end at a
+    /// NUL, and error texts often quote what the caller sent, so a NUL in them
+    /// is written as `\u{0}` instead of failing: an error must always reach the caller.
     public func encoded() throws(EnvelopeError) -> [UInt8] {
+        let (code, message, field) = (Self.printable(code), Self.printable(message), Self.printable(field))
         var arena = CStringArena(capacity: CStringArena.capacity(for: [code, message, field]))
         var reply = Agion__V1__ErrorReply()
         agion__v1__error_reply__init(&reply)
@@ -12,6 +15,15 @@ extension ErrorReply {
         reply.field = try arena.copy(field, field: "field")
         reply.retriable = retriable ? 1 : 0
         return withUnsafePointer(to: &reply.base) { ProtobufCCodec.pack($0) }
+    }
+
+    static func printable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\u{0}" { out.append(contentsOf: "\\u{0}".unicodeScalars) } else { out.append(scalar) }
+        }
+        return String(out)
     }
 
     /// Decodes an error reply payload.

@@ -293,3 +293,14 @@ extension GatewayTests {
         #expect(try await gateway(.get, "/v1/agents", key: admin, headers: [.origin: "https://dash.example"]).headers[.accessControlAllowOrigin] == nil)
     }
 }
+
+extension GatewayTests {
+    /// Found by the schema-driven fuzz: a policy whose key holds a NUL made
+    /// governance's error reply unencodable, and the gateway answered 500.
+    @Test func aPolicyQuotingANulGetsA400() async throws {
+        let (_, admin) = try await tenant()
+        let response = try await gateway(.post, "/v1/policies", key: admin, raw: "{\"B\\u00bc\\u0000\\u008d\": [null]}", contentType: "application/json")
+        #expect(response.status == .badRequest, "\(response.text)")
+        #expect(response.problemType == "https://agion.dev/problems/invalid-request")
+    }
+}

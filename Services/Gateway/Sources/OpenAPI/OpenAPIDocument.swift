@@ -51,7 +51,7 @@ enum OpenAPIDocument {
             "description": .string("Requires permission `\(route.permission.rawValue)` (roles: \(roles(for: route.permission))).")
         ]
         var parameters: [JSONValue] = route.pathParameters.map { name in
-            ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
+            ["name": .string(name), "in": "path", "required": true, "schema": name == "agent_id" ? agentIDSchema : ["type": "string"]]
         }
         var responses: [String: JSONValue] = errorResponses(route)
         switch route.action {
@@ -123,7 +123,8 @@ enum OpenAPIDocument {
         }
         var properties: [String: JSONValue] = [:]
         for field in ProtoJSON.schema(protoName) where !excluding.contains(field.name) {
-            properties[field.name] = fieldSchema(field, schemas: &schemas)
+            let isAgentID = field.kind == .string && !field.repeated && (field.name == "agent_id" || (protoName == "agion.v1.Agent" && field.name == "id"))
+            properties[field.name] = isAgentID ? agentIDSchema : fieldSchema(field, schemas: &schemas)
         }
         return ["type": "object", "properties": .object(properties), "additionalProperties": false]
     }
@@ -151,6 +152,12 @@ enum OpenAPIDocument {
         case .message(let name): reference(name, schemas: &schemas)
         }
     }
+
+    /// `AgentID`'s rule: `<container>:<name>`, each 1-63 letters, digits, `_`, `-`, `.`, starting alphanumeric.
+    static let agentIDSchema: JSONValue = [
+        "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}:[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",
+        "description": "<container>:<name>, for example langgraph-v2:chart_generator",
+    ]
 
     static let problemSchema: JSONValue = [
         "type": "object", "required": ["type", "title", "status", "detail", "request_id"],

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The last step of `make test`: a schema-driven fuzz of the HTTP API. The
+# services' debug builds run on the local stack in schemas of their own
+# (fuzz_*), the gateway on port 18080, and schemathesis (PyPI) sends requests
+# generated from /openapi.json: every one must get an answer below 500.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.run/venv-tools
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'schemathesis==4.32.5' 'openapi-spec-validator==0.7.1'
+fi
+for s in registry governance gateway; do swift build --product "agion-$s" 2>&1 | grep -E "error" || true; done
+bin=$(swift build --show-bin-path)
+dir=.run/fuzz
+rm -rf "$dir" && mkdir -p "$dir"
+PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -q \
+  -c 'DROP SCHEMA IF EXISTS fuzz_registry CASCADE' -c 'DROP SCHEMA IF EXISTS fuzz_governance CASCADE' \
+  -c 'DROP SCHEMA IF EXISTS fuzz_gateway CASCADE' 2>/dev/null
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+AGION_REGISTRY_SCHEMA=fuzz_registry AGION_ADMIN_PORT=19101 "$bin/agion-registry" >"$dir/registry.log" 2>&1 & pids+=($!)
+AGION_GOVERNANCE_SCHEMA=fuzz_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=fuzz:gov AGION_ADMIN_PORT=19102 \
+  "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
+AGION_GATEWAY_SCHEMA=fuzz_gateway AGION_GATEWAY_PORT=18080 AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" AGION_ADMIN_PORT=19105 \
+  AGION_GATEWAY_RATE_LIMIT_PREFIX=fuzz:gw:rl "$bin/agion-gateway" >"$dir/gateway.log" 2>&1 & pids+=($!)
+for _ in $(seq 120); do
+  [ -s "$dir/admin.key" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$dir/admin.key")" http://127.0.0.1:18080/v1/agents && break
+  sleep 0.5
+done
+key=$(cat "$dir/admin.key")
+"$venv/bin/schemathesis" run http://127.0.0.1:18080/openapi.json -H "Authorization: Bearer $key" \
+  --checks not_a_server_error --max-examples "${FUZZ_EXAMPLES:-25}" --no-color 2>&1 | tail -${FUZZ_TAIL:-25}
+echo "fuzz: no request generated from the OpenAPI document got a 5xx (logs: $dir)"
