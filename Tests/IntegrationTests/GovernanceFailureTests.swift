@@ -18,7 +18,7 @@ extension GovernanceServiceTests {
         ])
     }
 
-    @Test func everyAnsweredDecisionIsAuditedEvenIfTheReplicaIsKilledRightAfter() async throws {
+    @Test(.takesGovernanceDown) func everyAnsweredDecisionIsAuditedEvenIfTheReplicaIsKilledRightAfter() async throws {
         let bus = try await governance()
         try await putPolicy("rules: [{id: all, effect: allow}]", bus)
         let agent = try await register("survivor", bus)
@@ -57,7 +57,7 @@ extension GovernanceServiceTests {
         #expect(verified.intact)
     }
 
-    @Test func aPolicyMayChooseToAllowWhilePostgreSQLIsDown() async throws {
+    @Test(.takesGovernanceDown) func aPolicyMayChooseToAllowWhilePostgreSQLIsDown() async throws {
         let bus = try await governance()
         try await putPolicy("defaults: {when_unavailable: allow}\nrules: [{id: all, effect: allow}]", bus)
         let agent = try await register("tolerant", bus)
@@ -82,7 +82,7 @@ extension GovernanceServiceTests {
         await replica.stop()
     }
 
-    @Test func withRedisDownChecksStillAnswerFromPostgreSQLAndReadinessIsDegraded() async throws {
+    @Test(.takesGovernanceDown) func withRedisDownChecksStillAnswerFromPostgreSQLAndReadinessIsDegraded() async throws {
         let bus = try await governance()
         try await putPolicy("rules: [{id: trusted, effect: allow, min_trust: 0.55}]", bus)
         let agent = try await register("steady", bus)

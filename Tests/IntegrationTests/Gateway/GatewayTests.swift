@@ -8,7 +8,7 @@ import Testing
 
 /// The public API end to end: the gateway's router in-process, the registry
 /// and governance clusters behind it over real NATS, PostgreSQL and Redis.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct GatewayTests {
+@Suite(.serialized, .timeLimit(.minutes(3)), .needsGovernance) struct GatewayTests {
     static let policy = """
         version: 1
         rules:

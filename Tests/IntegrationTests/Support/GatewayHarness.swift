@@ -29,9 +29,11 @@ actor GatewayHarness {
     }
 
     func router() async throws -> GatewayRouter {
+        // Failure tests stop the shared governance replicas; the next gateway
+        // test starts them again (the `.needsGovernance` trait orders the two).
+        _ = try await GovernanceCluster.shared.serving()
         if let started { return started.router }
         _ = try await RegistryCluster.shared.bus()
-        _ = try await GovernanceCluster.shared.bus()
         let pool = TestEnvironment.pool(size: 1)
         await TestEnvironment.dropSchema(Self.schema, pool)
         await pool.shutdown()

@@ -14,6 +14,7 @@ actor GovernanceCluster {
     static let cachePrefix = "it:gov"
 
     private var replicas: [ServiceReplica] = []
+    private var starting: Task<[ServiceReplica], any Error>?
     private var client: Bus?
     private var cleaned = false
 
@@ -38,9 +39,24 @@ actor GovernanceCluster {
             await pool.shutdown()
             cleaned = true
         }
+        // One start at a time: callers from several suites may arrive together
+        // (actor methods are reentrant at every await).
         if replicas.isEmpty {
-            for i in 0..<2 {
-                replicas.append(try await Self.startReplica(spool: Self.spoolDirectory("r\(i)")))
+            if starting == nil {
+                starting = Task {
+                    var started: [ServiceReplica] = []
+                    for i in 0..<2 { started.append(try await Self.startReplica(spool: Self.spoolDirectory("r\(i)"))) }
+                    return started
+                }
+            }
+            let task = starting!
+            do {
+                let started = try await task.value
+                if replicas.isEmpty { replicas = started }
+                starting = nil
+            } catch {
+                starting = nil
+                throw error
             }
         }
         if let client { return client }
@@ -53,6 +69,24 @@ actor GovernanceCluster {
         try await ServiceReplica.start(Governance.serviceName, configure: configure, build: {
             try await Governance.build(runtime: $0, configuration: Self.configuration(spool: spool))
         }, checks: Governance.readinessChecks)
+    }
+
+    /// `bus()`, then waits until a replica answers (after a failure test the
+    /// replicas are started again and take a moment to subscribe).
+    func serving() async throws -> Bus {
+        let bus = try await bus()
+        try await eventually(timeout: .seconds(30), "governance serving") {
+            do {
+                _ = try await bus.call(GovernanceSubjects.listPolicies, ListPolicyRevisionsRequest(), tenant: "probe",
+                                       as: ListPolicyRevisionsResponse.self, timeout: .seconds(1))
+                return true
+            } catch let error as BusError where error.code == .noResponders || error.code == .timeout {
+                return false
+            } catch {
+                return true  // an error reply is an answer
+            }
+        }
+        return bus
     }
 
     /// Stops both replicas (graceful); the next `bus()` starts them again.
