@@ -13,6 +13,7 @@ actor RegistryCluster {
 
     private var replicas: [ServiceReplica] = []
     private var client: Bus?
+    private var starting: Task<(Bus, [ServiceReplica]), any Error>?
 
     static var configuration: RegistryConfiguration {
         var configuration = RegistryConfiguration()
@@ -25,20 +26,34 @@ actor RegistryCluster {
     /// A client connection, once both replicas serve.
     func bus() async throws -> Bus {
         if let client { return client }
+        // One start for all callers: suites arrive together, and actor methods
+        // are reentrant at every await (two starts would drop each other's schema).
+        if starting == nil { starting = Task { try await Self.start() } }
+        do {
+            let (bus, started) = try await starting!.value
+            if client == nil { client = bus; replicas = started }
+            return client!
+        } catch {
+            starting = nil
+            throw error
+        }
+    }
+
+    private static func start() async throws -> (Bus, [ServiceReplica]) {
         let pool = TestEnvironment.pool(size: 1)
-        await TestEnvironment.dropSchema(Self.schema, pool)
+        await TestEnvironment.dropSchema(schema, pool)
         await pool.shutdown()
+        var replicas: [ServiceReplica] = []
         for _ in 0..<2 {
             replicas.append(try await ServiceReplica.start(Registry.serviceName, build: {
-                try await Registry.build(runtime: $0, configuration: Self.configuration)
+                try await Registry.build(runtime: $0, configuration: configuration)
             }, checks: Registry.readinessChecks))
         }
         let bus = try await TestEnvironment.bus(name: "registry-tests")
         try await eventually("registry serving") {
             (try? await bus.call(RegistrySubjects.list, ListAgentsRequest(), tenant: "probe", as: ListAgentsResponse.self)) != nil
         }
-        client = bus
-        return bus
+        return (bus, replicas)
     }
 }
 

@@ -14,22 +14,40 @@ final class TCPProxy: Sendable {
 
     init(target: Int) throws {
         self.target = target
-        self.port = Int.random(in: 50_000...59_999)
-        try restore()
+        // A random port may be taken (by an outgoing connection's ephemeral
+        // port, say): try a few. The port is kept so `restore` can reuse it.
+        for _ in 0..<20 {
+            let candidate = Int.random(in: 50_000...59_999)
+            if let fd = Self.listener(on: candidate) {
+                self.port = candidate
+                startAccepting(fd)
+                return
+            }
+        }
+        throw TestFailure("proxy found no free port")
     }
 
     deinit { cut() }
 
     /// Starts accepting again on the same port.
     func restore() throws {
+        guard let fd = Self.listener(on: port) else { throw TestFailure("proxy cannot listen on \(port)") }
+        startAccepting(fd)
+    }
+
+    private func startAccepting(_ fd: Int32) {
+        state.withLock { $0.listener = fd }
+        Thread.detachNewThread { self.acceptLoop(fd) }
+    }
+
+    private static func listener(on port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = Self.address(port)
+        var address = address(port)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0, listen(fd, 64) == 0 else { close(fd); throw TestFailure("proxy cannot listen on \(port)") }
-        state.withLock { $0.listener = fd }
-        Thread.detachNewThread { self.acceptLoop(fd) }
+        guard bound == 0, listen(fd, 64) == 0 else { close(fd); return nil }
+        return fd
     }
 
     /// Closes every connection and stops accepting: the server looks gone.
