@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // C libraries from Debian's packages: module maps and shims only.
@@ -51,6 +52,11 @@ let package = Package(
             name: "AgionContract",
             dependencies: ["AgionEnvelope"],
             path: "Shared/AgionContract"
+        ),
+        // A JSON document as a value (the gateway's bodies, agionctl).
+        .target(
+            name: "AgionJSON",
+            path: "Shared/AgionJSON"
         ),
         .target(
             name: "AgionBus",
@@ -133,7 +139,7 @@ let package = Package(
         .target(
             name: "AgionGateway",
             dependencies: [
-                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime",
+                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime", "AgionJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -162,6 +168,13 @@ let package = Package(
             path: "Tools/agion"
         ),
 
+        // agionctl: the command line over the HTTP API (docs/agionctl.md).
+        .executableTarget(
+            name: "agionctl",
+            dependencies: ["AgionJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/agionctl"
+        ),
+
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",
@@ -182,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "AgionGatewayTests",
             dependencies: [
-                "AgionGateway",
+                "AgionGateway", "AgionJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
@@ -202,7 +215,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
-                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway",
+                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway", "AgionJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import AgionGateway
+import AgionJSON
 import Crypto
 import CryptoExtras
 import Foundation

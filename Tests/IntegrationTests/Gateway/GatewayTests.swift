@@ -1,4 +1,5 @@
 import AgionContract
+import AgionJSON
 import Crypto
 import AgionGateway
 import Foundation
@@ -181,10 +182,6 @@ import Testing
         #expect(try await gateway(.get, "/health", key: nil).status == .ok)
         #expect(try await gateway(.get, "/metrics", key: nil).status == .ok)
     }
-}
-
-extension JSONValue {
-    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }
 
 extension GatewayTests {

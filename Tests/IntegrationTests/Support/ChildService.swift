@@ -9,14 +9,7 @@ final class ChildService: @unchecked Sendable {
     let logPath: String
 
     init(_ executable: String, environment: [String: String]) throws {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var binary = directory.appendingPathComponent(executable)
-        if !FileManager.default.fileExists(atPath: binary.path) {
-            // Run as `swift test`: the bundle sits beside the executables, or one level down.
-            binary = directory.deletingLastPathComponent().appendingPathComponent(executable)
-        }
-        guard FileManager.default.fileExists(atPath: binary.path) else { throw TestFailure("build \(executable) first (swift build)") }
-        process.executableURL = binary
+        process.executableURL = try Self.binary(executable)
         var env = ProcessInfo.processInfo.environment
         env["AGION_NATS_URL"] = TestEnvironment.natsURL
         env["AGION_REDIS_HOST"] = TestEnvironment.redisHost
@@ -48,4 +41,16 @@ final class ChildService: @unchecked Sendable {
     }
 
     deinit { if process.isRunning { kill() } }
+
+    /// An executable of this package, built next to the test bundle.
+    static func binary(_ executable: String) throws -> URL {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var binary = directory.appendingPathComponent(executable)
+        if !FileManager.default.fileExists(atPath: binary.path) {
+            // Run as `swift test`: the bundle sits beside the executables, or one level down.
+            binary = directory.deletingLastPathComponent().appendingPathComponent(executable)
+        }
+        guard FileManager.default.fileExists(atPath: binary.path) else { throw TestFailure("build \(executable) first (swift build)") }
+        return binary
+    }
 }

@@ -1,5 +1,6 @@
 import AgionBus
 import AgionGateway
+import AgionJSON
 import AgionRuntime
 import Foundation
 import HTTPTypes

@@ -1,4 +1,5 @@
 import AgionContract
+import AgionJSON
 import Crypto
 import CryptoExtras
 import Foundation

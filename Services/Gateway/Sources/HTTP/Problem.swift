@@ -1,12 +1,13 @@
 import AgionBus
 import AgionEnvelope
+import AgionJSON
 import HTTPTypes
 import Hummingbird
 
 /// An error answered as `application/problem+json` (RFC 9457): a stable
 /// `type` per kind of problem, a human-readable `detail`, the offending
 /// `field` when one is to blame, and the request id to quote to an operator.
-/// Every error the gateway answers goes through here (`ProblemMiddleware`).
+/// Every error the gateway answers goes through here (`EdgeMiddleware`).
 public struct Problem: Error, Sendable, Equatable {
     /// The stable kinds; their slugs are part of the API (docs/gateway.md).
     public struct Kind: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import AgionEnvelope
+import AgionJSON
 import Foundation
 
 /// A JSON body that does not fit the contract message: the field's path

@@ -1,4 +1,5 @@
 import AgionEnvelope
+import AgionJSON
 import Hummingbird
 
 /// The OpenAPI 3.1 document served at `/openapi.json`, built from the route

@@ -1,6 +1,7 @@
 import AgionBus
 import AgionContract
 import AgionEnvelope
+import AgionJSON
 import AgionStore
 import Foundation
 import Hummingbird

@@ -1,5 +1,6 @@
 import AgionBus
 import AgionEnvelope
+import AgionJSON
 import Foundation
 import HTTPTypes
 import Hummingbird

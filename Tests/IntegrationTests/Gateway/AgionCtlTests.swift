@@ -1,0 +1,77 @@
+import AgionJSON
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// agionctl as a script would use it: the real binary against the gateway's
+/// router served on a real port, checking output and exit codes.
+@Suite(.serialized, .timeLimit(.minutes(3)), .needsGovernance) struct AgionCtlTests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func agionctl(_ arguments: [String], url: String, key: String) async throws -> Run {
+        let process = Process()
+        process.executableURL = try ChildService.binary("agionctl")
+        process.arguments = arguments + ["--url", url, "--key", key]
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = FileManager.default.temporaryDirectory.path  // no config file of the developer's
+        process.environment = environment
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory  // no .run/credentials either
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        return Run(status: status, stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                   stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test func scriptsGetOutputAndExitCodesTheyCanRelyOn() async throws {
+        let tenant = TestEnvironment.uniqueName("ctl")
+        let created = try await gateway(.post, "/v1/tenants", key: try await GatewayHarness.shared.adminKey(), json: ["tenant": .string(tenant)])
+        let admin = try #require(created.json?["admin_key"]?["key"]?.stringValue)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agionctl-\(tenant)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let policy = directory.appendingPathComponent("policy.yaml").path
+        try "version: 1\nrules:\n  - id: reports\n    effect: allow\n    agents: [\"langgraph-v2:*\"]\n    actions: [reports.generate]\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        let agents = directory.appendingPathComponent("agents.json").path
+        try GatewayTests.registration("cli").serializedString.write(toFile: agents, atomically: true, encoding: .utf8)
+
+        let application = Application(router: try await GatewayHarness.shared.router().make(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let url = "http://127.0.0.1:\(client.port!)"
+            let applied = try await Self.agionctl(["policies", "apply", "-f", policy, "--comment", "from the cli"], url: url, key: admin)
+            #expect(applied.status == 0, "\(applied.stderr)")
+            #expect(applied.stdout.contains("revision") && applied.stdout.contains("from the cli"))
+            let registered = try await Self.agionctl(["agents", "register", "-f", agents], url: url, key: admin)
+            #expect(registered.status == 0, "\(registered.stderr)")
+
+            let list = try await Self.agionctl(["agents", "list", "-o", "json"], url: url, key: admin)
+            #expect(list.status == 0)
+            #expect((try JSONValue.parse(Array(list.stdout.utf8)))["agents"]?.arrayValue?.count == 1)
+            let table = try await Self.agionctl(["agents", "list"], url: url, key: admin)
+            #expect(table.stdout.hasPrefix("AGENT.ID") && table.stdout.contains("langgraph-v2:cli"))
+
+            try await eventually("governance allows the agent") {
+                try await Self.agionctl(["check", "--agent", "langgraph-v2:cli", "--action", "reports.generate"], url: url, key: admin).status == 0
+            }
+            let denied = try await Self.agionctl(["check", "--agent", "langgraph-v2:cli", "--action", "files.delete", "-o", "json"], url: url, key: admin)
+            #expect(denied.status == 10 && denied.stdout.contains("\"effect\":\"deny\""))
+            #expect(try await Self.agionctl(["decisions", "verify"], url: url, key: admin).status == 0)
+
+            let invalid = try await Self.agionctl(["agents", "get", "no-colon"], url: url, key: admin)
+            #expect(invalid.status == 3 && invalid.stderr.contains("field agent_id"))
+            #expect(try await Self.agionctl(["agents", "get", "langgraph-v2:ghost"], url: url, key: admin).status == 5)
+            #expect(try await Self.agionctl(["agents", "list"], url: url, key: "agion_0123456789abcdef_" + String(repeating: "A", count: 43)).status == 4)
+            #expect(try await Self.agionctl(["agents", "list"], url: "http://127.0.0.1:1", key: admin).status == 7)
+            #expect(try await Self.agionctl(["agents", "list", "-o", "yaml"], url: url, key: admin).status != 0)
+        }
+    }
+}

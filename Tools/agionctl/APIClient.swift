@@ -1,0 +1,70 @@
+import AgionJSON
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The HTTP API as agionctl calls it: one request, the JSON answer, or a
+/// `CommandFailure` carrying the problem details and an exit code.
+struct APIClient: Sendable {
+    let baseURL: URL
+    let key: String?
+    let timeout: TimeInterval
+
+    func call(_ method: String, _ path: String, query: [String: String?] = [:], json body: JSONValue? = nil,
+              raw: (text: String, contentType: String)? = nil) async throws -> JSONValue {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }.sorted { $0.name < $1.name }
+        if !items.isEmpty { components.queryItems = items }
+        var request = URLRequest(url: components.url!, timeoutInterval: timeout)
+        request.httpMethod = method
+        if let key { request.setValue("Bearer " + key, forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.serialized)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        } else if let raw {
+            request.httpBody = Data(raw.text.utf8)
+            request.setValue(raw.contentType, forHTTPHeaderField: "Content-Type")
+        }
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw CommandFailure(.unavailable, "cannot reach \(baseURL.absoluteString): \(error.localizedDescription)")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let json = (try? JSONValue.parse(Array(data))) ?? .null
+        guard (200..<300).contains(status) else { throw CommandFailure(status: status, problem: json) }
+        return json
+    }
+}
+
+/// Why a command failed, and the exit code scripts can rely on (docs/agionctl.md).
+struct CommandFailure: Error, CustomStringConvertible {
+    enum Code: Int32 {
+        case failure = 1, usage = 2, invalid = 3, unauthorized = 4, notFound = 5, conflict = 6, unavailable = 7
+    }
+
+    let code: Code
+    let description: String
+
+    init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    init(status: Int, problem: JSONValue) {
+        let detail = problem["detail"]?.stringValue ?? "HTTP \(status)"
+        let field = problem["field"]?.stringValue.map { " (field \($0))" } ?? ""
+        let requestID = problem["request_id"]?.stringValue.map { " [request \($0)]" } ?? ""
+        let code: Code = switch status {
+        case 400, 413, 415: .invalid
+        case 401, 403: .unauthorized
+        case 404: .notFound
+        case 409: .conflict
+        case 429, 503, 504: .unavailable
+        default: .failure
+        }
+        self.init(code, "\(detail)\(field)\(requestID)")
+    }
+}

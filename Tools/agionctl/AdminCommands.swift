@@ -1,0 +1,118 @@
+import AgionJSON
+import ArgumentParser
+
+struct Decisions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The audit trail: query decisions, verify the hash chain.",
+                                                    subcommands: [Query.self, Verify.self])
+
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decisions by agent, action, result, kind, oldest first.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option var agent: String?
+        @Option var action: String?
+        @Option var result: String?
+        @Option var kind: String?
+        @Option var pageSize: Int?
+        @Option var pageToken: String?
+
+        func run() async throws {
+            try await perform {
+                let reply = try await connection.client().call("GET", "/v1/decisions", query: [
+                    "agent_id": agent, "action": action, "result": result, "kind": kind, "page_size": pageSize.map(String.init), "page_token": pageToken,
+                ])
+                Output.print(reply, format: try connection.format, list: "records",
+                             columns: ["sequence", "decision_id", "kind", "agent_id", "action", "result", "rule_ids"])
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verify the tenant's hash chain; exit 1 when a link is broken.")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var intact = true
+            try await perform {
+                let reply = try await connection.client().call("POST", "/v1/decisions/verify")
+                intact = reply["intact"] == .bool(true)
+                Output.print(reply, format: try connection.format,
+                             columns: ["intact", "records_checked", "first_broken_sequence", "reason", "head_hash"])
+            }
+            if !intact { throw ExitCode(1) }
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "API keys of the tenant (admins).", subcommands: [List.self, Create.self, Revoke.self])
+    static let columns = ["key_id", "name", "role", "agent_scope", "created_at", "revoked_at"]
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await perform {
+                Output.print(try await connection.client().call("GET", "/v1/api-keys"), format: try connection.format, list: "keys", columns: Keys.columns)
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A new key; it is printed once and cannot be shown again.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option var name: String
+        @Option(help: "admin, operator, agent or viewer") var role: String
+        @Option(help: "agent keys: container:name or container:*") var agentScope: String?
+
+        func run() async throws {
+            var body: [String: JSONValue] = ["name": .string(name), "role": .string(role)]
+            if let agentScope { body["agent_scope"] = .string(agentScope) }
+            try await perform {
+                let reply = try await connection.client().call("POST", "/v1/api-keys", json: .object(body))
+                Output.print(reply, format: try connection.format, columns: Keys.columns + ["key"])
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var keyID: String
+
+        func run() async throws {
+            try await perform {
+                Output.print(try await connection.client().call("DELETE", "/v1/api-keys/\(keyID)"), format: try connection.format, columns: Keys.columns)
+            }
+        }
+    }
+}
+
+struct Tenants: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Tenants (platform administrators).", subcommands: [List.self, Create.self])
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await perform {
+                Output.print(try await connection.client().call("GET", "/v1/tenants"), format: try connection.format, list: "tenants",
+                             columns: ["tenant", "display_name", "created_at"])
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A new tenant; prints its first admin key (once).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var tenant: String
+        @Option var displayName: String?
+
+        func run() async throws {
+            var body: [String: JSONValue] = ["tenant": .string(tenant)]
+            if let displayName { body["display_name"] = .string(displayName) }
+            try await perform {
+                Output.print(try await connection.client().call("POST", "/v1/tenants", json: .object(body)), format: try connection.format,
+                             columns: ["tenant", "display_name", "admin_key.key_id", "admin_key.key"])
+            }
+        }
+    }
+}
