@@ -44,6 +44,7 @@ for i in $(seq "$repeat"); do
     "$bench" publish
     "$bench" consume
     "$bench" governance
+    scripts/bench-gateway.sh 2>/dev/null
   } | tee -a "$results"
 done
 
@@ -54,7 +55,7 @@ groups = {}
 for r in rows:
     # A benchmark's identity is its name and its non-measurement fields
     # (clients, rules, index, audit, ...).
-    key = tuple(sorted((k, v) for k, v in r.items() if k not in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb")))
+    key = tuple(sorted((k, v) for k, v in r.items() if k not in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb", "errors")))
     groups.setdefault(key, []).append(r)
 print("# medians of %d rounds (%s)" % (max(len(v) for v in groups.values()), sys.argv[1]), file=sys.stderr)
 for key, rs in groups.items():

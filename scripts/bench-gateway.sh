@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# gateway.check (part of make bench): POST /v1/governance/check through the
+# gateway with wrk, everything on this machine. The three services run from
+# their release builds in schemas of their own (bench_*), the gateway on port
+# 18081 with rate limits high enough not to interfere. Prints JSON lines:
+# 32 connections flat out, then about 1,000 requests/s (10 connections, each
+# pausing 10 ms between requests). PROFILE_GATEWAY=1 also records a perf
+# profile of the gateway under the flat-out load in /tmp/gw.data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if curl -s -o /dev/null http://127.0.0.1:18081/health; then echo "bench-gateway: port 18081 is in use (a run still going?)" >&2; exit 1; fi
+for s in registry governance gateway; do swift build -c release --product "agion-$s" >&2; done
+bin=.build/release
+dir=.run/bench-gateway
+rm -rf "$dir" && mkdir -p "$dir"
+PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -q -c 'DROP SCHEMA IF EXISTS bench_registry CASCADE' \
+  -c 'DROP SCHEMA IF EXISTS bench_gw_governance CASCADE' -c 'DROP SCHEMA IF EXISTS bench_gateway CASCADE' 2>/dev/null
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+AGION_REGISTRY_SCHEMA=bench_registry AGION_ADMIN_PORT=19201 AGION_LOG_LEVEL=error "$bin/agion-registry" >"$dir/registry.log" 2>&1 & pids+=($!)
+AGION_GOVERNANCE_SCHEMA=bench_gw_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=bench:gwgov \
+  AGION_ADMIN_PORT=19202 AGION_LOG_LEVEL=error "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
+AGION_GATEWAY_SCHEMA=bench_gateway AGION_GATEWAY_PORT=18081 AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" AGION_ADMIN_PORT=19205 \
+  AGION_GATEWAY_RATE_PER_CREDENTIAL=1000000 AGION_GATEWAY_BURST_PER_CREDENTIAL=1000000 AGION_GATEWAY_RATE_PER_TENANT=1000000 \
+  AGION_GATEWAY_BURST_PER_TENANT=1000000 AGION_GATEWAY_RATE_LIMIT_PREFIX=bench:gw:rl AGION_LOG_LEVEL=error \
+  "$bin/agion-gateway" >"$dir/gateway.log" 2>&1 & pids+=($!)
+gateway_pid=${pids[2]}
+api="http://127.0.0.1:18081"
+for _ in $(seq 120); do [ -s "$dir/admin.key" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$dir/admin.key")" "$api/v1/agents" && break; sleep 0.5; done
+key=$(cat "$dir/admin.key")
+curl -fsS -o /dev/null -X POST "$api/v1/policies" -H "Authorization: Bearer $key" -H 'Content-Type: application/yaml' \
+  --data-binary $'version: 1\nrules:\n  - id: reports\n    effect: allow\n    agents: ["langgraph-v2:*"]\n    actions: [reports.generate]\n    when: [{field: rows, op: lte, value: 10000}]\n'
+curl -fsS -o /dev/null -X POST "$api/v1/agents" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  -d '{"container": "langgraph-v2", "agents": [{"id": "langgraph-v2:charts", "type": "llm", "capabilities": ["reports"], "version": "1", "endpoint": {"kind": "http", "address": "http://localhost:9000"}}]}'
+body='{"agent_id": "langgraph-v2:charts", "action": "reports.generate", "context": {"rows": 500, "region": "eu"}, "principal": "user:alice"}'
+for _ in $(seq 100); do
+  curl -fsS -X POST "$api/v1/governance/check" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$body" | grep -q '"allow"' && break
+  sleep 0.2
+done
+cat > "$dir/check.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $key"
+pause = tonumber(os.getenv("PAUSE_MS") or "0")
+function delay() return pause end
+LUA
+
+# wrk's latency lines ("50%  1.23ms") in microseconds; requests/s; non-2xx answers count as failures.
+run() {
+  local name=$1 connections=$2 pause=$3
+  PAUSE_MS=$pause wrk -t2 -c"$connections" -d10s --latency -s "$dir/check.lua" "$api/v1/governance/check" > "$dir/wrk-$name.txt"
+  local rss; rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$gateway_pid/status")
+  python3 - "$dir/wrk-$name.txt" "$connections" "$rss" "$name" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+def micros(label):
+    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % re.escape(label), text, re.M)
+    value, unit = float(m.group(1)), m.group(2)
+    return int(value * {"us": 1, "ms": 1000, "s": 1000000}[unit])
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+line = {"bench": "gateway.check", "load": sys.argv[4], "connections": int(sys.argv[2]), "ops_per_s": int(rate),
+        "p50_us": micros("50%"), "p99_us": micros("99%"), "rss_mb": int(sys.argv[3])}
+if errors: line["errors"] = int(errors.group(1))
+print(json.dumps(line))
+PY
+}
+wrk -t2 -c32 -d3s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null  # warm up
+run max 32 0
+[ -n "${PROFILE_GATEWAY:-}" ] && { PAUSE_MS=0 wrk -t2 -c32 -d12s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null & sleep 2; perf record -F 999 -g -o /tmp/gw.data -p "$gateway_pid" -- sleep 8 >/dev/null 2>&1; wait; }
+run 1k 10 10
