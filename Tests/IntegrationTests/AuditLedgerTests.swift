@@ -30,4 +30,38 @@ import Testing
             #expect(verified.recordsChecked == 10)
         }
     }
+
+    /// Verification while the shipper appends must not mistake the new
+    /// records for a head that does not match (seen once in CI: the head was
+    /// read after the records; it is now read first). The window is narrow,
+    /// so this checks the property under load rather than replaying that race.
+    @Test func verifyingWhileRecordsAreAppendedStaysIntact() async throws {
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        defer { Task { await TestEnvironment.dropSchema(schema, pool) } }
+        try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, GovernanceMigrations.all)
+        let ledger = AuditLedger(schema: schema)
+        let writer = TestEnvironment.pool()
+        let appending = Task {
+            for batch in 0..<40 {
+                let entries = (0..<25).map { i in
+                    AuditLedger.Entry(AuditRecord(decisionID: UUIDv7.make().lowercasedString, kind: .check, tenant: "t", agentID: "c:n",
+                                                  action: "act", result: "allow", trustScore: 0.5, policyRevision: 1,
+                                                  decidedAtUnixNanos: Int64(batch * 25 + i)))
+                }
+                try await writer.withTransaction { try await ledger.append(entries, announce: false, on: $0) }
+            }
+        }
+        var verifications = 0
+        while !appending.isCancelled, verifications < 200 {
+            let verified = try await ledger.verify(tenant: try TenantID("t"), pool: pool, pageSize: 7)
+            #expect(verified.intact, "\(verified.reason)")
+            verifications += 1
+            if (try? await pool.withConnection({ try await $0.query("SELECT sequence FROM \(schema).audit_heads WHERE tenant = 't'") }))?
+                .first.flatMap({ try? $0.decode("sequence", as: Int64.self) }) == 1_000 { break }
+        }
+        try await appending.value
+        await writer.shutdown()
+        #expect(try await ledger.verify(tenant: try TenantID("t"), pool: pool).recordsChecked == 1_000)
+    }
 }

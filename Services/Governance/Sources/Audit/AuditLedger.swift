@@ -151,16 +151,25 @@ struct AuditLedger: Sendable {
     }
 
     /// Walks the tenant's whole chain in pages; reports the first broken link.
+    ///
+    /// The head is read first and the walk stops at its sequence: the shipper
+    /// commits records and the head together, so every record up to the head
+    /// is there, and records appended during the walk are left for the next
+    /// verification instead of looking like a mismatch with the head.
     func verify(tenant: TenantID, pool: ConnectionPool, pageSize: Int = 2_000) async throws -> AuditVerifyResponse {
+        let head = try await pool.withConnection { connection in
+            try await connection.query("SELECT sequence, hash FROM \(schema).audit_heads WHERE tenant = $1", [tenant.value], prepared: true).first
+        }
+        let headSequence: Int64 = try head?.decode("sequence") ?? 0
         var previous = AuditChain.genesis
         var next: Int64 = 1
         var checked: Int64 = 0
-        while true {
+        while next <= headSequence {
             let rows = try await pool.withConnection { connection in
                 try await connection.query("""
                     SELECT sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash
-                    FROM \(schema).audit_records WHERE tenant = $1 AND sequence >= $2 ORDER BY sequence LIMIT $3
-                    """, [tenant.value, next, pageSize], prepared: true)
+                    FROM \(schema).audit_records WHERE tenant = $1 AND sequence >= $2 AND sequence <= $3 ORDER BY sequence LIMIT $4
+                    """, [tenant.value, next, headSequence, pageSize], prepared: true)
             }
             var links: [AuditChain.Link] = []
             for row in rows {
@@ -184,15 +193,11 @@ struct AuditLedger: Sendable {
             if rows.count < pageSize { break }
         }
         // The head must point at the last record: a truncated tail shows here.
-        let head = try await pool.withConnection { connection in
-            try await connection.query("SELECT sequence, hash FROM \(schema).audit_heads WHERE tenant = $1", [tenant.value], prepared: true).first
-        }
         if let head {
-            let sequence: Int64 = try head.decode("sequence")
             let hash: [UInt8] = try head.decode("hash")
-            if sequence != checked || hash != previous {
+            if headSequence != checked || hash != previous {
                 return AuditVerifyResponse(intact: false, recordsChecked: checked, firstBrokenSequence: checked + 1,
-                                           reason: "the chain head is at \(sequence) but the records end at \(checked): records were removed",
+                                           reason: "the chain head is at \(headSequence) but the records end at \(checked): records were removed",
                                            headHash: previous.hexString)
             }
         }
