@@ -85,21 +85,32 @@ struct Trust: AsyncParsableCommand {
     }
 }
 
-struct Check: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask governance: may the agent perform the action? Exit 0 allow, 10 deny, 11 approval.")
-    @OptionGroup var connection: ConnectionOptions
+/// The question of `check` and `policies explain`: agent, action, context, principal.
+struct CheckOptions: ParsableArguments {
     @Option(help: "container:name") var agent: String
     @Option var action: String
     @Option(help: "The context as a JSON object.") var context: String?
     @Option var principal: String?
 
-    func run() async throws {
+    /// The body of POST /v1/governance/check.
+    func body() throws -> JSONValue {
         var body: [String: JSONValue] = ["agent_id": .string(agent), "action": .string(action)]
         if let context { body["context"] = try parseJSON(context, option: "--context") }
         if let principal { body["principal"] = .string(principal) }
+        return .object(body)
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask governance: may the agent perform the action? Exit 0 allow, 10 deny, 11 approval.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var request: CheckOptions
+
+    func run() async throws {
+        let body = try request.body()
         var effect = ""
         try await perform {
-            let reply = try await connection.client().call("POST", "/v1/governance/check", json: .object(body))
+            let reply = try await connection.client().call("POST", "/v1/governance/check", json: body)
             effect = reply["effect"]?.stringValue ?? ""
             Output.print(reply, format: try connection.format, columns: ["effect", "rule_ids", "reasons", "obligations", "trust_score", "decision_id"])
         }

@@ -96,17 +96,11 @@ struct Policies: AsyncParsableCommand {
     struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Dry run a check against the active policy or a draft document; nothing is recorded.")
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "container:name") var agent: String
-        @Option var action: String
-        @Option(help: "The context as a JSON object.") var context: String?
-        @Option var principal: String?
+        @OptionGroup var request: CheckOptions
         @Option(name: .shortAndLong, help: "A draft policy document to evaluate instead of the active one.") var file: String?
 
         func run() async throws {
-            var request: [String: JSONValue] = ["agent_id": .string(agent), "action": .string(action)]
-            if let context { request["context"] = try parseJSON(context, option: "--context") }
-            if let principal { request["principal"] = .string(principal) }
-            var body: [String: JSONValue] = ["request": .object(request)]
+            var body: [String: JSONValue] = ["request": try request.body()]
             if let file { body["policy_document"] = .string(try readFile(file)) }
             try await perform {
                 let reply = try await connection.client().call("POST", "/v1/policies/explain", json: .object(body))

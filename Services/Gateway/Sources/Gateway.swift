@@ -17,17 +17,15 @@ public enum Gateway {
     /// Migrates, makes sure a first admin key exists, and returns the services
     /// to run: the HTTP server and the listener for key revocations.
     public static func build(runtime: ServiceRuntime, configuration: GatewayConfiguration) async throws -> [any Service] {
-        try await runtime.migrate(schema: configuration.schema, GatewayMigrations.all)
-        let keys = KeyStore(pool: runtime.store, schema: configuration.schema)
-        try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, logger: runtime.logger)
-        let router = makeRouter(runtime: runtime, configuration: configuration, keys: keys)
+        let (router, services) = try await Self.router(runtime: runtime, configuration: configuration)
         let application = Application(router: router.make(),
                                       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "agion-gateway"),
                                       logger: runtime.logger)
-        return [RevocationListener(bus: runtime.bus, authenticator: router.authenticator), application]
+        return services + [application]
     }
 
-    /// The router alone (tests drive it in-process).
+    /// Everything but the HTTP server: the router (tests drive it in-process)
+    /// and the background services.
     public static func router(runtime: ServiceRuntime, configuration: GatewayConfiguration) async throws -> (GatewayRouter, [any Service]) {
         try await runtime.migrate(schema: configuration.schema, GatewayMigrations.all)
         let keys = KeyStore(pool: runtime.store, schema: configuration.schema)

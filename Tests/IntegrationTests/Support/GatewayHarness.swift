@@ -39,14 +39,9 @@ actor GatewayHarness {
         await TestEnvironment.dropSchema(Self.schema, pool)
         await pool.shutdown()
         try? FileManager.default.removeItem(atPath: Self.keyFile)
-        nonisolated(unsafe) var made: GatewayRouter?
-        let replica = try await ServiceReplica.start(Gateway.serviceName, build: { runtime in
-            let (router, services) = try await Gateway.router(runtime: runtime, configuration: Self.configuration)
-            made = router
-            return services
-        }, checks: Gateway.readinessChecks)
-        started = (made!, replica)
-        return made!
+        let (router, replica) = try await Self.start(Self.configuration)
+        started = (router, replica)
+        return router
     }
 
     /// Another replica on the same schema with its own settings (rate limits).
@@ -54,14 +49,20 @@ actor GatewayHarness {
         _ = try await router()
         var configuration = Self.configuration
         configure(&configuration)
+        let (router, replica) = try await Self.start(configuration, natsURL: natsURL)
+        extra.append(replica)
+        return router
+    }
+
+    /// A gateway replica without its HTTP server: the router and the replica running its background services.
+    private static func start(_ configuration: GatewayConfiguration, natsURL: String? = nil) async throws -> (GatewayRouter, ServiceReplica) {
         nonisolated(unsafe) var made: GatewayRouter?
-        let frozen = configuration
-        extra.append(try await ServiceReplica.start(Gateway.serviceName, configure: { if let natsURL { $0.bus.url = natsURL } }, build: { runtime in
-            let (router, services) = try await Gateway.router(runtime: runtime, configuration: frozen)
+        let replica = try await ServiceReplica.start(Gateway.serviceName, configure: { if let natsURL { $0.bus.url = natsURL } }, build: { runtime in
+            let (router, services) = try await Gateway.router(runtime: runtime, configuration: configuration)
             made = router
             return services
-        }, checks: Gateway.readinessChecks))
-        return made!
+        }, checks: Gateway.readinessChecks)
+        return (made!, replica)
     }
 
     /// The platform admin key the gateway wrote on first start.
