@@ -128,4 +128,12 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
     public var stringValue: String? { if case .string(let v) = self { v } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+    /// A number of either kind as a Double.
+    public var doubleValue: Double? {
+        switch self {
+        case .number(let v): v
+        case .integer(let v): Double(v)
+        default: nil
+        }
+    }
 }

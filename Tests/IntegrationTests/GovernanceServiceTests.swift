@@ -287,6 +287,51 @@ import Testing
         #expect((scores.scores.first?.score ?? 0) > 0.5)
     }
 
+    @Test func trustHistoryShowsEachChangeNewestFirstAPageAtATime() async throws {
+        let bus = try await governance()
+        let agent = try await register("historian", bus)
+        var overall: [Double] = []
+        for outcome in [ExecutionReport.Outcome.success, .success, .failure] {
+            let score = try await bus.call(GovernanceSubjects.report, ExecutionReport(agentID: agent, capability: "reports", outcome: outcome,
+                                                                                      latencyMillis: 50, targetLatencyMillis: 100),
+                                           tenant: tenant, as: TrustScore.self)
+            overall.append(score.score)
+        }
+        overall.append(try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: agent, rating: 5, source: "user:ann"),
+                                          tenant: tenant, as: TrustScore.self).score)
+
+        func history(_ capability: String?, size: UInt32, token: String = "") async throws -> TrustHistoryResponse {
+            try await bus.call(GovernanceSubjects.trustHistory, TrustHistoryRequest(agentID: agent, capability: capability, pageSize: size,
+                                                                                    pageToken: token),
+                               tenant: tenant, as: TrustHistoryResponse.self)
+        }
+        let first = try await history(nil, size: 3)
+        #expect(first.history.map(\.cause) == ["feedback", "failure", "success"])
+        #expect(first.history.map(\.score) == overall.reversed().prefix(3).map { $0 })
+        #expect(first.history[1].negativeAdded > 0 && first.history[1].positiveAdded == 0)
+        #expect(abs(first.current.score - overall.last!) < 1e-3, "the current score is the last change, barely decayed")
+        #expect(first.current.capability == nil)
+        #expect(!first.nextPageToken.isEmpty)
+        let second = try await history(nil, size: 3, token: first.nextPageToken)
+        #expect(second.history.map(\.cause) == ["success"])
+        #expect(second.history.first?.score == overall.first)
+        #expect(second.nextPageToken.isEmpty)
+        #expect(second.history.first!.occurredAtUnixNanos <= first.history.last!.occurredAtUnixNanos)
+
+        // The capability's score moved with the reports only.
+        let reports = try await history("reports", size: 50)
+        #expect(reports.history.map(\.cause) == ["failure", "success", "success"])
+        #expect(reports.current.capability == "reports")
+
+        // Another tenant sees no history of this agent; a forged token is refused.
+        let elsewhere = try await bus.call(GovernanceSubjects.trustHistory, TrustHistoryRequest(agentID: agent), tenant: TestEnvironment.uniqueName("other"),
+                                           as: TrustHistoryResponse.self)
+        #expect(elsewhere.history.isEmpty && elsewhere.current.score == 0.5)
+        let forged = await remoteError { _ = try await history(nil, size: 3, token: "not-a-token") }
+        #expect(forged?.code == ErrorReply.Codes.invalidArgument)
+        #expect(forged?.field == "page_token")
+    }
+
     @Test func theAuditTrailIsHashChainedAndTamperingIsFound() async throws {
         let bus = try await governance()
         try await putPolicy("rules: [{id: all, effect: allow}]", bus)

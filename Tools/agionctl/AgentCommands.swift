@@ -72,15 +72,28 @@ struct Agents: AsyncParsableCommand {
 }
 
 struct Trust: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "An agent's trust score, overall or for a capability.")
+    static let configuration = CommandConfiguration(
+        abstract: "An agent's trust score (overall or for a capability) and the changes that led to it, newest first.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "container:name") var agentID: String
     @Option var capability: String?
+    @Option(help: "How many changes to show (1-500, default 50).") var pageSize: Int?
+    @Option var pageToken: String?
 
     func run() async throws {
         try await perform {
-            let reply = try await connection.client().call("GET", "/v1/agents/\(agentID)/trust", query: ["capability": capability])
-            Output.print(reply, format: try connection.format, list: "scores", columns: ["agent_id", "capability", "score", "evidence"])
+            let reply = try await connection.client().call("GET", "/v1/agents/\(agentID)/trust", query: [
+                "capability": capability, "page_size": pageSize.map(String.init), "page_token": pageToken,
+            ])
+            switch try connection.format {
+            case .json:
+                Output.print(reply, format: .json, columns: [])
+            case .table:
+                Output.fields(reply["current"] ?? .null, columns: ["agent_id", "capability", "score", "evidence"])
+                print("")
+                Output.print(reply.withTimes(in: "history", from: "occurred_at_unix_nanos"), format: .table, list: "history",
+                             columns: ["time", "cause", "score", "positive_added", "negative_added", "execution_id"])
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import AgionJSON
+import Foundation
 
 /// How results are printed: a readable table (the default) or the JSON the API returned.
 enum OutputFormat: String, CaseIterable, Sendable {
@@ -57,6 +58,21 @@ enum Output {
         case .array(let items)?: items.map { text($0) }.joined(separator: ",")
         case let other?: other.serializedString
         }
+    }
+}
+
+extension JSONValue {
+    /// A copy whose rows at `list` carry a readable UTC `time` taken from the
+    /// Unix-nanosecond field `field` (a string in the API's JSON), for tables.
+    func withTimes(in list: String, from field: String) -> JSONValue {
+        guard case .object(var object) = self, let rows = object[list]?.arrayValue else { return self }
+        object[list] = .array(rows.map { row in
+            guard case .object(var fields) = row, let nanos = fields[field]?.stringValue.flatMap({ Int64($0) }) else { return row }
+            let date = Date(timeIntervalSince1970: Double(nanos) / 1e9)
+            fields["time"] = .string(ISO8601DateFormatter().string(from: date))
+            return .object(fields)
+        })
+        return .object(object)
     }
 }
 

@@ -55,6 +55,9 @@ struct GovernanceHandlers: Sendable {
                 TrustScoresResponse(scores: try await trust.scores(agents: request.agentIDs, capability: request.capability,
                                                                    tenant: context.tenant, pool: pool))
             },
+            .typed(GovernanceSubjects.trustHistory, TrustHistoryRequest.self) { request, context in
+                try await trust.history(request, tenant: context.tenant, pool: pool)
+            },
             .typed(GovernanceSubjects.auditQuery, AuditQuery.self) { query, context in
                 try await ledger.query(query, tenant: context.tenant, pool: pool)
             },

@@ -3,7 +3,7 @@ import AgionStore
 /// The governance schema. Swift strings so the binary carries them; never
 /// edit one that has shipped, add the next.
 enum GovernanceMigrations {
-    static let all: [Migration] = [policies, agentsAndTrust, audit, Outbox.migration(version: 4)]
+    static let all: [Migration] = [policies, agentsAndTrust, audit, Outbox.migration(version: 4), trustHistoryPages]
 
     static let policies = Migration(version: 1, name: "policies", sql: """
         CREATE FUNCTION now_nanos() RETURNS bigint LANGUAGE sql VOLATILE
@@ -113,5 +113,12 @@ enum GovernanceMigrations {
         -- Time ranges: decided_at grows with the table, so a BRIN index is
         -- tiny and nearly free to maintain at thousands of inserts a second.
         CREATE INDEX audit_by_time ON audit_records USING brin (decided_at);
+        """)
+
+    /// The trust history is read one agent and scope at a time, newest first
+    /// (`trust.history`); nothing reads it by time.
+    static let trustHistoryPages = Migration(version: 5, name: "trust_history_pages", sql: """
+        CREATE INDEX trust_history_page ON trust_history (tenant, agent_id, capability, id);
+        DROP INDEX trust_history_by_agent;
         """)
 }

@@ -9,6 +9,7 @@ public enum GovernanceSubjects {
     public static let report = "agion.rpc.governance.report"
     public static let feedback = "agion.rpc.governance.feedback"
     public static let trust = "agion.rpc.governance.trust"
+    public static let trustHistory = "agion.rpc.governance.trust.history"
     public static let putPolicy = "agion.rpc.governance.policy.put"
     public static let getPolicy = "agion.rpc.governance.policy.get"
     public static let listPolicies = "agion.rpc.governance.policy.list"

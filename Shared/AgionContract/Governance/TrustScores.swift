@@ -22,11 +22,15 @@ public struct TrustScoresRequest: ProtoConvertible, Hashable {
         var agentIDs: [AgentID] = []
         for (i, id) in ids.enumerated() { agentIDs.append(try AgentID(id, field: "agent_ids[\(i)]")) }
         self.agentIDs = agentIDs
-        let capability = proto.string("capability")
-        guard capability.utf8.count <= 64, !capability.contains(" ") else {
+        capability = try Self.capability(proto.string("capability"))
+    }
+
+    /// A capability to score as given on the wire: nil when empty (the overall score).
+    static func capability(_ text: String) throws(EnvelopeError) -> String? {
+        guard text.utf8.count <= 64, !text.contains(" ") else {
             throw EnvelopeError(.invalidField, "a capability is at most 64 characters without spaces", field: "capability")
         }
-        self.capability = capability.isEmpty ? nil : capability
+        return text.isEmpty ? nil : text
     }
 
     public var proto: ProtoMessage {

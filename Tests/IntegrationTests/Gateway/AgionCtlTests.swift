@@ -65,6 +65,13 @@ import Testing
             let denied = try await Self.agionctl(["check", "--agent", "langgraph-v2:cli", "--action", "files.delete", "-o", "json"], url: url, key: admin)
             #expect(denied.status == 10 && denied.stdout.contains("\"effect\":\"deny\""))
             #expect(try await Self.agionctl(["decisions", "verify"], url: url, key: admin).status == 0)
+            let rated = try await gateway(.post, "/v1/feedback", key: admin, json: ["agent_id": "langgraph-v2:cli", "rating": 4, "source": "user:bo"])
+            #expect(rated.status == .ok, "\(rated.text)")
+            let trust = try await Self.agionctl(["trust", "langgraph-v2:cli"], url: url, key: admin)
+            #expect(trust.status == 0, "\(trust.stderr)")
+            let lines = trust.stdout.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("agent_id") == true && lines.contains { $0.hasPrefix("score") }, "\(trust.stdout)")
+            #expect(lines.contains { $0.hasPrefix("TIME") } && lines.last?.contains("feedback") == true, "\(trust.stdout)")
 
             let invalid = try await Self.agionctl(["agents", "get", "no-colon"], url: url, key: admin)
             #expect(invalid.status == 3 && invalid.stderr.contains("field agent_id"))

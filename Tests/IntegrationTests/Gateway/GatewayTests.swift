@@ -75,6 +75,14 @@ import Testing
 
         let agent = try await gateway(.get, "/v1/agents/langgraph-v2:charts", key: operatorKey)
         #expect(agent.status == .ok && agent.json?["status"] == "healthy")
+        let rated = try await gateway(.post, "/v1/feedback", key: operatorKey,
+                                      json: ["agent_id": "langgraph-v2:charts", "rating": 5, "source": "user:alice"])
+        #expect(rated.status == .ok, "\(rated.text)")
+        let trust = try await gateway(.get, "/v1/agents/langgraph-v2:charts/trust?page_size=10", key: operatorKey)
+        #expect(trust.status == .ok, "\(trust.text)")
+        let current = try #require(trust.json?["current"]?["score"]?.doubleValue), given = try #require(rated.json?["score"]?.doubleValue)
+        #expect(abs(current - given) < 1e-3, "the score the feedback produced, barely decayed")
+        #expect(trust.json?["history"]?.arrayValue?.map { $0["cause"] } == ["feedback"])
         let decisions = try await gateway(.get, "/v1/decisions?agent_id=langgraph-v2:charts&page_size=10", key: operatorKey)
         #expect(decisions.status == .ok, "\(decisions.text)")
         let verified = try await gateway(.post, "/v1/decisions/verify", key: operatorKey)
@@ -108,6 +116,12 @@ import Testing
         #expect(try await gateway(.post, "/v1/policies", key: adminA, raw: Self.policy, contentType: "application/yaml").status == .created)
         #expect(try await gateway(.get, "/v1/agents/langgraph-v2:private", key: adminA).status == .ok)
         #expect(try await gateway(.get, "/v1/agents/langgraph-v2:private", key: adminB).status == .notFound)
+        let feedback: JSONValue = ["agent_id": "langgraph-v2:private", "rating": 1, "source": "user:a"]
+        #expect(try await gateway(.post, "/v1/feedback", key: adminA, json: feedback).status == .ok)
+        #expect(try await gateway(.get, "/v1/agents/langgraph-v2:private/trust", key: adminA).json?["history"]?.arrayValue?.count == 1)
+        let trustB = try await gateway(.get, "/v1/agents/langgraph-v2:private/trust", key: adminB)
+        #expect(trustB.status == .ok && trustB.json?["history"]?.arrayValue?.isEmpty ?? true && trustB.json?["current"]?["score"]?.doubleValue == 0.5,
+                "\(trustB.text)")
         let listB = try await gateway(.get, "/v1/agents", key: adminB)
         #expect(listB.json?["agents"]?.arrayValue?.isEmpty ?? true)
         #expect(try await gateway(.get, "/v1/policies/1", key: adminB).status == .notFound)

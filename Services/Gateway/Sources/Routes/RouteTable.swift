@@ -36,9 +36,10 @@ enum RouteTable {
                 service: "registry", subject: RegistrySubjects.versions, request: "agion.v1.AgentVersionsRequest",
                 response: "agion.v1.AgentVersionsResponse"))),
         Route(method: .get, path: "/v1/agents/{agent_id}/trust", operationID: "agentTrust",
-              summary: "The agent's trust score, overall or for a capability", tag: "agents", permission: .read, action: .call(ServiceCall(
-                service: "governance", subject: GovernanceSubjects.trust, request: "agion.v1.TrustScoresRequest",
-                response: "agion.v1.TrustScoresResponse", query: ["capability"]))),
+              summary: "The agent's trust score (overall or for a capability) and what changed it, newest first", tag: "agents",
+              permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.trustHistory, request: "agion.v1.TrustHistoryRequest",
+                response: "agion.v1.TrustHistoryResponse", query: ["capability", "page_size", "page_token"]))),
     ]
 
     static let governance: [Route] = [

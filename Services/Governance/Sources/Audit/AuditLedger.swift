@@ -119,7 +119,7 @@ struct AuditLedger: Sendable {
     /// Records matching `query`, oldest first, one page.
     func query(_ query: AuditQuery, tenant: TenantID, pool: ConnectionPool) async throws -> AuditQueryResponse {
         var conditions = ["tenant = $1", "sequence > $2"]
-        var parameters: [any PostgresEncodable] = [tenant.value, try Self.decodeToken(query.pageToken)]
+        var parameters: [any PostgresEncodable] = [tenant.value, try PageToken.position(query.pageToken) ?? 0]
         func add(_ column: String, _ op: String, _ value: (any PostgresEncodable)?) {
             guard let value else { return }
             parameters.append(value)
@@ -146,7 +146,7 @@ struct AuditLedger: Sendable {
             record.hash = try row.decode("hash", as: [UInt8].self).hexString
             records.append(record)
         }
-        let next = rows.count > pageSize ? Self.encodeToken(records.last!.sequence) : ""
+        let next = rows.count > pageSize ? PageToken.after(records.last!.sequence) : ""
         return AuditQueryResponse(records: records, nextPageToken: next)
     }
 
@@ -216,15 +216,5 @@ struct AuditLedger: Sendable {
             return "record \(sequence): column \(name) says '\(stored)' but the hashed record says '\(hashed)'"
         }
         return nil
-    }
-
-    static func encodeToken(_ sequence: Int64) -> String { Data(String(sequence).utf8).base64EncodedString() }
-
-    static func decodeToken(_ token: String) throws -> Int64 {
-        if token.isEmpty { return 0 }
-        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8), let value = Int64(text), value >= 0 else {
-            throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "page_token is not one this service issued", field: "page_token")
-        }
-        return value
     }
 }

@@ -79,6 +79,29 @@ struct TrustLedger: Sendable {
         }
     }
 
+    /// The agent's current score in one scope and its changes, newest first
+    /// (ordered by row id, which follows commit order per agent because
+    /// changes of one agent are serialised).
+    func history(_ request: TrustHistoryRequest, tenant: TenantID, pool: ConnectionPool) async throws -> TrustHistoryResponse {
+        let before = try PageToken.position(request.pageToken) ?? Int64.max
+        let pageSize = Int(request.pageSize)
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("""
+                SELECT id, cause, positive_added, negative_added, score, execution_id, occurred_at FROM \(schema).trust_history
+                WHERE tenant = $1 AND agent_id = $2 AND capability = $3 AND id < $4 ORDER BY id DESC LIMIT $5
+                """, [tenant.value, request.agentID.description, request.capability ?? "", before, pageSize + 1], prepared: true)
+        }
+        var history: [TrustHistoryEntry] = []
+        for row in rows.prefix(pageSize) {
+            history.append(TrustHistoryEntry(cause: try row.decode("cause"), positiveAdded: try row.decode("positive_added"),
+                                             negativeAdded: try row.decode("negative_added"), score: try row.decode("score"),
+                                             executionID: try row.decode("execution_id"), occurredAtUnixNanos: try row.decode("occurred_at")))
+        }
+        let next = rows.count > pageSize ? PageToken.after(try rows[pageSize - 1].decode("id", as: Int64.self)) : ""
+        let current = try await scores(agents: [request.agentID], capability: request.capability, tenant: tenant, pool: pool)[0]
+        return TrustHistoryResponse(current: current, history: history, nextPageToken: next)
+    }
+
     /// Ratings `source` gave `agent` within the model's feedback window.
     func recentFeedbackCount(source: String, agent: AgentID, tenant: TenantID, on connection: Connection) async throws -> Int {
         let windowNanos = Int64(model.feedbackWindow.components.seconds) * 1_000_000_000

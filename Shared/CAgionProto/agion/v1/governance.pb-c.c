@@ -457,6 +457,141 @@ void   agion__v1__trust_scores_response__free_unpacked
   assert(message->base.descriptor == &agion__v1__trust_scores_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__trust_history_request__init
+                     (Agion__V1__TrustHistoryRequest         *message)
+{
+  static const Agion__V1__TrustHistoryRequest init_value = AGION__V1__TRUST_HISTORY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_history_request__get_packed_size
+                     (const Agion__V1__TrustHistoryRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_history_request__pack
+                     (const Agion__V1__TrustHistoryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_history_request__pack_to_buffer
+                     (const Agion__V1__TrustHistoryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustHistoryRequest *
+       agion__v1__trust_history_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustHistoryRequest *)
+     protobuf_c_message_unpack (&agion__v1__trust_history_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_history_request__free_unpacked
+                     (Agion__V1__TrustHistoryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_history_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__trust_history_entry__init
+                     (Agion__V1__TrustHistoryEntry         *message)
+{
+  static const Agion__V1__TrustHistoryEntry init_value = AGION__V1__TRUST_HISTORY_ENTRY__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_history_entry__get_packed_size
+                     (const Agion__V1__TrustHistoryEntry *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_entry__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_history_entry__pack
+                     (const Agion__V1__TrustHistoryEntry *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_entry__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_history_entry__pack_to_buffer
+                     (const Agion__V1__TrustHistoryEntry *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_entry__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustHistoryEntry *
+       agion__v1__trust_history_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustHistoryEntry *)
+     protobuf_c_message_unpack (&agion__v1__trust_history_entry__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_history_entry__free_unpacked
+                     (Agion__V1__TrustHistoryEntry *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_history_entry__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__trust_history_response__init
+                     (Agion__V1__TrustHistoryResponse         *message)
+{
+  static const Agion__V1__TrustHistoryResponse init_value = AGION__V1__TRUST_HISTORY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__trust_history_response__get_packed_size
+                     (const Agion__V1__TrustHistoryResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__trust_history_response__pack
+                     (const Agion__V1__TrustHistoryResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__trust_history_response__pack_to_buffer
+                     (const Agion__V1__TrustHistoryResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__trust_history_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__TrustHistoryResponse *
+       agion__v1__trust_history_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__TrustHistoryResponse *)
+     protobuf_c_message_unpack (&agion__v1__trust_history_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__trust_history_response__free_unpacked
+                     (Agion__V1__TrustHistoryResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__trust_history_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   agion__v1__explain_request__init
                      (Agion__V1__ExplainRequest         *message)
 {
@@ -2008,6 +2143,250 @@ const ProtobufCMessageDescriptor agion__v1__trust_scores_response__descriptor =
   agion__v1__trust_scores_response__field_indices_by_name,
   1,  agion__v1__trust_scores_response__number_ranges,
   (ProtobufCMessageInit) agion__v1__trust_scores_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_history_request__field_descriptors[4] =
+{
+  {
+    "agent_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryRequest, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "capability",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryRequest, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_history_request__field_indices_by_name[] = {
+  0,   /* field[0] = agent_id */
+  1,   /* field[1] = capability */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+};
+static const ProtobufCIntRange agion__v1__trust_history_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_history_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustHistoryRequest",
+  "TrustHistoryRequest",
+  "Agion__V1__TrustHistoryRequest",
+  "agion.v1",
+  sizeof(Agion__V1__TrustHistoryRequest),
+  4,
+  agion__v1__trust_history_request__field_descriptors,
+  agion__v1__trust_history_request__field_indices_by_name,
+  1,  agion__v1__trust_history_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_history_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_history_entry__field_descriptors[6] =
+{
+  {
+    "cause",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryEntry, cause),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "positive_added",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryEntry, positive_added),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "negative_added",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryEntry, negative_added),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryEntry, score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "execution_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryEntry, execution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "occurred_at_unix_nanos",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryEntry, occurred_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_history_entry__field_indices_by_name[] = {
+  0,   /* field[0] = cause */
+  4,   /* field[4] = execution_id */
+  2,   /* field[2] = negative_added */
+  5,   /* field[5] = occurred_at_unix_nanos */
+  1,   /* field[1] = positive_added */
+  3,   /* field[3] = score */
+};
+static const ProtobufCIntRange agion__v1__trust_history_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_history_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustHistoryEntry",
+  "TrustHistoryEntry",
+  "Agion__V1__TrustHistoryEntry",
+  "agion.v1",
+  sizeof(Agion__V1__TrustHistoryEntry),
+  6,
+  agion__v1__trust_history_entry__field_descriptors,
+  agion__v1__trust_history_entry__field_indices_by_name,
+  1,  agion__v1__trust_history_entry__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_history_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__trust_history_response__field_descriptors[3] =
+{
+  {
+    "current",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryResponse, current),
+    &agion__v1__trust_score__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "history",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__TrustHistoryResponse, n_history),
+    offsetof(Agion__V1__TrustHistoryResponse, history),
+    &agion__v1__trust_history_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__TrustHistoryResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__trust_history_response__field_indices_by_name[] = {
+  0,   /* field[0] = current */
+  1,   /* field[1] = history */
+  2,   /* field[2] = next_page_token */
+};
+static const ProtobufCIntRange agion__v1__trust_history_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__trust_history_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.TrustHistoryResponse",
+  "TrustHistoryResponse",
+  "Agion__V1__TrustHistoryResponse",
+  "agion.v1",
+  sizeof(Agion__V1__TrustHistoryResponse),
+  3,
+  agion__v1__trust_history_response__field_descriptors,
+  agion__v1__trust_history_response__field_indices_by_name,
+  1,  agion__v1__trust_history_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__trust_history_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor agion__v1__explain_request__field_descriptors[2] =

@@ -26,6 +26,9 @@ typedef struct Agion__V1__Decision Agion__V1__Decision;
 typedef struct Agion__V1__TrustScoresRequest Agion__V1__TrustScoresRequest;
 typedef struct Agion__V1__TrustScore Agion__V1__TrustScore;
 typedef struct Agion__V1__TrustScoresResponse Agion__V1__TrustScoresResponse;
+typedef struct Agion__V1__TrustHistoryRequest Agion__V1__TrustHistoryRequest;
+typedef struct Agion__V1__TrustHistoryEntry Agion__V1__TrustHistoryEntry;
+typedef struct Agion__V1__TrustHistoryResponse Agion__V1__TrustHistoryResponse;
 typedef struct Agion__V1__ExplainRequest Agion__V1__ExplainRequest;
 typedef struct Agion__V1__PolicyRevision Agion__V1__PolicyRevision;
 typedef struct Agion__V1__PutPolicyRequest Agion__V1__PutPolicyRequest;
@@ -238,6 +241,69 @@ struct  Agion__V1__TrustScoresResponse
 #define AGION__V1__TRUST_SCORES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_scores_response__descriptor) \
     , 0,NULL }
+
+
+/*
+ * Request `agion.rpc.governance.trust.history`: one agent's current trust and
+ * the changes that led to it, newest first, one page at a time.
+ */
+struct  Agion__V1__TrustHistoryRequest
+{
+  ProtobufCMessage base;
+  char *agent_id;
+  /*
+   * Empty for the overall score.
+   */
+  char *capability;
+  /*
+   * 1 to 500; 0 means 50.
+   */
+  uint32_t page_size;
+  char *page_token;
+};
+#define AGION__V1__TRUST_HISTORY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_history_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One change of a trust score and what caused it.
+ */
+struct  Agion__V1__TrustHistoryEntry
+{
+  ProtobufCMessage base;
+  /*
+   * `success`, `failure`, `timeout`, `validation_passed`, `validation_failed`, `feedback`.
+   */
+  char *cause;
+  double positive_added;
+  double negative_added;
+  /*
+   * The score right after the change.
+   */
+  double score;
+  char *execution_id;
+  int64_t occurred_at_unix_nanos;
+};
+#define AGION__V1__TRUST_HISTORY_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_history_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Agion__V1__TrustHistoryResponse
+{
+  ProtobufCMessage base;
+  Agion__V1__TrustScore *current;
+  /*
+   * Newest first.
+   */
+  size_t n_history;
+  Agion__V1__TrustHistoryEntry **history;
+  char *next_page_token;
+};
+#define AGION__V1__TRUST_HISTORY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__trust_history_response__descriptor) \
+    , NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -781,6 +847,63 @@ Agion__V1__TrustScoresResponse *
 void   agion__v1__trust_scores_response__free_unpacked
                      (Agion__V1__TrustScoresResponse *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__TrustHistoryRequest methods */
+void   agion__v1__trust_history_request__init
+                     (Agion__V1__TrustHistoryRequest         *message);
+size_t agion__v1__trust_history_request__get_packed_size
+                     (const Agion__V1__TrustHistoryRequest   *message);
+size_t agion__v1__trust_history_request__pack
+                     (const Agion__V1__TrustHistoryRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_history_request__pack_to_buffer
+                     (const Agion__V1__TrustHistoryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustHistoryRequest *
+       agion__v1__trust_history_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_history_request__free_unpacked
+                     (Agion__V1__TrustHistoryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__TrustHistoryEntry methods */
+void   agion__v1__trust_history_entry__init
+                     (Agion__V1__TrustHistoryEntry         *message);
+size_t agion__v1__trust_history_entry__get_packed_size
+                     (const Agion__V1__TrustHistoryEntry   *message);
+size_t agion__v1__trust_history_entry__pack
+                     (const Agion__V1__TrustHistoryEntry   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_history_entry__pack_to_buffer
+                     (const Agion__V1__TrustHistoryEntry   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustHistoryEntry *
+       agion__v1__trust_history_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_history_entry__free_unpacked
+                     (Agion__V1__TrustHistoryEntry *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__TrustHistoryResponse methods */
+void   agion__v1__trust_history_response__init
+                     (Agion__V1__TrustHistoryResponse         *message);
+size_t agion__v1__trust_history_response__get_packed_size
+                     (const Agion__V1__TrustHistoryResponse   *message);
+size_t agion__v1__trust_history_response__pack
+                     (const Agion__V1__TrustHistoryResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__trust_history_response__pack_to_buffer
+                     (const Agion__V1__TrustHistoryResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__TrustHistoryResponse *
+       agion__v1__trust_history_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__trust_history_response__free_unpacked
+                     (Agion__V1__TrustHistoryResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Agion__V1__ExplainRequest methods */
 void   agion__v1__explain_request__init
                      (Agion__V1__ExplainRequest         *message);
@@ -1174,6 +1297,15 @@ typedef void (*Agion__V1__TrustScore_Closure)
 typedef void (*Agion__V1__TrustScoresResponse_Closure)
                  (const Agion__V1__TrustScoresResponse *message,
                   void *closure_data);
+typedef void (*Agion__V1__TrustHistoryRequest_Closure)
+                 (const Agion__V1__TrustHistoryRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__TrustHistoryEntry_Closure)
+                 (const Agion__V1__TrustHistoryEntry *message,
+                  void *closure_data);
+typedef void (*Agion__V1__TrustHistoryResponse_Closure)
+                 (const Agion__V1__TrustHistoryResponse *message,
+                  void *closure_data);
 typedef void (*Agion__V1__ExplainRequest_Closure)
                  (const Agion__V1__ExplainRequest *message,
                   void *closure_data);
@@ -1248,6 +1380,9 @@ extern const ProtobufCEnumDescriptor    agion__v1__decision__effect__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_scores_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_score__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_scores_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_history_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_history_entry__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__trust_history_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__explain_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__policy_revision__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__put_policy_request__descriptor;
