@@ -152,7 +152,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "agion-gateway",
-            dependencies: ["AgionGateway", "AgionRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AgionGateway", "AgionRuntime", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Services/Gateway/Main"
         ),
         .executableTarget(

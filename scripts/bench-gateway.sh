@@ -6,6 +6,8 @@
 # 32 connections flat out, then about 1,000 requests/s (10 connections, each
 # pausing 10 ms between requests). PROFILE_GATEWAY=1 also records a perf
 # profile of the gateway under the flat-out load in /tmp/gw.data.
+# BENCH_AUDIT=off runs governance without its audit trail, to show what the
+# audit costs behind the gateway (a comparison, not a way to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if curl -s -o /dev/null http://127.0.0.1:18081/health; then echo "bench-gateway: port 18081 is in use (a run still going?)" >&2; exit 1; fi
@@ -20,7 +22,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 AGION_REGISTRY_SCHEMA=bench_registry AGION_ADMIN_PORT=19201 AGION_LOG_LEVEL=error "$bin/agion-registry" >"$dir/registry.log" 2>&1 & pids+=($!)
 AGION_GOVERNANCE_SCHEMA=bench_gw_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=bench:gwgov \
-  AGION_ADMIN_PORT=19202 AGION_LOG_LEVEL=error "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
+  AGION_GOVERNANCE_AUDIT="${BENCH_AUDIT:-on}" AGION_ADMIN_PORT=19202 AGION_LOG_LEVEL=error "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
 AGION_GATEWAY_SCHEMA=bench_gateway AGION_GATEWAY_PORT=18081 AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" AGION_ADMIN_PORT=19205 \
   AGION_GATEWAY_RATE_PER_CREDENTIAL=1000000 AGION_GATEWAY_BURST_PER_CREDENTIAL=1000000 AGION_GATEWAY_RATE_PER_TENANT=1000000 \
   AGION_GATEWAY_BURST_PER_TENANT=1000000 AGION_GATEWAY_RATE_LIMIT_PREFIX=bench:gw:rl AGION_LOG_LEVEL=error \
@@ -48,11 +50,16 @@ function delay() return pause end
 LUA
 
 # wrk's latency lines ("50%  1.23ms") in microseconds; requests/s; non-2xx answers count as failures.
+# CPU seconds (user + system, in clock ticks) a process has used so far.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+nats_pid=$(pgrep -x nats-server | head -1)
 run() {
   local name=$1 connections=$2 pause=$3
+  local before; before="$(ticks "$gateway_pid") $(ticks "${pids[1]}") $(ticks "$nats_pid")"
   PAUSE_MS=$pause wrk -t2 -c"$connections" -d10s --latency -s "$dir/check.lua" "$api/v1/governance/check" > "$dir/wrk-$name.txt"
+  local after; after="$(ticks "$gateway_pid") $(ticks "${pids[1]}") $(ticks "$nats_pid")"
   local rss; rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$gateway_pid/status")
-  python3 - "$dir/wrk-$name.txt" "$connections" "$rss" "$name" <<'PY'
+  python3 - "$dir/wrk-$name.txt" "$connections" "$rss" "$name" "${BENCH_AUDIT:-on}" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
 def micros(label):
@@ -62,7 +69,13 @@ def micros(label):
 rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 line = {"bench": "gateway.check", "load": sys.argv[4], "connections": int(sys.argv[2]), "ops_per_s": int(rate),
-        "p50_us": micros("50%"), "p99_us": micros("99%"), "rss_mb": int(sys.argv[3])}
+        "p50_us": micros("50%"), "p99_us": micros("99%"), "rss_mb": int(sys.argv[3]), "audit": sys.argv[5]}
+# CPU time per request of the gateway, governance and nats-server: steadier than
+# rates on a shared machine, and it shows where a request's cost goes.
+requests = int(re.search(r"(\d+) requests in", text).group(1))
+before, after, hz = sys.argv[6].split(), sys.argv[7].split(), int(sys.argv[8])
+for label, b, a in zip(["gateway", "governance", "nats"], before, after):
+    line[label + "_cpu_us"] = int((int(a) - int(b)) * 1_000_000 / hz / max(requests, 1))
 if errors: line["errors"] = int(errors.group(1))
 print(json.dumps(line))
 PY

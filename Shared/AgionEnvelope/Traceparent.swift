@@ -50,13 +50,17 @@ public struct Traceparent: Hashable, Sendable, CustomStringConvertible {
         return nonZero || count == 2
     }
 
+    /// `bytes` (at most 16) random bytes as hex, from the shared pool: one
+    /// `getrandom` per byte (`UInt8.random`) was a visible share of the
+    /// gateway's CPU, since every request without a traceparent makes one.
     private static func randomHex(bytes: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
+        precondition(bytes <= 16)
+        let (low, high) = RandomPool.shared.next128()
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes * 2)
-        for _ in 0..<bytes {
-            let b = UInt8.random(in: 0...255, using: &rng)
+        for i in 0..<bytes {
+            let b = UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8)))
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 0x0F)])
         }

@@ -13,9 +13,10 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `bytes`; the error says where the document stops being JSON.
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    /// Parses `bytes` strictly (`JSONParser`); the error says where the
+    /// document stops being JSON and why.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        try JSONParser.parse(Array(bytes))
     }
 
     /// Compact JSON, object keys sorted (equal values give equal bytes).

@@ -1,5 +1,6 @@
 import AgionContract
 import AgionJSON
+import AgionRuntime
 import Crypto
 import AgionGateway
 import Foundation
@@ -224,6 +225,62 @@ extension GatewayTests {
         // A second later the buckets have a token again.
         try await Task.sleep(for: .milliseconds(1_100))
         #expect(try await gateway(.get, "/v1/agents", key: one, via: second).status == .ok)
+    }
+
+    /// How often this process's gateways asked Redis for tokens (the counter is shared by the replicas in it).
+    static func redisTokenCalls() async throws -> Int {
+        let text = try await gateway(.get, "/metrics", key: nil).text
+        let line = text.split(separator: "\n").first { $0.hasPrefix("agion_gateway_rate_limit_redis_calls_total ") }
+        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? 0) } ?? 0
+    }
+
+    @Test func busyKeysTakeTokensInLeasesAndStayWithinTheirBuckets() async throws {
+        RuntimeBootstrap.bootstrap(ServiceConfiguration(serviceName: "tests", adminPort: 1))  // live counters in the replicas made below
+        let (_, admin) = try await tenant()
+        let prefix = "it:gw:rl:" + UUID().uuidString
+        func replica(rate: Int, burst: Int) async throws -> GatewayRouter {
+            try await GatewayHarness.shared.replica { $0.rateLimitPrefix = prefix; $0.ratePerCredential = rate; $0.burstPerCredential = burst }
+        }
+        // A key well within a generous limit: almost every request is served from a lease.
+        let roomy = try await replica(rate: 1_000, burst: 2_000)
+        let busy = try await key("viewer", admin: admin)
+        let before = try await Self.redisTokenCalls()
+        let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var statuses: [HTTPResponse.Status] = []
+                    for _ in 0..<100 { statuses.append(try await gateway(.get, "/v1/agents", key: busy, via: roomy).status) }
+                    return statuses
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(statuses.allSatisfy { $0 == .ok }, "\(Set(statuses))")
+        let calls = try await Self.redisTokenCalls() - before
+        #expect(calls > 0, "the counter is live")
+        // Without leases it would be 400 (other tests' requests in this process add a few).
+        #expect(calls < 100, "400 requests asked Redis \(calls) times")
+
+        // A key over a tight limit on two replicas: never more than the bucket held, whatever the replicas lease.
+        let first = try await replica(rate: 20, burst: 40), second = try await replica(rate: 20, burst: 40)
+        let flooding = try await key("viewer", admin: admin)
+        let started = ContinuousClock.now
+        let answers = try await withThrowingTaskGroup(of: [HTTPResult].self) { group in
+            for stream in 0..<4 {
+                group.addTask {
+                    var answers: [HTTPResult] = []
+                    for i in 0..<40 { answers.append(try await gateway(.get, "/v1/agents", key: flooding, via: (stream + i) % 2 == 0 ? first : second)) }
+                    return answers
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let elapsed = Double((ContinuousClock.now - started) / .milliseconds(1)) / 1_000
+        let allowed = answers.filter { $0.status == .ok }.count
+        let refused = answers.filter { $0.status == .tooManyRequests }
+        #expect(allowed + refused.count == 160)
+        #expect(Double(allowed) <= 40 + 20 * elapsed + 1, "\(allowed) allowed in \(elapsed) s")
+        #expect(!refused.isEmpty && refused.allSatisfy { Int($0.headers[.retryAfter] ?? "") ?? 0 >= 1 })
     }
 }
 

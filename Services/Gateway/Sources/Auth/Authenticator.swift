@@ -75,10 +75,15 @@ final class Authenticator: Sendable {
 
     static func presentedKey(_ headers: HTTPFields) -> String? {
         if let authorization = headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
-            return nil
+            // "Bearer" in any case, then the credential without surrounding blanks (byte-wise: this runs on every request).
+            let bytes = authorization.utf8
+            guard bytes.count > 7, bytes.prefix(7).map({ $0 | 0x20 }).elementsEqual("bearer ".utf8) else { return nil }
+            let isBlank = { (c: UInt8) in c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") }
+            let credential = bytes.dropFirst(7).drop(while: isBlank).reversed().drop(while: isBlank).reversed()
+            return credential.isEmpty ? nil : String(decoding: credential, as: UTF8.self)
         }
-        return headers[HTTPField.Name("X-API-Key")!]
+        return headers[apiKeyHeader]
     }
+
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 }

@@ -97,7 +97,7 @@ struct LocalHandler: Sendable {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: maxBodyBytes) } catch { throw Problem(.payloadTooLarge, "bodies are at most \(maxBodyBytes) bytes") }
         let json: JSONValue
-        do { json = try JSONValue.parse(Array(buffer.readableBytesView)) } catch { throw Problem(.invalidJSON, ServiceCallHandler.describe(error)) }
+        do { json = try JSONValue.parse(Array(buffer.readableBytesView)) } catch { throw Problem(.invalidJSON, error.description) }
         guard case .object(let fields) = json else { throw Problem(.invalidRequest, "the body must be a JSON object, not \(json.typeName)") }
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw Problem(.invalidRequest, "unknown field (this route takes: \(allowed.sorted().joined(separator: ", ")))", field: unknown)

@@ -71,7 +71,7 @@ struct ServiceCallHandler: Sendable {
                 throw Problem(.unsupportedMediaType, "send the body as application/json")
             }
             let json: JSONValue
-            do { json = try JSONValue.parse(bytes) } catch { throw Problem(.invalidJSON, Self.describe(error)) }
+            do { json = try JSONValue.parse(bytes) } catch { throw Problem(.invalidJSON, error.description) }
             guard case .object(let object) = json else { throw Problem(.invalidRequest, "the body must be a JSON object, not \(json.typeName)") }
             return object
         case .document(let field):
@@ -123,16 +123,6 @@ struct ServiceCallHandler: Sendable {
         case nil:
             throw Problem(.forbidden, "agent keys may not use this route")
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            default: return "\(decoding)"
-            }
-        }
-        return "\(error)"
     }
 }
 
