@@ -10,6 +10,19 @@ if scripts/services.sh status 2>/dev/null | grep -q ' up$'; then
   echo "test: stopping the services that make up started (they would answer the tests' requests)"
   scripts/services.sh stop
 fi
+# So would services left running by an interrupted bench or fuzz run of this
+# checkout (found by their executable, whatever path they were started with).
+ours() {
+  for pid in $(pgrep -f 'agion-(registry|governance|gateway)' || true); do
+    case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in "$PWD"/.build/*) echo "$pid" ;; esac
+  done
+}
+leftovers=$(ours)
+if [ -n "$leftovers" ]; then
+  echo "test: stopping agion services left running from this checkout's builds (pids $(echo $leftovers))"
+  kill $leftovers 2>/dev/null || true
+  for _ in $(seq 50); do [ -z "$(ours)" ] && break; sleep 0.2; done
+fi
 swift build --build-tests || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -76,6 +76,10 @@ import Testing
 
         let agent = try await gateway(.get, "/v1/agents/langgraph-v2:charts", key: operatorKey)
         #expect(agent.status == .ok && agent.json?["status"] == "healthy")
+        // Clients may percent-encode the path; a malformed escape is a 400 naming the parameter.
+        #expect(try await gateway(.get, "/v1/agents/langgraph-v2%3Acharts", key: operatorKey).json?["agent"]?["id"] == "langgraph-v2:charts")
+        let malformed = try await gateway(.get, "/v1/agents/langgraph-v2%3", key: operatorKey)
+        #expect(malformed.status == .badRequest && malformed.field == "agent_id", "\(malformed.text)")
         let rated = try await gateway(.post, "/v1/feedback", key: operatorKey,
                                       json: ["agent_id": "langgraph-v2:charts", "rating": 5, "source": "user:alice"])
         #expect(rated.status == .ok, "\(rated.text)")
@@ -184,6 +188,29 @@ import Testing
         #expect(invalidPolicy.status == .badRequest && invalidPolicy.field == "document.rules[0].effect", "\(invalidPolicy.text)")
         let noRoute = try await gateway(.get, "/v1/nothing-here", key: admin)
         #expect(noRoute.status == .notFound && noRoute.headers[.contentType] == "application/problem+json")
+    }
+
+    /// The document states the services' rules, and the services enforce what it states.
+    @Test func theOpenAPIDocumentStatesTheRulesTheServicesEnforce() async throws {
+        let (_, admin) = try await tenant()
+        let document = try #require(try await gateway(.get, "/openapi.json", key: nil).json)
+        let paths = try #require(document["paths"])
+        func body(_ path: String) -> JSONValue? { paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"] }
+        #expect(body("/v1/governance/check")?["required"] == ["agent_id", "action"])
+        let noAction = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": "c:n"])
+        #expect(noAction.status == .badRequest && noAction.field == "action", "\(noAction.text)")
+        #expect(body("/v1/governance/check")?["properties"]?["action"]?["maxLength"] == 256)
+        let spaced = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": "c:n", "action": "two words"])
+        #expect(spaced.status == .badRequest && spaced.field == "action")
+        #expect(body("/v1/feedback")?["properties"]?["rating"]?["maximum"] == 5)
+        let six = try await gateway(.post, "/v1/feedback", key: admin, json: ["agent_id": "c:n", "rating": 6, "source": "user:a"])
+        #expect(six.status == .badRequest && six.field == "rating")
+        #expect(body("/v1/agents")?["properties"]?["agents"]?["minItems"] == 1)
+        let none = try await gateway(.post, "/v1/agents", key: admin, json: ["container": "c", "agents": []])
+        #expect(none.status == .badRequest && none.field == "agents")
+        let activate = paths["/v1/policies/{revision}/activate"]?["post"]?["parameters"]?.arrayValue?.first
+        #expect(activate?["schema"]?["minimum"] == 1)
+        #expect(try await gateway(.post, "/v1/policies/0/activate", key: admin).field == "revision")
     }
 
     @Test func everyRouteIsInTheOpenAPIDocument() async throws {

@@ -1,4 +1,5 @@
 import AgionEnvelope
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -11,6 +12,18 @@ public struct GatewayContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+    }
+
+    /// A path parameter as the client meant it: percent-decoded, since
+    /// clients encode what they like (`langgraph-v2%3Acharts` is
+    /// `langgraph-v2:charts`); a malformed escape is the client's error.
+    func pathParameter(_ name: String) throws -> String? {
+        guard let raw = parameters.get(name) else { return nil }
+        guard raw.contains("%") else { return raw }
+        guard let decoded = raw.removingPercentEncoding else {
+            throw Problem(.invalidRequest, "the path has a malformed percent escape", field: name)
+        }
+        return decoded
     }
 }
 

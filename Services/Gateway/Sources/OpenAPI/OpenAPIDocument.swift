@@ -51,16 +51,24 @@ enum OpenAPIDocument {
             "operationId": .string(route.operationID), "summary": .string(route.summary), "tags": [.string(route.tag)],
             "description": .string("Requires permission `\(route.permission.rawValue)` (roles: \(roles(for: route.permission))).")
         ]
-        var parameters: [JSONValue] = route.pathParameters.map { name in
-            ["name": .string(name), "in": "path", "required": true, "schema": name == "agent_id" ? agentIDSchema : ["type": "string"]]
-        }
+        var parameters: [JSONValue] = []
         var responses: [String: JSONValue] = errorResponses(route)
         switch route.action {
         case .call(let call):
             let fields = ProtoJSON.schema(call.request)
+            for name in route.pathParameters {
+                // The path fills the field of that name (or names one item of a repeated one, `agent_ids`).
+                var schema: JSONValue = name == "agent_id" ? OpenAPIConstraints.agentID : ["type": "string"]
+                if let field = fields.first(where: { $0.name == name }) {
+                    schema = OpenAPIConstraints.apply(fieldSchema(field, schemas: &schemas), message: call.request, field: name)
+                }
+                parameters.append(["name": .string(name), "in": "path", "required": true, "schema": schema])
+            }
             for name in call.query {
                 guard let field = fields.first(where: { $0.name == name }) else { continue }
-                parameters.append(["name": .string(name), "in": "query", "required": false, "schema": fieldSchema(field, schemas: &schemas)])
+                let schema = OpenAPIConstraints.apply(fieldSchema(field, schemas: &schemas), message: call.request, field: name)
+                parameters.append(["name": .string(name), "in": "query", "required": .bool(OpenAPIConstraints.required[call.request]?.contains(name) == true),
+                                   "schema": schema])
             }
             switch call.body {
             case .none: break
@@ -74,6 +82,7 @@ enum OpenAPIDocument {
             }
             responses[String(call.status.code)] = ["description": "OK", "content": ["application/json": ["schema": reference(call.response, schemas: &schemas)]]]
         case .local(let local):
+            parameters = route.pathParameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] }
             let (body, reply, status) = LocalSchemas.operation(local)
             if let body { operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(body)")]]]] }
             responses[String(status)] = ["description": "OK", "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(reply)")]]]]
@@ -124,10 +133,12 @@ enum OpenAPIDocument {
         }
         var properties: [String: JSONValue] = [:]
         for field in ProtoJSON.schema(protoName) where !excluding.contains(field.name) {
-            let isAgentID = field.kind == .string && !field.repeated && (field.name == "agent_id" || (protoName == "agion.v1.Agent" && field.name == "id"))
-            properties[field.name] = isAgentID ? agentIDSchema : fieldSchema(field, schemas: &schemas)
+            properties[field.name] = OpenAPIConstraints.apply(fieldSchema(field, schemas: &schemas), message: protoName, field: field.name)
         }
-        return ["type": "object", "properties": .object(properties), "additionalProperties": false]
+        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties), "additionalProperties": false]
+        let required = (OpenAPIConstraints.required[protoName] ?? []).filter { !excluding.contains($0) }
+        if !required.isEmpty { schema["required"] = .array(required.map { .string($0) }) }
+        return .object(schema)
     }
 
     private static func fieldSchema(_ field: ProtoFieldSchema, schemas: inout [String: JSONValue]) -> JSONValue {
@@ -154,12 +165,6 @@ enum OpenAPIDocument {
         }
     }
 
-    /// `AgentID`'s rule: `<container>:<name>`, each 1-63 letters, digits, `_`, `-`, `.`, starting alphanumeric.
-    static let agentIDSchema: JSONValue = [
-        "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}:[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",
-        "description": "<container>:<name>, for example langgraph-v2:chart_generator",
-    ]
-
     static let problemSchema: JSONValue = [
         "type": "object", "required": ["type", "title", "status", "detail", "request_id"],
         "properties": [
@@ -184,7 +189,8 @@ enum LocalSchemas {
 
     static let all: [String: JSONValue] = [
         "TenantCreate": ["type": "object", "required": ["tenant"], "additionalProperties": false, "properties": [
-            "tenant": ["type": "string", "description": "Lower-case letters, digits, - and _"], "display_name": ["type": "string"]]],
+            "tenant": ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "1-64 letters, digits, - and _"],
+            "display_name": ["type": "string"]]],
         "Tenant": ["type": "object", "properties": ["tenant": ["type": "string"], "display_name": ["type": "string"],
                                                     "created_at": ["type": "string", "format": "date-time"]]],
         "TenantCreated": ["type": "object", "properties": ["tenant": ["type": "string"], "display_name": ["type": "string"],

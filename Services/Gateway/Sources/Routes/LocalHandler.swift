@@ -54,7 +54,7 @@ struct LocalHandler: Sendable {
             let records = try await keys.keys(tenant: credential.tenant)
             return JSONResponse.make(.ok, ["keys": .array(records.map { Self.json($0) })])
         case .revokeKey:
-            let keyID = context.parameters.get("key_id") ?? ""
+            let keyID = try context.pathParameter("key_id") ?? ""
             guard let record = try await keys.revoke(tenant: credential.tenant, keyID: keyID) else {
                 throw Problem(.notFound, "this tenant has no API key \(keyID)", field: "key_id")
             }

@@ -18,7 +18,7 @@ struct ServiceCallHandler: Sendable {
         var fields = try await bodyFields(call.body, request: request)
         let schema = ProtoJSON.schema(call.request)
         for name in route.pathParameters {
-            guard let value = context.parameters.get(name) else { continue }
+            guard let value = try context.pathParameter(name) else { continue }
             if fields[name] != nil { throw Problem(.invalidRequest, "\(name) comes from the path, not the body", field: name) }
             // A path names one item of a repeated field (`agent_ids`) too.
             if schema.contains(where: { $0.name == name }) { fields[name] = .string(value) }
