@@ -116,4 +116,8 @@ enum RouteTable {
 /// The served /v1 routes as method and path (tests hold them against /openapi.json).
 public enum GatewayRoutes {
     public static var all: [(method: String, path: String)] { RouteTable.all.map { ($0.method.rawValue, $0.path) } }
+    /// With each route's operation id (the tests' role matrix names routes by it).
+    public static var operations: [(method: String, path: String, operationID: String)] {
+        RouteTable.all.map { ($0.method.rawValue, $0.path, $0.operationID) }
+    }
 }

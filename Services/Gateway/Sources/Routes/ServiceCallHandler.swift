@@ -111,11 +111,14 @@ struct ServiceCallHandler: Sendable {
         switch scope {
         case .agentField(let field):
             let agentID = message.string(field)
+            // Missing is the client's mistake, not a breach of its scope.
+            guard !agentID.isEmpty else { throw Problem(.invalidRequest, "required", field: field) }
             guard credential.mayActFor(agentID: agentID) else {
                 throw Problem(.forbidden, "this key acts for \(credential.agentScope ?? "no agent"), not \(agentID)", field: field)
             }
         case .registration:
             let container = message.string("container")
+            guard !container.isEmpty else { throw Problem(.invalidRequest, "required", field: "container") }
             guard credential.mayRegister(container: container) else {
                 throw Problem(.forbidden, "this key registers agents of \(credential.agentScope ?? "no container"), not container \(container)",
                               field: "container")

@@ -1,0 +1,104 @@
+import AgionGateway
+import AgionJSON
+import Foundation
+import HTTPTypes
+import Testing
+
+extension GatewayTests {
+    /// The routes the other tests do not pass through, each through the router
+    /// to the real services: heartbeat, versions, search, policy revisions
+    /// (list, get, explain, roll back), output validation, deregistration.
+    @Test func agentPolicyAndOutputRoutesAnswerThroughTheRouter() async throws {
+        let (_, admin) = try await tenant()
+        #expect(try await gateway(.post, "/v1/agents", key: admin, json: Self.registration("worker")).status == .ok)
+
+        // An agent key beats for its own agent.
+        let agentKey = try await key("agent", scope: "langgraph-v2:worker", admin: admin)
+        let beat = try await gateway(.post, "/v1/agents/langgraph-v2:worker/heartbeat", key: agentKey, json: ["ttl_seconds": 60, "load": ["queue": "3"]])
+        #expect(beat.status == .ok && beat.json?["agent_id"] == "langgraph-v2:worker", "\(beat.text)")
+
+        // A changed definition is a new version; both are kept.
+        var changed = Self.registration("worker")
+        if case .object(var root) = changed, case .array(var agents)? = root["agents"], case .object(var agent) = agents[0] {
+            agent["version"] = "2"
+            agents[0] = .object(agent)
+            root["agents"] = .array(agents)
+            changed = .object(root)
+        }
+        #expect(try await gateway(.post, "/v1/agents", key: admin, json: changed).status == .ok)
+        let versions = try await gateway(.get, "/v1/agents/langgraph-v2:worker/versions", key: admin)
+        #expect(versions.json?["versions"]?.arrayValue?.compactMap { $0["agent"]?["version"]?.stringValue }.sorted() == ["1", "2"], "\(versions.text)")
+        let found = try await gateway(.get, "/v1/agents/search?capability=reports&limit=5", key: admin)
+        #expect(found.json?["agents"]?.arrayValue?.contains { $0["agent"]?["id"] == "langgraph-v2:worker" } == true, "\(found.text)")
+
+        // Two revisions: list newest first, read the older one, explain against the active one and a draft, roll back.
+        let first = try await gateway(.post, "/v1/policies", key: admin, raw: Self.policy, contentType: "application/yaml")
+        let firstRevision = try #require(first.json?["revision"])
+        let second = try await gateway(.post, "/v1/policies?comment=lockdown", key: admin, raw: "rules: [{id: none, effect: deny}]",
+                                       contentType: "application/yaml")
+        #expect(second.status == .created && second.json?["active"] == true)
+        let listed = try await gateway(.get, "/v1/policies?limit=10", key: admin)
+        #expect(listed.json?["revisions"]?.arrayValue?.map { $0["comment"]?.stringValue ?? "" } == ["lockdown", ""], "\(listed.text)")
+        let older = try await gateway(.get, "/v1/policies/\(firstRevision.serializedString)", key: admin)
+        #expect(older.json?["document"]?.stringValue?.contains("reports.generate") == true && older.json?["revision"]?["active"] == false)
+        let question: JSONValue = ["agent_id": "langgraph-v2:worker", "action": "reports.generate"]
+        #expect(try await gateway(.post, "/v1/policies/explain", key: admin, json: ["request": question]).json?["effect"] == "deny")
+        let draft = try await gateway(.post, "/v1/policies/explain", key: admin, json: ["request": question, "policy_document": .string(Self.policy)])
+        #expect(draft.json?["effect"] == "allow" && (draft.json?["decision_id"]?.stringValue ?? "").isEmpty, "\(draft.text)")
+        let rolledBack = try await gateway(.post, "/v1/policies/\(firstRevision.serializedString)/activate", key: admin)
+        #expect(rolledBack.status == .ok && rolledBack.json?["active"] == true)
+        try await eventually("the rollback is in force") {
+            try await gateway(.post, "/v1/policies/explain", key: admin, json: ["request": question]).json?["effect"] == "allow"
+        }
+
+        // An output validation is answered and recorded in the audit trail.
+        let validated = try await gateway(.post, "/v1/governance/validate", key: admin, json: [
+            "agent_id": "langgraph-v2:worker", "action": "reports.generate", "output": "{\"rows\": 3}", "content_type": "application/json",
+        ])
+        #expect(validated.status == .ok && validated.json?["passed"] == true, "\(validated.text)")
+        try await eventually("the validation is in the audit trail") {
+            try await gateway(.get, "/v1/decisions?kind=validate", key: admin).json?["records"]?.arrayValue?.count == 1
+        }
+
+        // Deregistered agents are kept for history.
+        let gone = try await gateway(.delete, "/v1/agents/langgraph-v2:worker?reason=retired", key: admin)
+        #expect(gone.status == .ok && gone.json?["status"] == "deregistered", "\(gone.text)")
+        #expect(try await gateway(.get, "/v1/agents/langgraph-v2:worker", key: admin).json?["status"] == "deregistered")
+    }
+}
+
+extension GatewayTests {
+    /// Every route against every role, from the role table in docs/gateway.md (written out here, not
+    /// taken from the code): a role without the permission gets 403 before anything is read or sent;
+    /// a role with it gets past the check (its bodies here are empty, so 400 or 404 are fine).
+    @Test func everyRouteEnforcesTheRoleTable() async throws {
+        let (_, admin) = try await tenant()
+        let viewer: Set<String> = ["listAgents", "searchAgents", "getAgent", "agentVersions", "agentTrust", "queryDecisions", "listPolicies",
+                                   "getPolicy", "explainPolicy"]
+        let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput"]
+        let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions"])
+        let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey"])
+        let platform = adminRole.union(["createTenant", "listTenants"])
+        let keys: [(role: String, key: String, allowed: Set<String>)] = [
+            ("viewer", try await key("viewer", admin: admin), viewer),
+            ("agent", try await key("agent", scope: "langgraph-v2:*", admin: admin), agent),
+            ("operator", try await key("operator", admin: admin), operatorRole),
+            ("admin", admin, adminRole),
+            ("platform admin", try await GatewayHarness.shared.adminKey(), platform),
+        ]
+        let operations = GatewayRoutes.operations
+        #expect(Set(operations.map(\.operationID)) == platform, "the table above names every route")
+        for (method, path, operationID) in operations {
+            let uri = path.replacingOccurrences(of: "{agent_id}", with: "langgraph-v2:nobody").replacingOccurrences(of: "{revision}", with: "999")
+                .replacingOccurrences(of: "{key_id}", with: "0000000000000000")
+            for (role, key, allowed) in keys {
+                let answer = try await gateway(HTTPRequest.Method(method)!, uri, key: key, json: method == "POST" ? [:] : nil)
+                if allowed.contains(operationID) {
+                    #expect(answer.status != .forbidden, "\(role) may \(operationID): \(answer.text)")
+                } else {
+                    #expect(answer.status == .forbidden && answer.problemType == "https://agion.dev/problems/forbidden", "\(role) may not \(operationID): \(answer.status)")
+                }
+            }
+        }
+    }
+}
