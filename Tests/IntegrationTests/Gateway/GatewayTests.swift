@@ -129,7 +129,25 @@ import Testing
                 "\(trustB.text)")
         let listB = try await gateway(.get, "/v1/agents", key: adminB)
         #expect(listB.json?["agents"]?.arrayValue?.isEmpty ?? true)
+        let searchB = try await gateway(.get, "/v1/agents/search?capability=reports", key: adminB)
+        #expect(searchB.status == .ok && searchB.json?["agents"]?.arrayValue?.isEmpty ?? true)
+        #expect(try await gateway(.get, "/v1/agents/langgraph-v2:private/versions", key: adminB).json?["versions"]?.arrayValue?.isEmpty ?? true)
+        #expect(try await gateway(.post, "/v1/agents/langgraph-v2:private/heartbeat", key: adminB, json: [:]).status == .notFound)
+        #expect(try await gateway(.delete, "/v1/agents/langgraph-v2:private", key: adminB).status == .notFound)
+        // B has no policy: its check is refused, A's agent stays A's.
+        let checkB = try await gateway(.post, "/v1/governance/check", key: adminB, json: ["agent_id": "langgraph-v2:private", "action": "reports.generate"])
+        #expect(checkB.status == .notFound && checkB.problemType == "https://agion.dev/problems/unknown-tenant", "\(checkB.text)")
+        try await eventually("A's check is allowed and audited") {
+            let decision = try await gateway(.post, "/v1/governance/check", key: adminA,
+                                             json: ["agent_id": "langgraph-v2:private", "action": "reports.generate"])
+            return decision.json?["effect"] == "allow"
+        }
+        let decisionsB = try await gateway(.get, "/v1/decisions?agent_id=langgraph-v2:private", key: adminB)
+        #expect(decisionsB.status == .ok && decisionsB.json?["records"]?.arrayValue?.isEmpty ?? true)
+        #expect(try await gateway(.post, "/v1/decisions/verify", key: adminB).json?["records_checked"]?.stringValue == "0")
+        #expect(try await gateway(.get, "/v1/policies", key: adminB).json?["revisions"]?.arrayValue?.isEmpty ?? true)
         #expect(try await gateway(.get, "/v1/policies/1", key: adminB).status == .notFound)
+        #expect(try await gateway(.post, "/v1/policies/1/activate", key: adminB).status == .notFound)
         let keysB = try await gateway(.get, "/v1/api-keys", key: adminB)
         #expect(keysB.json?["keys"]?.arrayValue?.count == 1)
         let keyOfA = try await gateway(.get, "/v1/api-keys", key: adminA).json?["keys"]?.arrayValue?.first?["key_id"]?.stringValue
