@@ -71,14 +71,26 @@ public final class EventConsumer: Sendable {
         .seconds(min(1 << min(Int(attempt) - 1, 6), 60))
     }
 
-    /// Processes messages until `stop()`; returns once in-hand work is done.
+    /// Processes messages until `stop()`; returns once in-hand work is done
+    /// and the subscriptions are closed (so the connection drains at once).
     public func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for consumer in consumers {
-                group.addTask { try await self.loop(consumer) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for consumer in consumers {
+                    group.addTask { try await self.loop(consumer) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            await close()
+            throw error
         }
+        await close()
+    }
+
+    private func close() async {
+        for consumer in consumers { await consumer.close() }
+        watcher.close()
     }
 
     /// Stops fetching; `run()` returns after the current messages are settled.

@@ -28,6 +28,25 @@ import Testing
         }
     }
 
+    /// A stopped consumer closes its subscriptions, so the connection's drain
+    /// completes at once instead of waiting out its timeout for a pull
+    /// subscription nobody reads (it took governance 6 s to stop, with an error).
+    @Test func aStoppedConsumerLeavesNothingForTheConnectionsDrain() async throws {
+        try await ScratchStream.with { scratch in
+            let bus = try await TestEnvironment.bus(name: "drain-test")
+            let consumer = try await EventConsumer(jetStream: bus.jetStream, spec: scratch.consumer, logger: TestEnvironment.logger) { _, _ in }
+            let group = ServiceGroup(configuration: .init(services: [EventConsumerService(consumer)], logger: TestEnvironment.logger))
+            let running = Task { try await group.run() }
+            try await Task.sleep(for: .milliseconds(1_200))  // a few fetches come and go
+            await group.triggerGracefulShutdown()
+            try await running.value
+            let started = ContinuousClock.now
+            try await bus.drain(timeout: .seconds(3))
+            let took = ContinuousClock.now - started
+            #expect(took < .seconds(2), "the drain took \(took)")
+        }
+    }
+
     @Test func rpcServiceAnswersRequestsInHandBeforeExiting() async throws {
         let bus = try await TestEnvironment.bus()
         let subject = TestEnvironment.uniqueName("agion.rpc.test.shutdown")

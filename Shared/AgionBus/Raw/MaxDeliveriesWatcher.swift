@@ -68,4 +68,7 @@ final class WatcherHandle: Sendable {
         self.watcher = watcher
         self.subscription = subscription
     }
+
+    /// Stops watching now rather than at the connection's drain.
+    func close() { subscription.unsubscribe() }
 }

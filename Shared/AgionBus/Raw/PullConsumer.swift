@@ -41,6 +41,18 @@ public final class PullConsumer: AsyncSequence, Sendable {
     /// Ends iteration after the fetch in progress returns (within `pollInterval`).
     public func stop() { stopped.store(true, ordering: .relaxed) }
 
+    /// Stops and removes the subscription's interest once no fetch is using it
+    /// (the durable consumer stays). Call it when done: a pull subscription
+    /// left to the connection's drain never completes it, because the server's
+    /// late answers to the last pull request (408 status messages) sit in its
+    /// queue with nobody fetching, and the drain waits out its timeout.
+    public func close() async {
+        stop()
+        let subscription = self.subscription
+        // The consumer's own thread runs one job at a time, so this comes after any fetch.
+        await thread.run { _ = natsSubscription_Unsubscribe(subscription.raw) }
+    }
+
     public var isStopped: Bool { stopped.load(ordering: .relaxed) }
 
     /// Fetches up to `max` messages, waiting at most `timeout` for the first.
