@@ -5,6 +5,7 @@ import AgionStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The gateway: the public HTTP API (docs/gateway.md). It holds no business
@@ -18,10 +19,15 @@ public enum Gateway {
     /// to run: the HTTP server and the listener for key revocations.
     public static func build(runtime: ServiceRuntime, configuration: GatewayConfiguration) async throws -> [any Service] {
         let (router, services) = try await Self.router(runtime: runtime, configuration: configuration)
-        let application = Application(router: router.make(),
-                                      configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "agion-gateway"),
-                                      logger: runtime.logger)
-        return services + [application]
+        return services + [application(router, configuration: configuration, logger: runtime.logger)]
+    }
+
+    /// The HTTP server for `router` with the configured address and idle timeout.
+    public static func application(_ router: GatewayRouter, configuration: GatewayConfiguration, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router.make(),
+                    server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))))),
+                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "agion-gateway"),
+                    logger: logger)
     }
 
     /// Everything but the HTTP server: the router (tests drive it in-process)

@@ -11,6 +11,7 @@ import Foundation
 /// | `AGION_GATEWAY_MAX_BODY_BYTES` | int ≥ 1 | `1048576` |
 /// | `AGION_GATEWAY_SERVICE_TIMEOUT_MS` | int ≥ 1 | `5000` |
 /// | `AGION_GATEWAY_KEY_CACHE_MS` | int ≥ 1 | `5000` |
+/// | `AGION_GATEWAY_IDLE_TIMEOUT_MS` | int ≥ 1 | `60000` |
 /// | `AGION_GATEWAY_BOOTSTRAP_KEY_FILE` | path, or empty for none | `.run/credentials/admin.key` |
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
@@ -28,6 +29,9 @@ public struct GatewayConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// How long a route waits for its service: then 504.
     public var serviceTimeout: Duration = .seconds(5)
+    /// A client connection that sends nothing for this long is closed, so idle
+    /// or abandoned keep-alive connections do not pile up.
+    public var idleTimeout: Duration = .seconds(60)
     /// How long a replica trusts what it read about an API key (revocations
     /// are broadcast and apply at once; this bounds a missed broadcast).
     public var keyCacheTTL: Duration = .seconds(5)
@@ -54,6 +58,7 @@ public struct GatewayConfiguration: Sendable {
         maxBodyBytes = try env.positive("AGION_GATEWAY_MAX_BODY_BYTES") ?? maxBodyBytes
         serviceTimeout = try env.milliseconds("AGION_GATEWAY_SERVICE_TIMEOUT_MS") ?? serviceTimeout
         keyCacheTTL = try env.milliseconds("AGION_GATEWAY_KEY_CACHE_MS") ?? keyCacheTTL
+        idleTimeout = try env.milliseconds("AGION_GATEWAY_IDLE_TIMEOUT_MS") ?? idleTimeout
         if let file = env.raw("AGION_GATEWAY_BOOTSTRAP_KEY_FILE") { bootstrapKeyFile = file.isEmpty ? nil : file }
         ratePerCredential = try env.positive("AGION_GATEWAY_RATE_PER_CREDENTIAL") ?? ratePerCredential
         burstPerCredential = try env.positive("AGION_GATEWAY_BURST_PER_CREDENTIAL") ?? burstPerCredential

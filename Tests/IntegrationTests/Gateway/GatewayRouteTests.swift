@@ -1,6 +1,8 @@
 import AgionGateway
 import AgionJSON
 import Foundation
+import Glibc
+import HummingbirdTesting
 import HTTPTypes
 import Testing
 
@@ -101,4 +103,66 @@ extension GatewayTests {
             }
         }
     }
+}
+
+extension GatewayTests {
+    /// A client connection that sends nothing is closed after the idle timeout;
+    /// one that keeps talking is served.
+    @Test func idleConnectionsAreClosed() async throws {
+        var configuration = GatewayHarness.configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.idleTimeout = .milliseconds(300)
+        let application = Gateway.application(try await GatewayHarness.shared.router(), configuration: configuration, logger: TestEnvironment.logger)
+        try await application.test(.live) { client in  // its port only: the client idles out too
+            let port = try #require(client.port)
+            let idle = try RawSocket(port: port)
+            defer { idle.close() }
+            try await Task.sleep(for: .milliseconds(1_000))
+            #expect(idle.readsEndOfStream(within: .seconds(2)), "the server closed the idle connection")
+            // (The test client's own kept-alive connection was closed the same way.) A fresh one is served.
+            let fresh = try RawSocket(port: port)
+            defer { fresh.close() }
+            fresh.send("GET /health HTTP/1.1\r\nHost: gateway\r\n\r\n")
+            #expect(fresh.receive(within: .seconds(2)).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+}
+
+/// A plain TCP client socket: connects, and tells whether the peer has closed.
+struct RawSocket {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    /// True when a read returns 0 bytes (the peer closed) before `timeout`.
+    func readsEndOfStream(within timeout: Duration) -> Bool {
+        var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard Glibc.poll(&poll, 1, Int32(timeout / .milliseconds(1))) == 1 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
+    }
+
+    func send(_ text: String) { _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) } }
+
+    /// What arrives within `timeout` (one read).
+    func receive(within timeout: Duration) -> String {
+        var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard Glibc.poll(&poll, 1, Int32(timeout / .milliseconds(1))) == 1 else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : ""
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }
