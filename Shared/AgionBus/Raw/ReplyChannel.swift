@@ -44,6 +44,12 @@ struct ReplyChannel: Sendable {
 
     /// Answers with the handler's result: its reply, its `ErrorReply`, or `internal`.
     func answer(_ result: Result<Envelope, any Error>, request: Envelope, replyTo reply: String, started: ContinuousClock.Instant) {
+        // Per request at debug level (free when off): with the caller's request id and trace
+        // id, one HTTP request can be followed from the gateway's access log through here.
+        logger.debug("rpc.handled", metadata: [
+            "nats.subject": "\(subject)", "outcome": "\(Self.outcome(result))", "correlation.id": "\(request.correlationID)",
+            "trace.id": "\(Self.traceID(request))", "tenant": "\(request.tenant)",
+        ])
         switch result {
         case .success(let envelope):
             duration.record(duration: ContinuousClock.now - started)
@@ -57,10 +63,25 @@ struct ReplyChannel: Sendable {
             failed.increment()
             countError(code: ErrorReply.Codes.internalError)
             logger.error("rpc.handler_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)",
-                                                           "event.id": "\(request.id.lowercasedString)"])
+                                                           "event.id": "\(request.id.lowercasedString)",
+                                                           "correlation.id": "\(request.correlationID)", "trace.id": "\(Self.traceID(request))"])
             send(error: ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true),
                  to: reply, request: request)
         }
+    }
+
+    private static func outcome(_ result: Result<Envelope, any Error>) -> String {
+        switch result {
+        case .success: "ok"
+        case .failure(let error as ErrorReply): error.code
+        case .failure: ErrorReply.Codes.internalError
+        }
+    }
+
+    /// The trace id of the request's `traceparent` (its second field), or "" without one.
+    private static func traceID(_ request: Envelope) -> Substring {
+        let parts = request.traceparent.split(separator: "-")
+        return parts.count >= 2 ? parts[1] : ""
     }
 
     /// `agion_rpc_errors_total{subject, code}`: which errors callers get, so bad

@@ -2,7 +2,9 @@ import AgionGateway
 import AgionJSON
 import Foundation
 import Glibc
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import HTTPTypes
 import Testing
 
@@ -165,4 +167,46 @@ struct RawSocket {
     }
 
     func close() { _ = Glibc.close(fd) }
+}
+
+extension GatewayTests {
+    /// Every request leaves an access log line with its route, status, request id and trace id.
+    @Test func everyRequestIsInTheAccessLog() async throws {
+        let lines = LogCapture()
+        let logger = Logger(label: "gateway-test") { _ in lines }
+        let application = Application(router: try await GatewayHarness.shared.router().make(), logger: logger)
+        let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        try await application.test(.router) { client in
+            _ = try await client.execute(uri: "/v1/agents/langgraph-v2:nobody", method: .get,
+                                         headers: [.authorization: "Bearer " + (try await GatewayHarness.shared.adminKey()),
+                                                   HTTPField.Name("X-Request-Id")!: "req-follow-me",
+                                                   HTTPField.Name("traceparent")!: "00-\(traceID)-00f067aa0ba902b7-01"])
+        }
+        let line = try #require(lines.entries.first { $0.message == "gateway.request" })
+        #expect(line.metadata["request.id"] == "req-follow-me" && line.metadata["trace.id"] == "\(traceID)")
+        #expect(line.metadata["http.route"] == "/v1/agents/{agent_id}" && line.metadata["http.status"] == "404", "\(line.metadata)")
+        #expect(line.metadata["duration_ms"] != nil)
+    }
+}
+
+/// Keeps what is logged through it, for tests that check log lines.
+final class LogCapture: LogHandler, @unchecked Sendable {
+    // @unchecked: entries are guarded by the lock; the rest is set up before use.
+    struct Entry { let message: String; let metadata: [String: String] }
+    private let lock = NSLock()
+    private var stored: [Entry] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var entries: [Entry] { lock.withLock { stored } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let merged = self.metadata.merging(metadata ?? [:]) { $1 }.mapValues { "\($0)" }
+        lock.withLock { stored.append(Entry(message: message.description, metadata: merged)) }
+    }
 }

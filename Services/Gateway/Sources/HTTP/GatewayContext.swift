@@ -34,6 +34,7 @@ struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
         var context = context
         context.requestID = Self.requestID(request.headers[Self.requestIDHeader])
         if let header = request.headers[Self.traceparentHeader], let incoming = Traceparent(header) {
@@ -52,7 +53,19 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         response.headers[Self.requestIDHeader] = context.requestID
         response.headers[Self.traceparentHeader] = context.traceparent.description
+        // The access log: the request id and trace id are what the services' logs carry too.
+        context.logger.info("gateway.request", metadata: [
+            "http.method": "\(request.method.rawValue)", "http.route": "\(context.endpointPath ?? "-")", "url.path": "\(request.uri.path)",
+            "http.status": "\(response.status.code)", "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+            "request.id": "\(context.requestID)", "trace.id": "\(context.traceparent.traceID)",
+        ])
         return response
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        return "\(micros / 1_000).\(String(format: "%03d", Int(micros % 1_000)))"
     }
 
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
