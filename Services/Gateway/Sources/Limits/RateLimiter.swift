@@ -19,8 +19,9 @@ import Synchronization
 /// does not turn into a flood of Redis calls.
 ///
 /// If Redis does not answer, requests pass (counted in
-/// `agion_gateway_rate_limit_unavailable_total`): the limits protect the
-/// services from floods; they are not what keeps tenants apart.
+/// `agion_gateway_rate_limit_unavailable_total`), without asking it again for
+/// a second: the limits protect the services from floods; they are not what
+/// keeps tenants apart, and a hung Redis must not slow every request.
 final class RateLimiter: Sendable {
     struct Bucket: Sendable, Equatable {
         /// Tokens added per second.
@@ -59,6 +60,10 @@ final class RateLimiter: Sendable {
     private let redisCalls = Counter(label: "agion_gateway_rate_limit_redis_calls_total")
     /// When the last "Redis unavailable" warning was logged (one per 10 s, not one per request).
     private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+    /// After Redis failed to answer, requests pass without asking it until
+    /// then: a Redis that hangs would otherwise add its timeout to every request.
+    private let redisDownUntil = Mutex<ContinuousClock.Instant?>(nil)
+    static let redisRetryAfter: Duration = .seconds(1)
     private let leases = Mutex(Leases())
 
     /// This replica's leases by credential, with the refill in flight, if any.
@@ -137,6 +142,10 @@ final class RateLimiter: Sendable {
 
     /// Takes a token for `credential`; nil when Redis could not be asked.
     func take(for credential: Credential) async -> Outcome? {
+        if let until = redisDownUntil.withLock({ $0 }), ContinuousClock.now < until {
+            unavailable.increment()
+            return nil
+        }
         let key = "\(credential.tenant)\u{0}\(credential.subject)"
         // A refill may bring fewer tokens than there are waiters; those go round again.
         while true {
@@ -222,6 +231,7 @@ final class RateLimiter: Sendable {
         } catch {
             unavailable.increment()
             let now = ContinuousClock.now
+            redisDownUntil.withLock { $0 = now + Self.redisRetryAfter }
             let warn = lastWarning.withLock { last in
                 guard last.map({ now - $0 > .seconds(10) }) ?? true else { return false }
                 last = now
