@@ -30,3 +30,26 @@ import Testing
         #expect(seen == before.map(\.payload) + [[200]])
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct BusFirstConnectTests {
+    /// A service may start before NATS: with retry-on-failed-connect the bus
+    /// comes up unconnected, serves once the server appears, and nothing
+    /// crashes meanwhile (cnats calls the reconnect callbacks while it waits).
+    @Test func aBusStartedBeforeTheServerConnectsWhenItComes() async throws {
+        let server = try PrivateServer.nats()
+        var configuration = BusConfiguration(url: server.url, name: "early")
+        configuration.retryOnFailedConnect = true
+        configuration.reconnectDelay = .milliseconds(50)
+        configuration.maxReconnectDelay = .milliseconds(200)
+        let bus = try await Bus.connect(configuration, logger: TestEnvironment.logger)
+        #expect(!bus.isConnected)
+        let responder = try bus.respond("agion.test.early", queue: "q") { $0 }
+        try await Task.sleep(for: .milliseconds(500))  // reconnect attempts against a closed port
+        try await server.start()
+        try await eventually(timeout: .seconds(15), "connected") { bus.isConnected }
+        let reply = try await bus.request("agion.test.early", Envelope(type: "ping", tenant: "t", payload: [7]), timeout: .seconds(5))
+        #expect(reply.payload == [7])
+        try await responder.drain()
+        server.stop()
+    }
+}

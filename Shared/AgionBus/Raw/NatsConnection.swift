@@ -36,7 +36,15 @@ final class NatsConnection: @unchecked Sendable {
                 try check(natsOptions_SetRetryOnFailedConnect(options, true, onReconnected, closure), "natsOptions_SetRetryOnFailedConnect")
             }
             var connection: OpaquePointer?
-            try check(natsConnection_Connect(&connection, options), "connect to \(configuration.url)")
+            let status = natsConnection_Connect(&connection, options)
+            // With retry-on-failed-connect, a server that is not up yet is not a
+            // failure: cnats hands back a live connection that keeps trying in the
+            // background (and calls our callbacks meanwhile, so `events` must stay).
+            if status == NATS_NOT_YET_CONNECTED, configuration.retryOnFailedConnect, connection != nil {
+                logger.warning("nats.not_yet_connected", metadata: ["nats.url": "\(configuration.url)"])
+            } else {
+                try check(status, "connect to \(configuration.url)")
+            }
             guard let connection else { throw BusError(.connectionFailed, "connect returned no connection") }
             self.raw = connection
         } catch {
@@ -60,6 +68,8 @@ final class NatsConnection: @unchecked Sendable {
 
     var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
     var isClosed: Bool { natsConnection_IsClosed(raw) }
+    /// The largest message the server takes (its `max_payload`), in bytes.
+    var maxPayload: Int { Int(natsConnection_GetMaxPayload(raw)) }
 
     /// Returns once cnats reports the connection closed (after a drain), or at `deadline`.
     func waitUntilClosed(deadline: ContinuousClock.Instant) async {
