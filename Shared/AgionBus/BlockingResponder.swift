@@ -6,6 +6,11 @@ import Logging
 /// Swift's cooperative pool. Errors are answered as with `RPCHandler`.
 public typealias BlockingRPCHandler = @Sendable (Envelope) throws -> Envelope
 
+/// Handles a batch of requests to one method synchronously (see
+/// `RequestBatcher`): one result per request, in order, each a reply or an
+/// error as a `BlockingRPCHandler` would give.
+public typealias BlockingBatchHandler = @Sendable ([Envelope]) -> [Result<Envelope, any Error>]
+
 /// Serves a subject with a synchronous handler run directly on cnats' delivery
 /// threads: one queue subscription per thread, so `threads` requests run at
 /// once in this process. Compared with `Responder` this saves the hop from the
@@ -21,13 +26,20 @@ public final class BlockingResponder: Sendable {
     private let subscriptions: [Subscription]
 
     init(connection: NatsConnection, subject: String, queue: String, threads: Int, logger: Logger,
-         handler: @escaping BlockingRPCHandler) throws(BusError) {
+         batchHandler: BlockingBatchHandler?, handler: @escaping BlockingRPCHandler) throws(BusError) {
         self.subject = subject
-        let core = BlockingResponderCore(channel: ReplyChannel(connection: connection, subject: subject, logger: logger),
-                                         handler: handler)
+        let channel = ReplyChannel(connection: connection, subject: subject, logger: logger)
+        let core = BlockingResponderCore(channel: channel, handler: handler)
         var subscriptions: [Subscription] = []
         for _ in 0..<max(threads, 1) {
             subscriptions.append(try Subscription(connection: connection, subject: subject, queue: queue, delivery: core))
+        }
+        if let batchHandler {
+            let batches = BlockingBatchResponderCore(channel: channel, handler: batchHandler)
+            for _ in 0..<max(threads, 1) {
+                subscriptions.append(try Subscription(connection: connection, subject: EnvelopeBatch.subject(for: subject), queue: queue,
+                                                      delivery: batches))
+            }
         }
         self.subscriptions = subscriptions
     }

@@ -38,6 +38,14 @@ public final class Bus: Sendable {
         try await requests.request(subject: subject, payload: try envelope.encoded(), timeout: timeout)
     }
 
+    /// A batcher for `subject`: concurrent requests to it share NATS messages
+    /// (`RequestBatcher`). Its responders must serve `<subject>.batch` too
+    /// (`respondBlocking(_:queue:threads:batchHandler:handler:)`); if none do,
+    /// requests still go alone. Make one per method and keep it.
+    public func batcher(for subject: String, limits: RequestBatcher.Limits = .init()) -> RequestBatcher {
+        RequestBatcher(mux: requests, subject: subject, limits: limits)
+    }
+
     /// Sends raw bytes as a request (for tests of malformed input and for bridges).
     public func request(_ subject: String, bytes: [UInt8], timeout: Duration = .seconds(2)) async throws -> Envelope {
         try await requests.request(subject: subject, payload: bytes, timeout: timeout)
@@ -77,10 +85,15 @@ public final class Bus: Sendable {
     /// threads (see `BlockingResponder`): the lowest-latency way to answer.
     /// The default, one thread per core, measured best for CPU-bound handlers
     /// (docs/benchmarks.md); handlers that wait on I/O may want more.
+    /// With a `batchHandler`, it also serves `<subject>.batch` (batches from a
+    /// `RequestBatcher`) on as many threads again: the handler gets a batch's
+    /// requests at once, so work such as an audit write is done once per batch.
     public func respondBlocking(_ subject: String, queue: String,
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                batchHandler: BlockingBatchHandler? = nil,
                                 handler: @escaping BlockingRPCHandler) throws -> BlockingResponder {
-        try BlockingResponder(connection: connection, subject: subject, queue: queue, threads: threads, logger: logger, handler: handler)
+        try BlockingResponder(connection: connection, subject: subject, queue: queue, threads: threads, logger: logger,
+                              batchHandler: batchHandler, handler: handler)
     }
 
     /// Flushes what is buffered and waits for the server to acknowledge it.

@@ -68,6 +68,14 @@ import Testing
         #expect(text.contains("payload: \"ab\""))
     }
 
+    @Test func batchesAgreeWithProtocBothWays() throws {
+        let batch = EnvelopeBatch(envelopes: [Array("first".utf8), [], [0, 255, 10]])
+        let text = String(decoding: try protoc(["--decode=agion.v1.EnvelopeBatch"], input: Data(batch.encoded())), as: UTF8.self)
+        #expect(text == "envelopes: \"first\"\nenvelopes: \"\"\nenvelopes: \"\\000\\377\\n\"\n")
+        let encoded = try protoc(["--encode=agion.v1.EnvelopeBatch"], input: Data(text.utf8))
+        #expect(try EnvelopeBatch(decoding: [UInt8](encoded)) == batch)
+    }
+
     @Test func genericCodecAgreesWithProtocOnNestedMessages() throws {
         let text = """
         decision_id: "d-1" effect: EFFECT_REQUIRE_APPROVAL rule_ids: "r1" rule_ids: "r2"

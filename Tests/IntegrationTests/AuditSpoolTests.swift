@@ -33,6 +33,21 @@ import Testing
         #expect(AuditSpool.segments(in: dir) == [segment, segment + 1])
     }
 
+    @Test func aBatchIsWrittenAsConsecutiveFramesReadBackOneByOne() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spool = try AuditSpool(directory: dir, fsync: false, segmentBytes: 64)
+        try spool.append(Array("alone".utf8))
+        try spool.append(contentsOf: (0..<4).map { Array("batched-\($0)".utf8) })
+        try spool.append(contentsOf: [])
+        #expect(spool.appended.load(ordering: .acquiring) == 5)
+        // The batch went into one segment with the record before it; the next write starts a new one.
+        let first = AuditSpool.segments(in: dir)[0]
+        let frames = SpoolReader.frames(in: AuditSpool.segmentPath(dir, first), from: 0, limit: 100)
+        #expect(frames.map { String(decoding: $0.record, as: UTF8.self) } == ["alone"] + (0..<4).map { "batched-\($0)" })
+        #expect(spool.activeSegment == first + 1, "a segment over its size rolls over after the batch, never inside it")
+    }
+
     @Test func aCorruptedFrameEndsTheReadablePart() throws {
         let dir = directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -117,6 +117,56 @@ import Testing
         #expect(!later.contains(allowed.decisionID))
     }
 
+    /// Checks batched by a gateway (`RequestBatcher`) are decided one by one,
+    /// each in its own tenant, and each is audited before the batch is answered.
+    @Test func batchedChecksAreDecidedEachInItsOwnTenantAndAudited() async throws {
+        let bus = try await governance()
+        try await putPolicy(Self.basePolicy, bus)
+        let agent = try await register("batched", bus)
+        let stranger = TestEnvironment.uniqueName("nobody")
+        func envelope(_ request: CheckRequest, tenant: String) throws -> [UInt8] {
+            try Envelope(type: CheckRequest.protoName, tenant: tenant, payload: request.encoded()).encoded()
+        }
+        // One batch by hand: this suite's tenant, a tenant governance never heard of, and a denial.
+        let batch = EnvelopeBatch(envelopes: [
+            try envelope(CheckRequest(agentID: agent, action: "reports.generate", context: ["rows": 5]), tenant: tenant),
+            try envelope(CheckRequest(agentID: agent, action: "reports.generate"), tenant: stranger),
+            try envelope(CheckRequest(agentID: agent, action: "files.delete"), tenant: tenant),
+        ])
+        let reply = try await bus.request(EnvelopeBatch.subject(for: GovernanceSubjects.check),
+                                          Envelope(type: EnvelopeBatch.envelopeType, tenant: "", payload: batch.encoded()))
+        let replies = try EnvelopeBatch(decoding: reply.payload).envelopes.map { try Envelope(decoding: $0) }
+        #expect(replies.count == 3)
+        let allowed = try replies[0].payload(as: Decision.self)
+        #expect(allowed.effect == .allow)
+        #expect(replies[0].tenant == tenant)
+        #expect(replies[1].type == ErrorReply.envelopeType)
+        #expect(try ErrorReply(decoding: replies[1].payload).code == ErrorReply.Codes.unknownTenant)
+        let denied = try replies[2].payload(as: Decision.self)
+        #expect(denied.effect == .deny)
+
+        // Many at once through a batcher, as the gateway sends them.
+        let batcher = bus.batcher(for: GovernanceSubjects.check, limits: .init(maxInFlight: 1))
+        let decisions = try await withThrowingTaskGroup(of: Decision.self) { group in
+            for rows in 0..<40 {
+                group.addTask {
+                    let request = Envelope(type: CheckRequest.protoName, tenant: tenant,
+                                           payload: try CheckRequest(agentID: agent, action: "reports.generate", context: ["rows": .number(Double(rows))]).encoded())
+                    return try await batcher.request(request, timeout: .seconds(10)).payload(as: Decision.self)
+                }
+            }
+            return try await group.reduce(into: [Decision]()) { $0.append($1) }
+        }
+        #expect(decisions.count == 40)
+        #expect(decisions.allSatisfy { $0.effect == .allow })
+        let ids = Set(decisions.map(\.decisionID) + [allowed.decisionID, denied.decisionID])
+        #expect(ids.count == 42, "every check got its own decision")
+        try await eventually("every batched decision in the audit trail") {
+            try await audit(AuditQuery(agentID: agent.description, pageSize: 100), bus).filter { ids.contains($0.decisionID) }.count == 42
+        }
+        #expect(try await audit(AuditQuery(agentID: agent.description, pageSize: 100), bus).allSatisfy { $0.tenant == tenant })
+    }
+
     @Test func unknownOfflineAndUnpolicedRequestsAreDeniedWithAReason() async throws {
         let bus = try await governance()
         let stranger = try AgentID("nowhere:nobody")

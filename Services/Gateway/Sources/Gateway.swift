@@ -48,7 +48,8 @@ public enum Gateway {
                                   logger: runtime.logger)
         return GatewayRouter(
             authenticator: authenticator, limiter: limiter,
-            calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes),
+            calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes,
+                                      batchLimits: .init(maxBatch: configuration.batchMax, maxInFlight: configuration.batchInFlight)),
             local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
             checks: readinessChecks(runtime), corsOrigins: configuration.corsOrigins, registry: RuntimeBootstrap.registry)
     }

@@ -12,6 +12,8 @@ import Foundation
 /// | `AGION_GATEWAY_SERVICE_TIMEOUT_MS` | int ≥ 1 | `5000` |
 /// | `AGION_GATEWAY_KEY_CACHE_MS` | int ≥ 1 | `5000` |
 /// | `AGION_GATEWAY_IDLE_TIMEOUT_MS` | int ≥ 1 | `60000` |
+/// | `AGION_GATEWAY_BATCH_MAX` | int ≥ 1 (1: no batching) | `64` |
+/// | `AGION_GATEWAY_BATCH_IN_FLIGHT` | int ≥ 1 | `1` |
 /// | `AGION_GATEWAY_BOOTSTRAP_KEY_FILE` | path, or empty for none | `.run/credentials/admin.key` |
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
@@ -32,6 +34,11 @@ public struct GatewayConfiguration: Sendable {
     /// A client connection that sends nothing for this long is closed, so idle
     /// or abandoned keep-alive connections do not pile up.
     public var idleTimeout: Duration = .seconds(60)
+    /// Checks in one NATS message to governance at most (`RequestBatcher`); 1
+    /// sends every check alone.
+    public var batchMax = 64
+    /// Checks or batches of checks on the wire at once; more wait for the next batch.
+    public var batchInFlight = 1
     /// How long a replica trusts what it read about an API key (revocations
     /// are broadcast and apply at once; this bounds a missed broadcast).
     public var keyCacheTTL: Duration = .seconds(5)
@@ -59,6 +66,8 @@ public struct GatewayConfiguration: Sendable {
         serviceTimeout = try env.milliseconds("AGION_GATEWAY_SERVICE_TIMEOUT_MS") ?? serviceTimeout
         keyCacheTTL = try env.milliseconds("AGION_GATEWAY_KEY_CACHE_MS") ?? keyCacheTTL
         idleTimeout = try env.milliseconds("AGION_GATEWAY_IDLE_TIMEOUT_MS") ?? idleTimeout
+        batchMax = try env.positive("AGION_GATEWAY_BATCH_MAX") ?? batchMax
+        batchInFlight = try env.positive("AGION_GATEWAY_BATCH_IN_FLIGHT") ?? batchInFlight
         if let file = env.raw("AGION_GATEWAY_BOOTSTRAP_KEY_FILE") { bootstrapKeyFile = file.isEmpty ? nil : file }
         ratePerCredential = try env.positive("AGION_GATEWAY_RATE_PER_CREDENTIAL") ?? ratePerCredential
         burstPerCredential = try env.positive("AGION_GATEWAY_BURST_PER_CREDENTIAL") ?? burstPerCredential

@@ -34,16 +34,19 @@ struct ReplyChannel: Sendable {
         do {
             return try Envelope(decoding: body)
         } catch {
-            undecodable.increment()
-            logger.warning("rpc.decode_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)"])
-            send(error: ErrorReply(code: ErrorReply.Codes.decodeFailed, message: "request is not a valid agion.v1.Envelope: \(error.message)"),
-                 to: reply, request: nil)
+            send(error: undecodable(error), to: reply, request: nil)
             return nil
         }
     }
 
     /// Answers with the handler's result: its reply, its `ErrorReply`, or `internal`.
     func answer(_ result: Result<Envelope, any Error>, request: Envelope, replyTo reply: String, started: ContinuousClock.Instant) {
+        send(replyEnvelope(result, request: request, started: started), to: reply)
+    }
+
+    /// The envelope that answers `request` with the handler's result; logs and
+    /// counts the outcome (a batch's replies are counted one by one).
+    func replyEnvelope(_ result: Result<Envelope, any Error>, request: Envelope, started: ContinuousClock.Instant) -> Envelope {
         // Per request at debug level (free when off): with the caller's request id and trace
         // id, one HTTP request can be followed from the gateway's access log through here.
         logger.debug("rpc.handled", metadata: [
@@ -54,19 +57,18 @@ struct ReplyChannel: Sendable {
         case .success(let envelope):
             duration.record(duration: ContinuousClock.now - started)
             handled.increment()
-            send(envelope, to: reply)
+            return envelope
         case .failure(let error as ErrorReply):
             failed.increment()
             countError(code: error.code)
-            send(error: error, to: reply, request: request)
+            return errorEnvelope(error, request: request)
         case .failure(let error):
             failed.increment()
             countError(code: ErrorReply.Codes.internalError)
             logger.error("rpc.handler_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)",
                                                            "event.id": "\(request.id.lowercasedString)",
                                                            "correlation.id": "\(request.correlationID)", "trace.id": "\(Self.traceID(request))"])
-            send(error: ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true),
-                 to: reply, request: request)
+            return errorEnvelope(ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true), request: request)
         }
     }
 
@@ -97,13 +99,24 @@ struct ReplyChannel: Sendable {
     }
 
     private func send(error: ErrorReply, to reply: String, request: Envelope?) {
-        let payload = (try? error.encoded()) ?? []
-        let envelope = request?.caused(type: ErrorReply.envelopeType, payload: payload)
-            ?? Envelope(type: ErrorReply.envelopeType, tenant: "", payload: payload)
-        send(envelope, to: reply)
+        send(errorEnvelope(error, request: request), to: reply)
     }
 
-    private func send(_ envelope: Envelope, to reply: String) {
+    /// An error reply, caused by `request` when there is one.
+    func errorEnvelope(_ error: ErrorReply, request: Envelope?) -> Envelope {
+        let payload = (try? error.encoded()) ?? []
+        return request?.caused(type: ErrorReply.envelopeType, payload: payload)
+            ?? Envelope(type: ErrorReply.envelopeType, tenant: "", payload: payload)
+    }
+
+    /// An undecodable request, counted and logged; its answer is `decode_failed`.
+    func undecodable(_ error: EnvelopeError) -> ErrorReply {
+        undecodable.increment()
+        logger.warning("rpc.decode_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)"])
+        return ErrorReply(code: ErrorReply.Codes.decodeFailed, message: "request is not a valid agion.v1.Envelope: \(error.message)")
+    }
+
+    func send(_ envelope: Envelope, to reply: String) {
         guard !reply.isEmpty else { return }
         do {
             let bytes = try envelope.encoded()

@@ -13,8 +13,22 @@ final class RequestMux: Sendable {
     private let state = Mutex(State())
     private let subscription: Subscription
 
+    /// Who gets the reply: a task, or a callback on the thread that delivers it
+    /// (a `RequestBatcher` splitting a batch reply for its callers).
+    enum Waiter: Sendable {
+        case task(CheckedContinuation<Envelope, any Error>)
+        case callback(@Sendable (Result<Envelope, any Error>) -> Void)
+
+        func resume(with result: Result<Envelope, any Error>) {
+            switch self {
+            case .task(let continuation): continuation.resume(with: result)
+            case .callback(let callback): callback(result)
+            }
+        }
+    }
+
     private struct Pending {
-        let continuation: CheckedContinuation<Envelope, any Error>
+        let waiter: Waiter
         let deadline: UInt64
         let subject: String
         let timeout: Duration
@@ -60,43 +74,60 @@ final class RequestMux: Sendable {
             return Array(overdue.values)
         }
         for pending in expired {
-            pending.continuation.resume(throwing: BusError(.timeout, "no reply from \(pending.subject) within \(pending.timeout)"))
+            pending.waiter.resume(with: .failure(BusError(.timeout, "no reply from \(pending.subject) within \(pending.timeout)")))
         }
     }
 
     /// Sends `request` to `subject` and waits for the reply envelope.
     func request(subject: String, payload: [UInt8], timeout: Duration) async throws -> Envelope {
-        let token = state.withLock { state -> UInt64 in
-            state.nextToken &+= 1
-            return state.nextToken
-        }
-        let replySubject = prefix + String(token)
+        let token = nextToken()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout.nanoseconds, 0))
-                state.withLock { state in
-                    state.pending[token] = Pending(continuation: continuation, deadline: deadline, subject: subject, timeout: timeout)
-                    if !state.sweeperArmed {
-                        state.sweeperArmed = true
-                        sweeper.schedule(deadline: .now() + Self.sweepInterval)
-                    }
-                }
-                let status = payload.withUnsafeBytes { body in
-                    natsConnection_PublishRequest(connection.raw, subject, replySubject, body.baseAddress, Int32(body.count))
-                }
-                if status != NATS_OK {
-                    complete(token, .failure(busError(status, "request \(subject)")))
-                }
+                send(subject: subject, payload: payload, timeout: timeout, token: token, waiter: .task(continuation))
+                // Cancelled before the request was registered: the handler below found nothing to cancel.
+                if Task.isCancelled { complete(token, .failure(BusError(.cancelled, "request \(subject) cancelled"))) }
             }
         } onCancel: {
             complete(token, .failure(BusError(.cancelled, "request \(subject) cancelled")))
         }
     }
 
+    /// Sends `request` to `subject`; `completion` gets the reply (or the
+    /// failure) once, on a cnats thread or the deadline sweeper: it must not block.
+    func request(subject: String, payload: [UInt8], timeout: Duration,
+                 completion: @escaping @Sendable (Result<Envelope, any Error>) -> Void) {
+        send(subject: subject, payload: payload, timeout: timeout, token: nextToken(), waiter: .callback(completion))
+    }
+
+    private func nextToken() -> UInt64 {
+        state.withLock { state -> UInt64 in
+            state.nextToken &+= 1
+            return state.nextToken
+        }
+    }
+
+    private func send(subject: String, payload: [UInt8], timeout: Duration, token: UInt64, waiter: Waiter) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout.nanoseconds, 0))
+        state.withLock { state in
+            state.pending[token] = Pending(waiter: waiter, deadline: deadline, subject: subject, timeout: timeout)
+            if !state.sweeperArmed {
+                state.sweeperArmed = true
+                sweeper.schedule(deadline: .now() + Self.sweepInterval)
+            }
+        }
+        let replySubject = prefix + String(token)
+        let status = payload.withUnsafeBytes { body in
+            natsConnection_PublishRequest(connection.raw, subject, replySubject, body.baseAddress, Int32(body.count))
+        }
+        if status != NATS_OK {
+            complete(token, .failure(busError(status, "request \(subject)")))
+        }
+    }
+
     /// Resumes the task waiting on `token`, once; later completions are ignored.
     func complete(_ token: UInt64, _ result: Result<Envelope, any Error>) {
         guard let pending = state.withLock({ $0.pending.removeValue(forKey: token) }) else { return }
-        pending.continuation.resume(with: result)
+        pending.waiter.resume(with: result)
     }
 
     fileprivate func deliver(_ message: OpaquePointer) {
@@ -143,11 +174,19 @@ private final class TimerBox: @unchecked Sendable {
 func interpretReply(_ message: OpaquePointer) -> Result<Envelope, any Error> {
     let body = UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: Int(natsMsg_GetDataLength(message)))
     do {
-        let reply = try Envelope(decoding: body)
-        guard reply.type == ErrorReply.envelopeType else { return .success(reply) }
+        return interpretReply(try Envelope(decoding: body))
+    } catch {
+        return .failure(BusError(.decodeFailed, "undecodable reply: \(error)"))
+    }
+}
+
+/// A decoded reply envelope as the caller sees it (an error reply becomes `.remote`).
+func interpretReply(_ reply: Envelope) -> Result<Envelope, any Error> {
+    guard reply.type == ErrorReply.envelopeType else { return .success(reply) }
+    do {
         let error = try ErrorReply(decoding: reply.payload)
         return .failure(BusError(.remote, error.message, remote: error))
     } catch {
-        return .failure(BusError(.decodeFailed, "undecodable reply: \(error)"))
+        return .failure(BusError(.decodeFailed, "undecodable error reply: \(error)"))
     }
 }

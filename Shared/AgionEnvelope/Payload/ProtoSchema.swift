@@ -33,6 +33,7 @@ public enum ProtoSchema {
             MessageDescriptor(Agion__V1__Header.self, agion__v1__header__init),
             MessageDescriptor(Agion__V1__Envelope.self, agion__v1__envelope__init),
             MessageDescriptor(Agion__V1__ErrorReply.self, agion__v1__error_reply__init),
+            MessageDescriptor(Agion__V1__EnvelopeBatch.self, agion__v1__envelope_batch__init),
             MessageDescriptor(Agion__V1__AgentEndpoint.self, agion__v1__agent_endpoint__init),
             MessageDescriptor(Agion__V1__Agent.self, agion__v1__agent__init),
             MessageDescriptor(Agion__V1__RegisterAgentsRequest.self, agion__v1__register_agents_request__init),

@@ -73,18 +73,22 @@ public struct BlockingRPCService: Service {
     private let subject: String
     private let queue: String
     private let threads: Int
+    private let batchHandler: BlockingBatchHandler?
     private let handler: BlockingRPCHandler
 
-    public init(bus: Bus, subject: String, queue: String, threads: Int, handler: @escaping BlockingRPCHandler) {
+    /// With a `batchHandler`, batches of requests (`RequestBatcher`) are served too.
+    public init(bus: Bus, subject: String, queue: String, threads: Int, batchHandler: BlockingBatchHandler? = nil,
+                handler: @escaping BlockingRPCHandler) {
         self.bus = bus
         self.subject = subject
         self.queue = queue
         self.threads = threads
+        self.batchHandler = batchHandler
         self.handler = handler
     }
 
     public func run() async throws {
-        let responder = try bus.respondBlocking(subject, queue: queue, threads: threads, handler: handler)
+        let responder = try bus.respondBlocking(subject, queue: queue, threads: threads, batchHandler: batchHandler, handler: handler)
         try? await gracefulShutdown()
         try? await responder.drain()
     }

@@ -61,6 +61,9 @@ struct ServiceCall: Sendable {
     var query: [String] = []
     var status: HTTPResponse.Status = .ok
     var scope: AgentScope?
+    /// Concurrent calls share NATS messages (`RequestBatcher`): for high-rate
+    /// methods whose service serves `<subject>.batch`.
+    var batched = false
 }
 
 /// The gateway's own operations, answered from its schema.

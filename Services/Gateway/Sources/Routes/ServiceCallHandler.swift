@@ -13,6 +13,20 @@ struct ServiceCallHandler: Sendable {
     let bus: Bus
     let timeout: Duration
     let maxBodyBytes: Int
+    /// One per batched method (`ServiceCall.batched`), by subject.
+    let batchers: [String: RequestBatcher]
+
+    init(bus: Bus, timeout: Duration, maxBodyBytes: Int, batchLimits: RequestBatcher.Limits = .init()) {
+        self.bus = bus
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        var batchers: [String: RequestBatcher] = [:]
+        for route in RouteTable.all {
+            guard case .call(let call) = route.action, call.batched, batchers[call.subject] == nil else { continue }
+            batchers[call.subject] = bus.batcher(for: call.subject, limits: batchLimits)
+        }
+        self.batchers = batchers
+    }
 
     func handle(_ route: Route, _ call: ServiceCall, credential: Credential, request: Request, context: GatewayContext) async throws -> Response {
         var fields = try await bodyFields(call.body, request: request)
@@ -49,7 +63,11 @@ struct ServiceCallHandler: Sendable {
         envelope.headers["agion-subject"] = credential.subject
         let reply: Envelope
         do {
-            reply = try await bus.request(call.subject, envelope, timeout: timeout)
+            if let batcher = batchers[call.subject] {
+                reply = try await batcher.request(envelope, timeout: timeout)
+            } else {
+                reply = try await bus.request(call.subject, envelope, timeout: timeout)
+            }
         } catch let error as BusError {
             throw Problem(error, service: call.service)
         }

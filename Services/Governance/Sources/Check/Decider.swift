@@ -52,7 +52,34 @@ final class Decider: Sendable {
         var revision: UInt32 = 0
     }
 
+    /// One check: decide, write the audit record, answer.
     func check(_ envelope: Envelope) throws -> Envelope {
+        let decided = try prepare(envelope)
+        try audit([decided.record])
+        return finish(decided)
+    }
+
+    /// A batch of checks (from a `RequestBatcher`), each with its own tenant:
+    /// decided one by one, their audit records written with one `write(2)`,
+    /// then answered. A check that fails gets its error in its slot.
+    func check(batch envelopes: [Envelope]) -> [Result<Envelope, any Error>] {
+        let decided = envelopes.map { envelope in Result { () throws -> Decided in try prepare(envelope) } }
+        do {
+            try audit(decided.compactMap { try? $0.get().record })
+        } catch {
+            return decided.map { $0.flatMap { _ in .failure(error) } }
+        }
+        return decided.map { $0.map(finish) }
+    }
+
+    /// A decision and its audit record, before the record is written.
+    struct Decided {
+        let effect: Effect
+        let record: [UInt8]
+        let reply: Envelope
+    }
+
+    private func prepare(_ envelope: Envelope) throws -> Decided {
         let started = ContinuousClock.now
         guard envelope.payload.count <= Self.maxRequestBytes else {
             throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "a check request is at most \(Self.maxRequestBytes) bytes", field: "context")
@@ -67,19 +94,29 @@ final class Decider: Sendable {
             result: outcome.effect.rawValue, ruleIDs: outcome.ruleIDs, reasons: outcome.reasons, obligations: outcome.obligations,
             trustScore: outcome.trust, policyRevision: outcome.revision, decidedAtUnixNanos: now,
             evaluationNanos: Int64((ContinuousClock.now - started) / .nanoseconds(1)))
+        let decision = Decision(decisionID: decisionID, effect: outcome.effect, ruleIDs: outcome.ruleIDs, reasons: outcome.reasons,
+                                obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision)
+        return Decided(effect: outcome.effect, record: auditEnabled ? record.fastEncoded() : [],
+                       reply: envelope.caused(type: Decision.protoName, payload: decision.fastEncoded()))
+    }
+
+    /// Writes decisions to the spool before any of them is answered.
+    private func audit(_ records: [[UInt8]]) throws {
+        guard auditEnabled, !records.isEmpty else { return }
         do {
-            if auditEnabled { try spool.append(record.fastEncoded()) }
+            try spool.append(contentsOf: records)
         } catch {
             // Never answer a decision that is not in the audit trail.
-            unaudited.increment()
-            logger.error("governance.audit_failed", metadata: ["error": "\(error)", "decision.id": "\(decisionID)"])
+            unaudited.increment(by: records.count)
+            logger.error("governance.audit_failed", metadata: ["error": "\(error)", "decisions": "\(records.count)"])
             throw ErrorReply(code: ErrorReply.Codes.unavailable, message: "the decision could not be audited; treat it as deny", retriable: true)
         }
         shipperWakeup.signal()
-        decisions[outcome.effect]?.increment()
-        let decision = Decision(decisionID: decisionID, effect: outcome.effect, ruleIDs: outcome.ruleIDs, reasons: outcome.reasons,
-                                obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision)
-        return envelope.caused(type: Decision.protoName, payload: decision.fastEncoded())
+    }
+
+    private func finish(_ decided: Decided) -> Envelope {
+        decisions[decided.effect]?.increment()
+        return decided.reply
     }
 
     func decide(_ request: CheckRequest, tenant: String, now: Int64) throws(ErrorReply) -> Outcome {

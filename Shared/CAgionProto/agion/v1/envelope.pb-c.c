@@ -97,6 +97,51 @@ void   agion__v1__envelope__free_unpacked
   assert(message->base.descriptor == &agion__v1__envelope__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__envelope_batch__init
+                     (Agion__V1__EnvelopeBatch         *message)
+{
+  static const Agion__V1__EnvelopeBatch init_value = AGION__V1__ENVELOPE_BATCH__INIT;
+  *message = init_value;
+}
+size_t agion__v1__envelope_batch__get_packed_size
+                     (const Agion__V1__EnvelopeBatch *message)
+{
+  assert(message->base.descriptor == &agion__v1__envelope_batch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__envelope_batch__pack
+                     (const Agion__V1__EnvelopeBatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__envelope_batch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__envelope_batch__pack_to_buffer
+                     (const Agion__V1__EnvelopeBatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__envelope_batch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__EnvelopeBatch *
+       agion__v1__envelope_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__EnvelopeBatch *)
+     protobuf_c_message_unpack (&agion__v1__envelope_batch__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__envelope_batch__free_unpacked
+                     (Agion__V1__EnvelopeBatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__envelope_batch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__header__field_descriptors[2] =
 {
   {
@@ -301,5 +346,43 @@ const ProtobufCMessageDescriptor agion__v1__envelope__descriptor =
   agion__v1__envelope__field_indices_by_name,
   1,  agion__v1__envelope__number_ranges,
   (ProtobufCMessageInit) agion__v1__envelope__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__envelope_batch__field_descriptors[1] =
+{
+  {
+    "envelopes",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Agion__V1__EnvelopeBatch, n_envelopes),
+    offsetof(Agion__V1__EnvelopeBatch, envelopes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__envelope_batch__field_indices_by_name[] = {
+  0,   /* field[0] = envelopes */
+};
+static const ProtobufCIntRange agion__v1__envelope_batch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__envelope_batch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.EnvelopeBatch",
+  "EnvelopeBatch",
+  "Agion__V1__EnvelopeBatch",
+  "agion.v1",
+  sizeof(Agion__V1__EnvelopeBatch),
+  1,
+  agion__v1__envelope_batch__field_descriptors,
+  agion__v1__envelope_batch__field_indices_by_name,
+  1,  agion__v1__envelope_batch__number_ranges,
+  (ProtobufCMessageInit) agion__v1__envelope_batch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

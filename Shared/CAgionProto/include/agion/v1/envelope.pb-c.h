@@ -17,6 +17,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Agion__V1__Header Agion__V1__Header;
 typedef struct Agion__V1__Envelope Agion__V1__Envelope;
+typedef struct Agion__V1__EnvelopeBatch Agion__V1__EnvelopeBatch;
 
 
 /* --- enums --- */
@@ -84,6 +85,24 @@ struct  Agion__V1__Envelope
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, {0,NULL} }
 
 
+/*
+ * Several RPC requests to one method, or their replies, in one NATS message:
+ * request coalescing for high-rate methods such as the governance check, sent
+ * on `<method subject>.batch` (docs/subjects.md). Each element is a complete
+ * encoded Envelope with its own tenant, correlation and trace; the reply holds
+ * one reply Envelope (or ErrorReply Envelope) per request, in request order.
+ */
+struct  Agion__V1__EnvelopeBatch
+{
+  ProtobufCMessage base;
+  size_t n_envelopes;
+  ProtobufCBinaryData *envelopes;
+};
+#define AGION__V1__ENVELOPE_BATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__envelope_batch__descriptor) \
+    , 0,NULL }
+
+
 /* Agion__V1__Header methods */
 void   agion__v1__header__init
                      (Agion__V1__Header         *message);
@@ -122,6 +141,25 @@ Agion__V1__Envelope *
 void   agion__v1__envelope__free_unpacked
                      (Agion__V1__Envelope *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__EnvelopeBatch methods */
+void   agion__v1__envelope_batch__init
+                     (Agion__V1__EnvelopeBatch         *message);
+size_t agion__v1__envelope_batch__get_packed_size
+                     (const Agion__V1__EnvelopeBatch   *message);
+size_t agion__v1__envelope_batch__pack
+                     (const Agion__V1__EnvelopeBatch   *message,
+                      uint8_t             *out);
+size_t agion__v1__envelope_batch__pack_to_buffer
+                     (const Agion__V1__EnvelopeBatch   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__EnvelopeBatch *
+       agion__v1__envelope_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__envelope_batch__free_unpacked
+                     (Agion__V1__EnvelopeBatch *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__Header_Closure)
@@ -129,6 +167,9 @@ typedef void (*Agion__V1__Header_Closure)
                   void *closure_data);
 typedef void (*Agion__V1__Envelope_Closure)
                  (const Agion__V1__Envelope *message,
+                  void *closure_data);
+typedef void (*Agion__V1__EnvelopeBatch_Closure)
+                 (const Agion__V1__EnvelopeBatch *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -138,6 +179,7 @@ typedef void (*Agion__V1__Envelope_Closure)
 
 extern const ProtobufCMessageDescriptor agion__v1__header__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__envelope__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__envelope_batch__descriptor;
 
 PROTOBUF_C__END_DECLS
 
