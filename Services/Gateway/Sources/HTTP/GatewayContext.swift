@@ -9,9 +9,12 @@ public struct GatewayContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID = ""
     public var traceparent = Traceparent.makeRoot()
+    /// The connection's event loop, where the request's task prefers to run.
+    let executor: EventLoopTaskExecutor?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        executor = EventLoopTaskExecutor.of(source.channel.eventLoop)
     }
 
     /// A path parameter as the client meant it: percent-decoded, since
@@ -42,7 +45,7 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         var response: Response
         do {
-            response = try await next(request, context)
+            response = try await withTaskExecutorPreference(context.executor) { try await next(request, context) }
         } catch let problem as Problem {
             response = problem.response(requestID: context.requestID)
         } catch let error as HTTPError {
