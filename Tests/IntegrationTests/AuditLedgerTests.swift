@@ -65,3 +65,51 @@ import Testing
         #expect(try await ledger.verify(tenant: try TenantID("t"), pool: pool).recordsChecked == 1_000)
     }
 }
+
+/// How shipped checks are announced: one `decisions_recorded` per tenant per
+/// batch, split by size, with ids that repeat for the same records.
+@Suite struct AuditBatchEventTests {
+    static func entry(_ index: Int, tenant: String, kind: AuditRecord.Kind = .check, padding: Int = 0) -> AuditLedger.Entry {
+        AuditLedger.Entry(AuditRecord(decisionID: UUIDv7.make().lowercasedString, kind: kind, tenant: tenant, agentID: "c:n",
+                                      action: "act.\(index)" + String(repeating: "x", count: padding), result: "allow", trustScore: 0.5,
+                                      policyRevision: 1, decidedAtUnixNanos: Int64(index)))
+    }
+
+    @Test func oneEventPerTenantCarriesItsRecordsInChainOrder() throws {
+        let entries = (0..<10).map { Self.entry($0, tenant: $0 % 3 == 0 ? "a" : "b") }
+        let events = AuditLedger.batchEvents(for: entries)
+        #expect(events.map(\.subject) == ["agion.governance.evt.a.decisions_recorded", "agion.governance.evt.b.decisions_recorded"])
+        for (envelope, _) in events {
+            #expect(envelope.type == GovernanceSubjects.EventType.decisionsRecorded)
+            let records = try envelope.payload(as: DecisionsRecorded.self).records
+            let expected = entries.filter { $0.record.tenant == envelope.tenant }
+            #expect(records.map(\.decisionID) == expected.map(\.record.decisionID))
+            #expect(envelope.occurredAtUnixNanos == expected.last!.record.decidedAtUnixNanos)
+        }
+        // The hand-made payload is what the generic codec makes of the same records.
+        let generic = try DecisionsRecorded(records: entries.filter { $0.record.tenant == "a" }.map { try AuditRecord(decoding: $0.bytes) }).encoded()
+        #expect(events[0].envelope.payload == generic)
+    }
+
+    @Test func theSameRecordsGiveTheSameEventIdAndOthersAnother() {
+        let entries = (0..<5).map { Self.entry($0, tenant: "a") }
+        #expect(AuditLedger.batchEvents(for: entries)[0].envelope.id == AuditLedger.batchEvents(for: entries)[0].envelope.id)
+        #expect(AuditLedger.batchEvents(for: entries)[0].envelope.id != AuditLedger.batchEvents(for: Array(entries.prefix(4)))[0].envelope.id)
+    }
+
+    @Test func aLargeBatchIsSplitUnderTheSizeLimitAndNothingIsLost() throws {
+        let entries = (0..<20).map { Self.entry($0, tenant: "a", padding: 1_000) }
+        let events = AuditLedger.batchEvents(for: entries, maxBytes: 4_000)
+        #expect(events.count > 1)
+        #expect(events.allSatisfy { $0.envelope.payload.count <= 4_000 })
+        let announced = try events.flatMap { try $0.envelope.payload(as: DecisionsRecorded.self).records.map(\.decisionID) }
+        #expect(announced == entries.map(\.record.decisionID))
+    }
+
+    @Test func validationsAreAnnouncedOneByOneAndChecksTogether() {
+        let entries = [Self.entry(0, tenant: "a", kind: .validate), Self.entry(1, tenant: "a"), Self.entry(2, tenant: "a")]
+        let events = AuditLedger.events(for: entries)
+        #expect(events.map(\.envelope.type) == [GovernanceSubjects.EventType.outputValidated, GovernanceSubjects.EventType.decisionsRecorded])
+        #expect(events[0].envelope.id.lowercasedString == entries[0].record.decisionID)
+    }
+}

@@ -73,7 +73,7 @@ import Testing
 
     @Test func checksFollowThePolicyAndEveryDecisionIsAudited() async throws {
         let bus = try await governance()
-        let events = try await EventReader.open(bus, stream: EventStreams.governance, subject: "agion.governance.evt.\(tenant).decision_made")
+        let events = try await EventReader.open(bus, stream: EventStreams.governance, subject: "agion.governance.evt.\(tenant).decisions_recorded")
         defer { Task { await events.close() } }
         try await putPolicy(Self.basePolicy, bus)
         let agent = try await register("reporter", bus)
@@ -109,8 +109,16 @@ import Testing
         #expect(records.allSatisfy { $0.hash.count == 64 && $0.sequence > 0 })
         #expect(try await audit(AuditQuery(action: "files.delete", result: "deny"), bus).map(\.decisionID) == [denied.decisionID])
         // Every decision is also an event for outside subscribers, once.
-        let published = try await events.next(4).map { try $0.payload(as: AuditRecord.self).decisionID }
-        #expect(Set(published) == Set(ids))
+        // Announced in batches (one event per tenant per shipped batch), each decision once.
+        var published: [String] = []
+        try await eventually("every decision announced") {
+            for event in try await events.available() {
+                #expect(event.type == GovernanceSubjects.EventType.decisionsRecorded)
+                published += try event.payload(as: DecisionsRecorded.self).records.map(\.decisionID)
+            }
+            return Set(published).isSuperset(of: ids)
+        }
+        #expect(published.sorted() == ids.sorted())
         #expect(try await events.isQuiet())
         let later = try await audit(AuditQuery(fromUnixNanos: records[2].decidedAtUnixNanos), bus).map(\.decisionID)
         #expect(later.contains(denied.decisionID), "\(later) \(records.map(\.decidedAtUnixNanos))")

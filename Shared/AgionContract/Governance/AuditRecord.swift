@@ -2,7 +2,7 @@ import AgionEnvelope
 
 /// One decision in the audit trail (`agion.v1.AuditRecord`): a check or a
 /// validation, with everything that went into it. Also the payload of the
-/// `decision_made` and `output_validated` events.
+/// `output_validated` event, and carried by `decisions_recorded` (`DecisionsRecorded`).
 public struct AuditRecord: ProtoConvertible, Hashable {
     public static let protoName = "agion.v1.AuditRecord"
     public enum Kind: String, Sendable, Hashable { case check, validate }

@@ -25,7 +25,8 @@ public enum GovernanceSubjects {
 
     /// Envelope types of governance's events.
     public enum EventType {
-        public static let decisionMade = "agion.governance.decision_made"
+        /// Checks audited together (`DecisionsRecorded`), one event per tenant per shipped batch.
+        public static let decisionsRecorded = "agion.governance.decisions_recorded"
         public static let outputValidated = "agion.governance.output_validated"
         public static let trustChanged = "agion.governance.trust_changed"
         public static let policyActivated = "agion.governance.policy_activated"

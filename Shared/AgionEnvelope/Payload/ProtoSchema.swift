@@ -82,6 +82,7 @@ public enum ProtoSchema {
             MessageDescriptor(Agion__V1__AuditRecord.self, agion__v1__audit_record__init),
             MessageDescriptor(Agion__V1__AuditQuery.self, agion__v1__audit_query__init),
             MessageDescriptor(Agion__V1__AuditQueryResponse.self, agion__v1__audit_query_response__init),
+            MessageDescriptor(Agion__V1__DecisionsRecorded.self, agion__v1__decisions_recorded__init),
             MessageDescriptor(Agion__V1__AuditVerifyRequest.self, agion__v1__audit_verify_request__init),
             MessageDescriptor(Agion__V1__AuditVerifyResponse.self, agion__v1__audit_verify_response__init),
         ]

@@ -85,6 +85,14 @@ struct EventReader {
         return events
     }
 
+    /// Whatever events arrive within `wait` (perhaps none), acked.
+    func available(wait: Duration = .milliseconds(250)) async throws -> [Envelope] {
+        try await consumer.fetch(max: 256, timeout: wait).map { message in
+            try message.ack()
+            return try Envelope(decoding: message.bytes)
+        }
+    }
+
     /// True when no further event arrives within `wait`.
     func isQuiet(for wait: Duration = .milliseconds(500)) async throws -> Bool {
         try await consumer.fetch(max: 1, timeout: wait).isEmpty

@@ -39,8 +39,8 @@ struct AuditLedger: Sendable {
     /// transaction: locks each tenant's head, skips records already chained
     /// (a re-shipped spool), assigns sequences and hashes, and, when
     /// `announce`, writes their events to the outbox (the shipper publishes
-    /// its high-volume decision events itself, see `events(for:)`). Returns
-    /// how many were chained.
+    /// its high-volume decision events itself, see `batchEvents(for:)`).
+    /// Returns how many were chained.
     @discardableResult
     func append(_ entries: [Entry], announce: Bool = true, on connection: Connection) async throws -> Int {
         let records = entries.map(\.record)
@@ -102,18 +102,65 @@ struct AuditLedger: Sendable {
         return chained.count
     }
 
-    /// The events announcing decisions: the record as decided (its chain
-    /// position is in the audit trail, not in the event), with the decision id
-    /// as the event id, so a re-published decision is stored once.
+    /// The events announcing records appended through `append(_:announce:)`:
+    /// an output validation is one `output_validated` event, the record as
+    /// decided (its chain position is in the audit trail, not in the event),
+    /// with the decision id as the event id, so a re-published record is
+    /// stored once; checks are announced together (`batchEvents(for:)`).
     static func events(for entries: [Entry]) -> [(envelope: Envelope, subject: String)] {
-        entries.map { entry in
-            let (type, event) = entry.record.kind == .check
-                ? (GovernanceSubjects.EventType.decisionMade, "decision_made")
-                : (GovernanceSubjects.EventType.outputValidated, "output_validated")
-            return (Envelope(id: UUID(uuidString: entry.record.decisionID) ?? UUIDv7.make(), type: type,
-                             occurredAtUnixNanos: entry.record.decidedAtUnixNanos, tenant: entry.record.tenant, payload: entry.bytes),
-                    GovernanceSubjects.eventSubject(tenant: entry.record.tenant, event: event))
+        let validations = entries.filter { $0.record.kind != .check }.map { entry in
+            (envelope: Envelope(id: UUID(uuidString: entry.record.decisionID) ?? UUIDv7.make(), type: GovernanceSubjects.EventType.outputValidated,
+                                occurredAtUnixNanos: entry.record.decidedAtUnixNanos, tenant: entry.record.tenant, payload: entry.bytes),
+             subject: GovernanceSubjects.eventSubject(tenant: entry.record.tenant, event: "output_validated"))
         }
+        return validations + batchEvents(for: entries.filter { $0.record.kind == .check })
+    }
+
+    /// The events announcing a batch the shipper chained: one
+    /// `decisions_recorded` per tenant (split so no event carries more than
+    /// `maxBytes` of records; NATS refuses messages over its max_payload),
+    /// records in chain order. Each event's id is derived from the decision
+    /// ids it carries, so publishing the same batch again after a crash is
+    /// stored once.
+    static func batchEvents(for entries: [Entry], maxBytes: Int = 512 << 10) -> [(envelope: Envelope, subject: String)] {
+        var byTenant: [String: [Entry]] = [:]
+        var order: [String] = []
+        for entry in entries {
+            if byTenant[entry.record.tenant] == nil { order.append(entry.record.tenant) }
+            byTenant[entry.record.tenant, default: []].append(entry)
+        }
+        var events: [(envelope: Envelope, subject: String)] = []
+        for tenant in order {
+            var chunk: [Entry] = [], bytes = 0
+            func flush() {
+                guard let last = chunk.last else { return }
+                events.append((Envelope(id: Self.eventID(chunk.map(\.record.decisionID)), type: GovernanceSubjects.EventType.decisionsRecorded,
+                                        occurredAtUnixNanos: last.record.decidedAtUnixNanos, tenant: tenant,
+                                        payload: DecisionsRecorded.encoded(recordBytes: chunk.map(\.bytes))),
+                               GovernanceSubjects.eventSubject(tenant: tenant, event: "decisions_recorded")))
+                chunk = []
+                bytes = 0
+            }
+            for entry in byTenant[tenant]! {
+                if !chunk.isEmpty, bytes + entry.bytes.count > maxBytes { flush() }
+                chunk.append(entry)
+                bytes += entry.bytes.count + 6
+            }
+            flush()
+        }
+        return events
+    }
+
+    /// A UUID (version 8, RFC 9562's custom layout) from the SHA-256 of the
+    /// decision ids: the same records always make the same event id.
+    static func eventID(_ decisionIDs: [String]) -> UUID {
+        var hasher = SHA256()
+        for id in decisionIDs { hasher.update(Array(id.utf8) + [0]) }
+        var bytes = Array(hasher.finalize().prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 
     /// Records matching `query`, oldest first, one page.

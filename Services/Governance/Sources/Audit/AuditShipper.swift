@@ -114,8 +114,10 @@ final class AuditShipper: Service, Sendable {
         }
         try await pool.withTransaction { connection in try await ledger.append(records, announce: false, on: connection) }
         // Published after the commit and before the spool moves on: a crash in
-        // between publishes again, and JetStream keeps one copy per decision id.
-        _ = try await jetStream.publishAsync(batch: AuditLedger.events(for: records).map { ($0.subject, $0.envelope) })
+        // between publishes again (the same batch has the same event ids, which
+        // JetStream stores once; a differently cut batch announces some
+        // decisions twice, which readers deduplicate by decision id).
+        _ = try await jetStream.publishAsync(batch: AuditLedger.batchEvents(for: records).map { ($0.subject, $0.envelope) })
         let end = found.frames.last!.end
         try await io.runIfActive { try SpoolReader.markShipped(directory, found.segment, offset: end) }
         shipped.increment(by: records.count)

@@ -1312,6 +1312,51 @@ void   agion__v1__audit_query__free_unpacked
   assert(message->base.descriptor == &agion__v1__audit_query__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__decisions_recorded__init
+                     (Agion__V1__DecisionsRecorded         *message)
+{
+  static const Agion__V1__DecisionsRecorded init_value = AGION__V1__DECISIONS_RECORDED__INIT;
+  *message = init_value;
+}
+size_t agion__v1__decisions_recorded__get_packed_size
+                     (const Agion__V1__DecisionsRecorded *message)
+{
+  assert(message->base.descriptor == &agion__v1__decisions_recorded__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__decisions_recorded__pack
+                     (const Agion__V1__DecisionsRecorded *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__decisions_recorded__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__decisions_recorded__pack_to_buffer
+                     (const Agion__V1__DecisionsRecorded *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__decisions_recorded__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__DecisionsRecorded *
+       agion__v1__decisions_recorded__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__DecisionsRecorded *)
+     protobuf_c_message_unpack (&agion__v1__decisions_recorded__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__decisions_recorded__free_unpacked
+                     (Agion__V1__DecisionsRecorded *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__decisions_recorded__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   agion__v1__audit_query_response__init
                      (Agion__V1__AuditQueryResponse         *message)
 {
@@ -3833,6 +3878,44 @@ const ProtobufCMessageDescriptor agion__v1__audit_query__descriptor =
   agion__v1__audit_query__field_indices_by_name,
   1,  agion__v1__audit_query__number_ranges,
   (ProtobufCMessageInit) agion__v1__audit_query__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__decisions_recorded__field_descriptors[1] =
+{
+  {
+    "records",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__DecisionsRecorded, n_records),
+    offsetof(Agion__V1__DecisionsRecorded, records),
+    &agion__v1__audit_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__decisions_recorded__field_indices_by_name[] = {
+  0,   /* field[0] = records */
+};
+static const ProtobufCIntRange agion__v1__decisions_recorded__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__decisions_recorded__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.DecisionsRecorded",
+  "DecisionsRecorded",
+  "Agion__V1__DecisionsRecorded",
+  "agion.v1",
+  sizeof(Agion__V1__DecisionsRecorded),
+  1,
+  agion__v1__decisions_recorded__field_descriptors,
+  agion__v1__decisions_recorded__field_indices_by_name,
+  1,  agion__v1__decisions_recorded__number_ranges,
+  (ProtobufCMessageInit) agion__v1__decisions_recorded__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor agion__v1__audit_query_response__field_descriptors[2] =

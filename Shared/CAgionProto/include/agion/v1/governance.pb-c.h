@@ -45,6 +45,7 @@ typedef struct Agion__V1__FeedbackRequest Agion__V1__FeedbackRequest;
 typedef struct Agion__V1__TrustChanged Agion__V1__TrustChanged;
 typedef struct Agion__V1__AuditRecord Agion__V1__AuditRecord;
 typedef struct Agion__V1__AuditQuery Agion__V1__AuditQuery;
+typedef struct Agion__V1__DecisionsRecorded Agion__V1__DecisionsRecorded;
 typedef struct Agion__V1__AuditQueryResponse Agion__V1__AuditQueryResponse;
 typedef struct Agion__V1__AuditVerifyRequest Agion__V1__AuditVerifyRequest;
 typedef struct Agion__V1__AuditVerifyResponse Agion__V1__AuditVerifyResponse;
@@ -544,7 +545,7 @@ struct  Agion__V1__TrustChanged
 
 /*
  * One decision in the audit trail (check or validate); also the payload of the
- * `decision_made` and `output_validated` events.
+ * `output_validated` event, and in `DecisionsRecorded` of `decisions_recorded`.
  */
 struct  Agion__V1__AuditRecord
 {
@@ -611,6 +612,26 @@ struct  Agion__V1__AuditQuery
 #define AGION__V1__AUDIT_QUERY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_query__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Event `decisions_recorded`: checks one governance replica audited
+ * together (one shipped batch), for one tenant, in the order they entered the
+ * tenant's hash chain. One event per batch, not per check: at thousands of
+ * checks a second an event each would be most of nats-server's work and of
+ * the stream's storage. Records are as decided (no sequence or hash: those are
+ * in the audit trail). Delivery is at least once: a batch re-shipped after a
+ * crash may announce a decision again, so readers deduplicate by decision_id.
+ */
+struct  Agion__V1__DecisionsRecorded
+{
+  ProtobufCMessage base;
+  size_t n_records;
+  Agion__V1__AuditRecord **records;
+};
+#define AGION__V1__DECISIONS_RECORDED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__decisions_recorded__descriptor) \
+    , 0,NULL }
 
 
 struct  Agion__V1__AuditQueryResponse
@@ -1208,6 +1229,25 @@ Agion__V1__AuditQuery *
 void   agion__v1__audit_query__free_unpacked
                      (Agion__V1__AuditQuery *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__DecisionsRecorded methods */
+void   agion__v1__decisions_recorded__init
+                     (Agion__V1__DecisionsRecorded         *message);
+size_t agion__v1__decisions_recorded__get_packed_size
+                     (const Agion__V1__DecisionsRecorded   *message);
+size_t agion__v1__decisions_recorded__pack
+                     (const Agion__V1__DecisionsRecorded   *message,
+                      uint8_t             *out);
+size_t agion__v1__decisions_recorded__pack_to_buffer
+                     (const Agion__V1__DecisionsRecorded   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__DecisionsRecorded *
+       agion__v1__decisions_recorded__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__decisions_recorded__free_unpacked
+                     (Agion__V1__DecisionsRecorded *message,
+                      ProtobufCAllocator *allocator);
 /* Agion__V1__AuditQueryResponse methods */
 void   agion__v1__audit_query_response__init
                      (Agion__V1__AuditQueryResponse         *message);
@@ -1354,6 +1394,9 @@ typedef void (*Agion__V1__AuditRecord_Closure)
 typedef void (*Agion__V1__AuditQuery_Closure)
                  (const Agion__V1__AuditQuery *message,
                   void *closure_data);
+typedef void (*Agion__V1__DecisionsRecorded_Closure)
+                 (const Agion__V1__DecisionsRecorded *message,
+                  void *closure_data);
 typedef void (*Agion__V1__AuditQueryResponse_Closure)
                  (const Agion__V1__AuditQueryResponse *message,
                   void *closure_data);
@@ -1400,6 +1443,7 @@ extern const ProtobufCMessageDescriptor agion__v1__feedback_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__trust_changed__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_record__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_query__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__decisions_recorded__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_query_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_verify_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_verify_response__descriptor;
