@@ -23,15 +23,26 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible {
         self.secret = secret
     }
 
-    /// Parses presented text; nil for anything that is not shaped like a key.
+    /// Parses presented text; nil for anything that is not shaped like a key
+    /// (`agion_`, 16 hex digits, `_`, 43 base64url characters). Byte-wise:
+    /// it runs on every request that is not in the authenticator's cache.
     public init?(_ text: String) {
-        guard text.hasPrefix(Self.prefix) else { return nil }
-        let rest = text.dropFirst(Self.prefix.count)
-        guard let separator = rest.firstIndex(of: "_") else { return nil }
-        let id = rest[..<separator], secret = rest[rest.index(after: separator)...]
-        guard id.count == 16, id.allSatisfy(\.isHexDigit), secret.count == 43,
-              secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        self.init(keyID: String(id), secret: String(secret))
+        let bytes = Array(text.utf8)
+        let prefix = Self.prefix.utf8, idEnd = prefix.count + 16
+        guard bytes.count == idEnd + 1 + 43, bytes.starts(with: prefix), bytes[idEnd] == UInt8(ascii: "_"),
+              bytes[prefix.count..<idEnd].allSatisfy(Self.isHexDigit), bytes[(idEnd + 1)...].allSatisfy(Self.isBase64URL) else { return nil }
+        self.init(keyID: String(decoding: bytes[prefix.count..<idEnd], as: UTF8.self),
+                  secret: String(decoding: bytes[(idEnd + 1)...], as: UTF8.self))
+    }
+
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(c)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(c)
+    }
+
+    private static func isBase64URL(_ c: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c)
+            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
     }
 
     public var description: String { Self.prefix + keyID + "_" + secret }

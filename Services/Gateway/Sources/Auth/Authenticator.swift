@@ -21,6 +21,11 @@ final class Authenticator: Sendable {
     let jwt: JWTVerifier?
     let cacheTTL: Duration
     private let cache = Mutex<[String: (record: KeyStore.KeyRecord?, expires: ContinuousClock.Instant)]>([:])
+    /// Keys as presented that matched their stored digest, until their record's
+    /// cache entry expires: a busy key is checked once per TTL, not hashed
+    /// (SHA-256) and parsed on every request. Only successes are kept.
+    private let verified = Mutex<[String: (credential: Credential, keyID: String, expires: ContinuousClock.Instant)]>([:])
+    static let maxCachedKeys = 100_000
 
     init(keys: KeyStore, jwt: JWTVerifier? = nil, cacheTTL: Duration = .seconds(5)) {
         self.keys = keys
@@ -33,6 +38,8 @@ final class Authenticator: Sendable {
             throw Problem(.unauthenticated, "send an API key as 'Authorization: Bearer agion_…' or 'X-API-Key'",
                           headers: [.wwwAuthenticate: "Bearer realm=\"agion\""])
         }
+        let now = ContinuousClock.now
+        if let hit = verified.withLock({ $0[presented] }), hit.expires > now { return hit.credential }
         guard let key = APIKey(presented) else {
             if let jwt, JWTVerifier.looksLikeToken(presented) {
                 do { return try jwt.verify(presented) } catch {
@@ -42,9 +49,9 @@ final class Authenticator: Sendable {
             throw Problem(.unauthenticated, jwt == nil ? "the credential is not an Agion API key" : "the credential is neither an Agion API key nor a JWT",
                           headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
         }
-        let record: KeyStore.KeyRecord?
+        let record: KeyStore.KeyRecord?, expires: ContinuousClock.Instant
         do {
-            record = try await lookup(key.keyID)
+            (record, expires) = try await lookup(key.keyID)
         } catch {
             throw Problem(.serviceUnavailable, "credentials cannot be checked right now (the gateway's database does not answer)",
                           headers: [.retryAfter: "1"])
@@ -55,22 +62,32 @@ final class Authenticator: Sendable {
         guard record.revokedAt == nil else {
             throw Problem(.unauthenticated, "the API key was revoked", headers: [.wwwAuthenticate: "Bearer realm=\"agion\", error=\"invalid_token\""])
         }
-        return record.credential
+        let credential = record.credential
+        verified.withLock { verified in
+            if verified.count >= Self.maxCachedKeys { verified.removeAll(keepingCapacity: true) }
+            verified[presented] = (credential, key.keyID, expires)
+        }
+        return credential
     }
 
     /// Forgets a key on this replica (a revocation here or on another replica).
-    func forget(_ keyID: String) { _ = cache.withLock { $0.removeValue(forKey: keyID) } }
+    func forget(_ keyID: String) {
+        _ = cache.withLock { $0.removeValue(forKey: keyID) }
+        verified.withLock { verified in verified = verified.filter { $0.value.keyID != keyID } }
+    }
 
-    private func lookup(_ keyID: String) async throws -> KeyStore.KeyRecord? {
+    /// The key's record (nil: no such key) and until when this replica trusts it.
+    private func lookup(_ keyID: String) async throws -> (KeyStore.KeyRecord?, ContinuousClock.Instant) {
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[keyID] }), cached.expires > now { return cached.record }
+        if let cached = cache.withLock({ $0[keyID] }), cached.expires > now { return (cached.record, cached.expires) }
         let record = try await keys.key(id: keyID)
+        let expires = now + cacheTTL
         cache.withLock { cache in
             // Bounded: unknown ids are cached too (a flood of made-up keys must not reach PostgreSQL each time).
-            if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
-            cache[keyID] = (record, now + cacheTTL)
+            if cache.count > Self.maxCachedKeys { cache.removeAll(keepingCapacity: true) }
+            cache[keyID] = (record, expires)
         }
-        return record
+        return (record, expires)
     }
 
     static func presentedKey(_ headers: HTTPFields) -> String? {
