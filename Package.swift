@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "AgionGatewayTests",
             dependencies: [
-                "AgionGateway", "AgionJSON",
+                "AgionGateway", "AgionJSON", "AgionContract", "AgionEnvelope",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

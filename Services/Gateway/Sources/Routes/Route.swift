@@ -64,6 +64,12 @@ struct ServiceCall: Sendable {
     /// Concurrent calls share NATS messages (`RequestBatcher`): for high-rate
     /// methods whose service serves `<subject>.batch`.
     var batched = false
+    /// A hand-written mapping tried before the generic one (`CheckFastPath`).
+    var fastPath: FastPath?
+
+    enum FastPath: Sendable, Equatable {
+        case check
+    }
 }
 
 /// The gateway's own operations, answered from its schema.

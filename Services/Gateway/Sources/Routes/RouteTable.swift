@@ -47,7 +47,7 @@ enum RouteTable {
               summary: "May the agent perform the action (with this context, for this principal)?", tag: "governance",
               permission: .check, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.check, request: "agion.v1.CheckRequest", response: "agion.v1.Decision",
-                body: .json, scope: .agentField("agent_id"), batched: true))),
+                body: .json, scope: .agentField("agent_id"), batched: true, fastPath: .check))),
         Route(method: .post, path: "/v1/governance/validate", operationID: "validateOutput",
               summary: "Check an agent's output against the tenant's output rules (recorded, counts towards trust)", tag: "governance",
               permission: .validate, action: .call(ServiceCall(

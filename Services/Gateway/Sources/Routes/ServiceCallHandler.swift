@@ -29,7 +29,44 @@ struct ServiceCallHandler: Sendable {
     }
 
     func handle(_ route: Route, _ call: ServiceCall, credential: Credential, request: Request, context: GatewayContext) async throws -> Response {
-        var fields = try await bodyFields(call.body, request: request)
+        let fields = try await bodyFields(call.body, request: request)
+        let payload: [UInt8]
+        if call.fastPath == .check, route.pathParameters.isEmpty, request.uri.query == nil, let fast = CheckFastPath.request(fields) {
+            try Self.checkScope(call.scope, credential: credential) { _ in fast.agentID }
+            payload = fast.payload
+        } else {
+            payload = try genericPayload(route, call, fields: fields, credential: credential, request: request, context: context)
+        }
+
+        var envelope = Envelope(type: call.request, tenant: credential.tenant, payload: payload)
+        envelope.correlationID = context.requestID
+        envelope.traceparent = context.traceparent.description
+        envelope.headers["agion-subject"] = credential.subject
+        let reply: Envelope
+        do {
+            if let batcher = batchers[call.subject] {
+                reply = try await batcher.request(envelope, timeout: timeout)
+            } else {
+                reply = try await bus.request(call.subject, envelope, timeout: timeout)
+            }
+        } catch let error as BusError {
+            throw Problem(error, service: call.service)
+        }
+        if call.fastPath == .check, let json = CheckFastPath.decisionJSON(reply.payload) {
+            return JSONResponse.make(call.status, serialized: json)
+        }
+        guard let decoded = try? ProtoSchema.decode(call.response, from: reply.payload) else {
+            context.logger.error("gateway.unreadable_reply", metadata: ["subject": "\(call.subject)", "type": "\(reply.type)"])
+            throw Problem(.internalError, "\(call.service) answered something the gateway cannot read; quote the request id")
+        }
+        return JSONResponse.make(call.status, ProtoJSON.json(decoded))
+    }
+
+    /// The request message from body, path and query through the protobuf
+    /// descriptors (every route; the check tries `CheckFastPath` first).
+    private func genericPayload(_ route: Route, _ call: ServiceCall, fields body: [String: JSONValue], credential: Credential,
+                                request: Request, context: GatewayContext) throws -> [UInt8] {
+        var fields = body
         let schema = ProtoJSON.schema(call.request)
         for name in route.pathParameters {
             guard let value = try context.pathParameter(name) else { continue }
@@ -53,29 +90,8 @@ struct ServiceCallHandler: Sendable {
         } catch {
             throw Problem(.invalidRequest, error.message, field: error.field)
         }
-        try Self.checkScope(call.scope, message: message, credential: credential)
-        let payload: [UInt8]
-        do { payload = try ProtoSchema.encode(message) } catch { throw Problem(.invalidRequest, error.message, field: error.field.isEmpty ? nil : error.field) }
-
-        var envelope = Envelope(type: call.request, tenant: credential.tenant, payload: payload)
-        envelope.correlationID = context.requestID
-        envelope.traceparent = context.traceparent.description
-        envelope.headers["agion-subject"] = credential.subject
-        let reply: Envelope
-        do {
-            if let batcher = batchers[call.subject] {
-                reply = try await batcher.request(envelope, timeout: timeout)
-            } else {
-                reply = try await bus.request(call.subject, envelope, timeout: timeout)
-            }
-        } catch let error as BusError {
-            throw Problem(error, service: call.service)
-        }
-        guard let decoded = try? ProtoSchema.decode(call.response, from: reply.payload) else {
-            context.logger.error("gateway.unreadable_reply", metadata: ["subject": "\(call.subject)", "type": "\(reply.type)"])
-            throw Problem(.internalError, "\(call.service) answered something the gateway cannot read; quote the request id")
-        }
-        return JSONResponse.make(call.status, ProtoJSON.json(decoded))
+        try Self.checkScope(call.scope, credential: credential) { message.string($0) }
+        do { return try ProtoSchema.encode(message) } catch { throw Problem(.invalidRequest, error.message, field: error.field.isEmpty ? nil : error.field) }
     }
 
     private func bodyFields(_ body: ServiceCall.Body, request: Request) async throws -> [String: JSONValue] {
@@ -123,19 +139,20 @@ struct ServiceCallHandler: Sendable {
         }
     }
 
-    /// An `agent` credential acts for its own agents only.
-    static func checkScope(_ scope: ServiceCall.AgentScope?, message: ProtoMessage, credential: Credential) throws {
+    /// An `agent` credential acts for its own agents only. `field` reads a
+    /// string field of the request.
+    static func checkScope(_ scope: ServiceCall.AgentScope?, credential: Credential, field: (String) -> String) throws {
         guard credential.role == .agent else { return }
         switch scope {
-        case .agentField(let field):
-            let agentID = message.string(field)
+        case .agentField(let name):
+            let agentID = field(name)
             // Missing is the client's mistake, not a breach of its scope.
-            guard !agentID.isEmpty else { throw Problem(.invalidRequest, "required", field: field) }
+            guard !agentID.isEmpty else { throw Problem(.invalidRequest, "required", field: name) }
             guard credential.mayActFor(agentID: agentID) else {
-                throw Problem(.forbidden, "this key acts for \(credential.agentScope ?? "no agent"), not \(agentID)", field: field)
+                throw Problem(.forbidden, "this key acts for \(credential.agentScope ?? "no agent"), not \(agentID)", field: name)
             }
         case .registration:
-            let container = message.string("container")
+            let container = field("container")
             guard !container.isEmpty else { throw Problem(.invalidRequest, "required", field: "container") }
             guard credential.mayRegister(container: container) else {
                 throw Problem(.forbidden, "this key registers agents of \(credential.agentScope ?? "no container"), not container \(container)",
@@ -149,8 +166,12 @@ struct ServiceCallHandler: Sendable {
 
 enum JSONResponse {
     static func make(_ status: HTTPResponse.Status, _ json: JSONValue, headers: HTTPFields = [:]) -> Response {
+        make(status, serialized: json.serialized, headers: headers)
+    }
+
+    static func make(_ status: HTTPResponse.Status, serialized json: [UInt8], headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json.serialized)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 }
