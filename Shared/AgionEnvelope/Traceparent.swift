@@ -6,18 +6,43 @@ public struct Traceparent: Hashable, Sendable, CustomStringConvertible {
     public let parentID: String
     public let sampled: Bool
 
-    /// Parses a header value; nil when it does not follow the W3C format.
+    /// Parses a header value; nil when it does not follow the W3C format:
+    /// version (2 hex digits, not `ff`), trace id (32), parent id (16), flags
+    /// (2), separated by `-`; a version other than `00` may be followed by
+    /// `-` and more. Byte-wise: every request and every reply parses one.
     public init?(_ header: String) {
-        let parts = header.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
-              Self.isHex(parts[0]), Self.isHex(parts[1], count: 32), Self.isHex(parts[2], count: 16),
-              Self.isHex(parts[3], count: 2), parts[0] != "00" || parts.count == 4,
-              let flags = UInt8(parts[3], radix: 16)
-        else { return nil }
-        self.traceID = String(parts[1])
-        self.parentID = String(parts[2])
-        self.sampled = flags & 1 == 1
+        var header = header
+        guard let parsed = header.withUTF8(Self.parse) else { return nil }
+        self = parsed
     }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Traceparent? {
+        let dash = UInt8(ascii: "-")
+        guard b.count >= 55, b[2] == dash, b[35] == dash, b[52] == dash,
+              isHex(b, 0..<2, nonZero: false), !(b[0] == UInt8(ascii: "f") && b[1] == UInt8(ascii: "f")),
+              isHex(b, 3..<35, nonZero: true), isHex(b, 36..<52, nonZero: true), isHex(b, 53..<55, nonZero: false)
+        else { return nil }
+        let versionZero = b[0] == UInt8(ascii: "0") && b[1] == UInt8(ascii: "0")
+        guard b.count == 55 || (!versionZero && b[55] == dash) else { return nil }
+        let flags = hexValue(b[53]) << 4 | hexValue(b[54])
+        return Traceparent(traceID: String(decoding: UnsafeBufferPointer(rebasing: b[3..<35]), as: UTF8.self),
+                           parentID: String(decoding: UnsafeBufferPointer(rebasing: b[36..<52]), as: UTF8.self), sampled: flags & 1 == 1)
+    }
+
+    /// Lower-case hex digits only; with `nonZero`, not all `0`.
+    private static func isHex(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, nonZero: Bool) -> Bool {
+        var seenNonZero = !nonZero
+        for i in range {
+            switch b[i] {
+            case UInt8(ascii: "0"): continue
+            case UInt8(ascii: "1")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): seenNonZero = true
+            default: return false
+            }
+        }
+        return seenNonZero
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8 { c <= UInt8(ascii: "9") ? c - UInt8(ascii: "0") : c - UInt8(ascii: "a") + 10 }
 
     /// A new root trace with random ids.
     public static func makeRoot(sampled: Bool = true) -> Traceparent {
@@ -35,19 +60,6 @@ public struct Traceparent: Hashable, Sendable, CustomStringConvertible {
         self.traceID = traceID
         self.parentID = parentID
         self.sampled = sampled
-    }
-
-    private static func isHex(_ s: Substring, count: Int? = nil) -> Bool {
-        if let count, s.utf8.count != count { return false }
-        var nonZero = count == nil
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "0"): continue
-            case UInt8(ascii: "1")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): nonZero = true
-            default: return false
-            }
-        }
-        return nonZero || count == 2
     }
 
     /// `bytes` (at most 16) random bytes as hex, from the shared pool: one

@@ -44,6 +44,18 @@ import Testing
         #expect(Traceparent("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01") == nil)
         #expect(Traceparent("garbage") == nil)
         #expect(Traceparent(Traceparent.makeRoot().description) != nil)
+        // Flags: only the sampled bit is read; a later version may carry more after its flags.
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")?.sampled == false)
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03")?.sampled == true)
+        #expect(Traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-more")?.parentID == "b7ad6b7169203331")
+        #expect(Traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01more") == nil)
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-more") == nil, "version 00 is exactly four fields")
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0g") == nil)
+        #expect(Traceparent("0-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x") == nil)
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333-01") == nil)
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1") == nil)
+        #expect(Traceparent("00_0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") == nil)
+        #expect(Traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-é") == nil)
     }
 
     @Test func upcasterAppliesStepsInOrder() throws {
