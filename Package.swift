@@ -197,6 +197,7 @@ let package = Package(
             name: "AgionGatewayTests",
             dependencies: [
                 "AgionGateway", "AgionJSON", "AgionContract", "AgionEnvelope",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

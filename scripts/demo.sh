@@ -52,3 +52,23 @@ echo "\$ curl -X POST localhost:8080/v1/governance/check -d '{\"agent_id\": \"cr
 api -X POST http://127.0.0.1:8080/v1/governance/check -H 'Content-Type: application/json' -d '{"agent_id": "crewai:researcher", "action": "research.run", "context": {"rows": 20}, "principal": "user:alice"}'
 echo "\$ curl -X POST localhost:8080/v1/governance/check -d '{\"agent_id\": \"crewai:researcher\", \"action\": 42}'   # a mistake"
 api -X POST http://127.0.0.1:8080/v1/governance/check -H 'Content-Type: application/json' -d '{"agent_id": "crewai:researcher", "action": 42}'
+
+# And with agionctl, the command line over the same API: it finds the gateway
+# and the admin key of a checkout by itself (docs/agionctl.md).
+agionctl=.build/release/agionctl
+cat > .run/demo-agents.json <<'JSON'
+{"container": "autogen", "agents": [{"id": "autogen:planner", "type": "llm", "capabilities": ["planning"], "version": "1",
+ "endpoint": {"kind": "http", "address": "http://localhost:9002"}}]}
+JSON
+sed 's/langgraph-v2:\*/autogen:*/; s/reports.generate/plans.write/' .run/demo-policy.yaml > .run/demo-policy-cli.yaml
+echo
+echo "== The same with agionctl =="
+echo "\$ agionctl agents register -f agents.json"
+$agionctl agents register -f .run/demo-agents.json || true
+echo "\$ agionctl policies apply -f policy.yaml"
+$agionctl policies apply -f .run/demo-policy-cli.yaml --comment "make run demo (agionctl)" || true
+sleep 1
+echo "\$ agionctl check --agent autogen:planner --action plans.write --context '{\"rows\": 20}' --principal user:alice"
+$agionctl check --agent autogen:planner --action plans.write --context '{"rows": 20}' --principal user:alice || true
+echo "\$ agionctl check --agent autogen:planner --action files.delete; echo \"exit \$?\"   # 10: denied"
+$agionctl check --agent autogen:planner --action files.delete && echo "exit 0" || echo "exit $?"

@@ -12,7 +12,9 @@ case "${1:-}" in
   start)
     if [ ${#services[@]} -eq 0 ]; then echo "services: none built yet (Services/ is empty)"; exit 0; fi
     (cd "$root" && swift build -c release --product "${services[0]}" >/dev/null)
+    # The two command lines: agion (over NATS) and agionctl (over the HTTP API).
     (cd "$root" && swift build -c release --product agion >/dev/null)
+    (cd "$root" && swift build -c release --product agionctl >/dev/null)
     for s in "${services[@]}"; do
       (cd "$root" && swift build -c release --product "$s" >/dev/null)
       if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s running"; continue; fi

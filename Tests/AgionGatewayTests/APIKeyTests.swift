@@ -1,4 +1,5 @@
 @testable import AgionGateway
+import HTTPTypes
 import Testing
 
 /// Parsing presented API keys: exactly `agion_<16 hex>_<43 base64url>`.
@@ -38,5 +39,23 @@ import Testing
     @Test(arguments: malformed)
     func anythingElseIsNotAKey(_ text: String) {
         #expect(APIKey(text) == nil)
+    }
+
+    @Test func theCredentialIsTakenFromEitherHeaderWithoutItsBlanks() {
+        func presented(_ fields: [(String, String)]) -> String? {
+            var headers = HTTPFields()
+            for (name, value) in fields { headers.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+            return Authenticator.presentedKey(headers)
+        }
+        #expect(presented([("Authorization", "Bearer agion_x")]) == "agion_x")
+        #expect(presented([("Authorization", "bEaReR \t agion_x \t ")]) == "agion_x")
+        #expect(presented([("Authorization", "Bearer eyJ.a.b")]) == "eyJ.a.b")
+        #expect(presented([("Authorization", "Bearer    ")]) == nil)
+        #expect(presented([("Authorization", "Bearer")]) == nil)
+        #expect(presented([("Authorization", "Basic dXNlcjpwYXNz")]) == nil)
+        #expect(presented([("Authorization", "Bearer\tagion_x")]) == nil, "one space after the scheme")
+        #expect(presented([("X-API-Key", "agion_y")]) == "agion_y")
+        #expect(presented([("Authorization", "Basic x"), ("X-API-Key", "agion_y")]) == nil, "Authorization decides when present")
+        #expect(presented([]) == nil)
     }
 }

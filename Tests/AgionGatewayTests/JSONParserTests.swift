@@ -60,6 +60,11 @@ import Testing
         }
     }
 
+    @Test func writesCompactSortedJSONWithEscapes() {
+        let value: JSONValue = ["b": [1, 2.5, -3, 1e20, true, nil], "a": "q\"b\\n\nr\rt\t\u{1}\u{7F}é", "": [:]]
+        #expect(value.serializedString == #"{"":{},"a":"q\"b\\n\nr\rt\t\u0001\u007fé","b":[1,2.5,-3,1e+20,true,null]}"#)
+    }
+
     @Test func whatItWritesItReadsBack() throws {
         var rng = SplitMix(seed: 7)
         for _ in 0..<500 {

@@ -91,13 +91,17 @@ final class Authenticator: Sendable {
     }
 
     static func presentedKey(_ headers: HTTPFields) -> String? {
-        if let authorization = headers[.authorization] {
+        if var authorization = headers[.authorization] {
             // "Bearer" in any case, then the credential without surrounding blanks (byte-wise: this runs on every request).
-            let bytes = authorization.utf8
-            guard bytes.count > 7, bytes.prefix(7).map({ $0 | 0x20 }).elementsEqual("bearer ".utf8) else { return nil }
-            let isBlank = { (c: UInt8) in c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") }
-            let credential = bytes.dropFirst(7).drop(while: isBlank).reversed().drop(while: isBlank).reversed()
-            return credential.isEmpty ? nil : String(decoding: credential, as: UTF8.self)
+            return authorization.withUTF8 { bytes -> String? in
+                guard bytes.count > 7 else { return nil }
+                for (index, expected) in "bearer ".utf8.enumerated() where bytes[index] | 0x20 != expected { return nil }
+                let isBlank = { (c: UInt8) in c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") }
+                var start = 7, end = bytes.count
+                while start < end, isBlank(bytes[start]) { start += 1 }
+                while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+                return start < end ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) : nil
+            }
         }
         return headers[apiKeyHeader]
     }
