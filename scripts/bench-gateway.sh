@@ -23,7 +23,11 @@ trap cleanup EXIT
 AGION_REGISTRY_SCHEMA=bench_registry AGION_ADMIN_PORT=19201 AGION_LOG_LEVEL=error "$bin/agion-registry" >"$dir/registry.log" 2>&1 & pids+=($!)
 AGION_GOVERNANCE_SCHEMA=bench_gw_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=bench:gwgov \
   AGION_GOVERNANCE_AUDIT="${BENCH_AUDIT:-on}" AGION_ADMIN_PORT=19202 AGION_LOG_LEVEL=error "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
-AGION_GATEWAY_SCHEMA=bench_gateway AGION_GATEWAY_PORT=18081 AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" AGION_ADMIN_PORT=19205 \
+# Everything shares this machine's cores, so the gateway gets event loops for
+# half of them (one on two), as nats-server gets GOMAXPROCS (scripts/stack.sh):
+# measured 5-10% more checks/s than one loop per core (docs/benchmarks.md).
+loops=${BENCH_GATEWAY_EVENT_LOOPS:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}
+AGION_GATEWAY_EVENT_LOOPS=$loops AGION_GATEWAY_SCHEMA=bench_gateway AGION_GATEWAY_PORT=18081 AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" AGION_ADMIN_PORT=19205 \
   AGION_GATEWAY_RATE_PER_CREDENTIAL=1000000 AGION_GATEWAY_BURST_PER_CREDENTIAL=1000000 AGION_GATEWAY_RATE_PER_TENANT=1000000 \
   AGION_GATEWAY_BURST_PER_TENANT=1000000 AGION_GATEWAY_RATE_LIMIT_PREFIX=bench:gw:rl AGION_LOG_LEVEL=error \
   "$bin/agion-gateway" >"$dir/gateway.log" 2>&1 & pids+=($!)
@@ -59,7 +63,7 @@ run() {
   PAUSE_MS=$pause wrk -t2 -c"$connections" -d10s --latency -s "$dir/check.lua" "$api/v1/governance/check" > "$dir/wrk-$name.txt"
   local after; after="$(ticks "$gateway_pid") $(ticks "${pids[1]}") $(ticks "$nats_pid")"
   local rss; rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$gateway_pid/status")
-  python3 - "$dir/wrk-$name.txt" "$connections" "$rss" "$name" "${BENCH_AUDIT:-on}" "$before" "$after" "$(getconf CLK_TCK)" <<'PY'
+  python3 - "$dir/wrk-$name.txt" "$connections" "$rss" "$name" "${BENCH_AUDIT:-on}" "$before" "$after" "$(getconf CLK_TCK)" "$loops" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
 def micros(label):
@@ -69,7 +73,7 @@ def micros(label):
 rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 line = {"bench": "gateway.check", "load": sys.argv[4], "connections": int(sys.argv[2]), "ops_per_s": int(rate),
-        "p50_us": micros("50%"), "p99_us": micros("99%"), "rss_mb": int(sys.argv[3]), "audit": sys.argv[5]}
+        "p50_us": micros("50%"), "p99_us": micros("99%"), "rss_mb": int(sys.argv[3]), "audit": sys.argv[5], "event_loops": int(sys.argv[9])}
 # CPU time per request of the gateway, governance and nats-server: steadier than
 # rates on a shared machine, and it shows where a request's cost goes.
 requests = int(re.search(r"(\d+) requests in", text).group(1))

@@ -14,6 +14,7 @@ import Foundation
 /// | `AGION_GATEWAY_IDLE_TIMEOUT_MS` | int ≥ 1 | `60000` |
 /// | `AGION_GATEWAY_BATCH_MAX` | int ≥ 1 (1: no batching) | `64` |
 /// | `AGION_GATEWAY_BATCH_IN_FLIGHT` | int ≥ 1 | `1` |
+/// | `AGION_GATEWAY_EVENT_LOOPS` | int ≥ 1 | one per core (NIO's `System.coreCount`, which follows a container's CPU quota) |
 /// | `AGION_GATEWAY_BOOTSTRAP_KEY_FILE` | path, or empty for none | `.run/credentials/admin.key` |
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
@@ -39,6 +40,9 @@ public struct GatewayConfiguration: Sendable {
     public var batchMax = 64
     /// Checks or batches of checks on the wire at once; more wait for the next batch.
     public var batchInFlight = 1
+    /// Threads serving HTTP (and the gateway's tasks); nil: one per core.
+    /// Fewer when the gateway shares its cores with other busy processes.
+    public var eventLoops: Int?
     /// How long a replica trusts what it read about an API key (revocations
     /// are broadcast and apply at once; this bounds a missed broadcast).
     public var keyCacheTTL: Duration = .seconds(5)
@@ -68,6 +72,7 @@ public struct GatewayConfiguration: Sendable {
         idleTimeout = try env.milliseconds("AGION_GATEWAY_IDLE_TIMEOUT_MS") ?? idleTimeout
         batchMax = try env.positive("AGION_GATEWAY_BATCH_MAX") ?? batchMax
         batchInFlight = try env.positive("AGION_GATEWAY_BATCH_IN_FLIGHT") ?? batchInFlight
+        eventLoops = try env.positive("AGION_GATEWAY_EVENT_LOOPS") ?? eventLoops
         if let file = env.raw("AGION_GATEWAY_BOOTSTRAP_KEY_FILE") { bootstrapKeyFile = file.isEmpty ? nil : file }
         ratePerCredential = try env.positive("AGION_GATEWAY_RATE_PER_CREDENTIAL") ?? ratePerCredential
         burstPerCredential = try env.positive("AGION_GATEWAY_BURST_PER_CREDENTIAL") ?? burstPerCredential
