@@ -116,7 +116,7 @@ let package = Package(
         // audit hash chain. No I/O, so it is unit-tested and benchmarked in-process.
         .target(
             name: "GovernanceCore",
-            dependencies: ["AgionContract", .product(name: "Yams", package: "Yams")],
+            dependencies: ["AgionContract", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Governance/Core"
         ),
         .target(
