@@ -55,13 +55,14 @@ groups = {}
 for r in rows:
     # A benchmark's identity is its name and its non-measurement fields
     # (clients, rules, index, audit, ...).
-    key = tuple(sorted((k, v) for k, v in r.items() if k not in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb", "errors")))
+    # Measurements are the fields with a unit (_us, _per_s, _per_op, _mb) and errors.
+    key = tuple(sorted((k, v) for k, v in r.items() if not (k.endswith(("_us", "_per_s", "_per_op", "_mb")) or k == "errors")))
     groups.setdefault(key, []).append(r)
 print("# medians of %d rounds (%s)" % (max(len(v) for v in groups.values()), sys.argv[1]), file=sys.stderr)
 for key, rs in groups.items():
     med = dict(key)
     med["median_of"] = len(rs)
-    for k in ("ops_per_s", "ns_per_op", "p50_us", "p99_us", "rss_mb"):
+    for k in sorted({k for r in rs for k in r} - {k for k, _ in key} - {"errors"}):
         vals = [r[k] for r in rs if k in r]
         if vals: med[k] = statistics.median(vals)
     print(json.dumps(med))

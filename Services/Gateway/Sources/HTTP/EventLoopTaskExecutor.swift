@@ -8,7 +8,10 @@ import NIOPosix
 /// response then hops to the connection's loop to be written: a second
 /// wake-up per request. With this executor as the task's preference
 /// (`withTaskExecutorPreference`), the reply resumes the task where its socket
-/// is, and the response is written there at once.
+/// is, and the response is written there at once. It pays with one event loop
+/// too: without a preference, every call into a nonisolated async function
+/// goes through the global executor's queue instead of running inline
+/// (measured: 10-20% more gateway CPU per check with one loop).
 final class EventLoopTaskExecutor: TaskExecutor, Sendable {
     let eventLoop: any EventLoop
 
