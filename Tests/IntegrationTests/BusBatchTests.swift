@@ -128,14 +128,22 @@ import Testing
         try await silentBatches.drain()
     }
 
-    @Test func requestsBeyondTheQueueLimitAreRefusedAtOnce() async throws {
+    /// A batcher whose one slot is taken: its first request (payload [1]) is
+    /// with a responder that takes `delay` over each request.
+    func busyBatcher(_ name: String, delay: Duration, maxQueued: Int = 10_000) async throws
+        -> (batcher: RequestBatcher, responder: BlockingResponder, first: Task<Envelope, any Error>) {
         let bus = try await TestEnvironment.bus()
-        let subject = TestEnvironment.uniqueName("agion.rpc.test.full")
+        let subject = TestEnvironment.uniqueName(name)
         let sizes = BatchSizes()
-        let responder = try Self.batchingResponder(bus, subject, sizes: sizes, delay: .milliseconds(300))
-        let batcher = bus.batcher(for: subject, limits: .init(maxInFlight: 1, maxQueued: 1))
-        async let first = batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [1]), timeout: .seconds(5))
+        let responder = try Self.batchingResponder(bus, subject, sizes: sizes, delay: delay)
+        let batcher = bus.batcher(for: subject, limits: .init(maxInFlight: 1, maxQueued: maxQueued))
+        let first = Task { try await batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [1]), timeout: .seconds(5)) }
         try await eventually("the first request is on the wire") { !sizes.all.isEmpty }
+        return (batcher, responder, first)
+    }
+
+    @Test func requestsBeyondTheQueueLimitAreRefusedAtOnce() async throws {
+        let (batcher, responder, first) = try await busyBatcher("agion.rpc.test.full", delay: .milliseconds(300), maxQueued: 1)
         async let queued = batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [2]), timeout: .seconds(5))
         try await Task.sleep(for: .milliseconds(50))  // let the second take the one queue place
         let refused = await #expect(throws: BusError.self) {
@@ -143,25 +151,19 @@ import Testing
         }
         #expect(refused?.code == .overloaded)
         #expect(refused?.isRetriable == true)
-        #expect(try await first.payload == [1])
+        #expect(try await first.value.payload == [1])
         #expect(try await queued.payload == [2])
         try await responder.drain()
     }
 
     @Test func aCancelledRequestLeavesItsBatchAndTheOthersAreServed() async throws {
-        let bus = try await TestEnvironment.bus()
-        let subject = TestEnvironment.uniqueName("agion.rpc.test.cancel")
-        let sizes = BatchSizes()
-        let responder = try Self.batchingResponder(bus, subject, sizes: sizes, delay: .milliseconds(200))
-        let batcher = bus.batcher(for: subject, limits: .init(maxInFlight: 1))
-        async let first = batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [1]), timeout: .seconds(5))
-        try await eventually("the first request is on the wire") { !sizes.all.isEmpty }
+        let (batcher, responder, first) = try await busyBatcher("agion.rpc.test.cancel", delay: .milliseconds(200))
         let cancelled = Task { try await batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [2]), timeout: .seconds(5)) }
         async let kept = batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [3]), timeout: .seconds(5))
         cancelled.cancel()
         let error = await #expect(throws: BusError.self) { try await cancelled.value }
         #expect(error?.code == .cancelled)
-        #expect(try await first.payload == [1])
+        #expect(try await first.value.payload == [1])
         #expect(try await kept.payload == [3])
         try await responder.drain()
     }
