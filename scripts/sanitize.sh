@@ -8,6 +8,6 @@ swift build --build-tests --sanitize=address --scratch-path .build-asan || exit 
 binary=.build-asan/debug/agionPackageTests.xctest
 status=0
 ASAN_OPTIONS=detect_leaks=1 "$binary" --testing-library swift-testing \
-  --filter "EnvelopeRoundTripTests|EnvelopeDecodingTests|ProtoSchemaTests|ProtoConvertibleTests|EnvelopeMetadataTests|ServiceConfigurationTests" || status=1
+  --filter "EnvelopeRoundTripTests|EnvelopeDecodingTests|EnvelopeBatchTests|ProtoSchemaTests|ProtoConvertibleTests|EnvelopeMetadataTests|ServiceConfigurationTests|CheckFastPathTests" || status=1
 ASAN_OPTIONS=detect_leaks=0 "$binary" --testing-library swift-testing --filter "IntegrationTests|WireCompatibilityTests" || status=1
 exit $status
