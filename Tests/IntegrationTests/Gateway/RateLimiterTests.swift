@@ -17,7 +17,8 @@ import Testing
         #expect(ContinuousClock.now - first >= .milliseconds(250), "the first request found out by waiting")
         let others = ContinuousClock.now
         for subject in ["b", "c", "d"] { #expect(await limiter.take(for: Credential(tenant: "t", role: .viewer, subject: subject)) == nil) }
-        #expect(ContinuousClock.now - others < .milliseconds(250), "the next ones did not wait for Redis again")
+        // Asking again would take 3 × 300 ms; room for a stalled shared machine below that.
+        #expect(ContinuousClock.now - others < .milliseconds(600), "the next ones did not wait for Redis again")
         await redis.shutdown()
     }
 }
