@@ -27,11 +27,7 @@ public struct DecisionsRecorded: ProtoConvertible, Hashable {
     /// repeated message field is each element's bytes behind a tag and length.
     public static func encoded(recordBytes: [[UInt8]]) -> [UInt8] {
         var writer = ProtoWriter(capacity: recordBytes.reduce(0) { $0 + $1.count + 6 })
-        for record in recordBytes {
-            writer.tag(1, 2)
-            writer.varint(UInt64(record.count))
-            writer.bytes.append(contentsOf: record)
-        }
+        for record in recordBytes { writer.lengthDelimited(1, record) }
         return writer.bytes
     }
 }

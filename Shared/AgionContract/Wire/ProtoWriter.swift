@@ -17,12 +17,17 @@ struct ProtoWriter {
 
     mutating func tag(_ field: Int, _ wireType: UInt64) { varint(UInt64(field) << 3 | wireType) }
 
+    /// A length-delimited field (string, bytes, or an encoded message), always written.
+    mutating func lengthDelimited(_ field: Int, _ value: some Collection<UInt8>) {
+        tag(field, 2)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
     /// proto3: default values are not written.
     mutating func string(_ field: Int, _ value: String) {
         guard !value.isEmpty else { return }
-        tag(field, 2)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        lengthDelimited(field, value.utf8)
     }
 
     mutating func int64(_ field: Int, _ value: Int64) {
@@ -51,18 +56,14 @@ struct ProtoWriter {
 
     /// A member of a oneof: written even when it holds its type's default.
     mutating func oneofString(_ field: Int, _ value: String) {
-        tag(field, 2)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        lengthDelimited(field, value.utf8)
     }
 
     /// A nested message, always written (its presence is meaningful).
     mutating func message(_ field: Int, _ body: (inout ProtoWriter) -> Void) {
         var nested = ProtoWriter(capacity: 64)
         body(&nested)
-        tag(field, 2)
-        varint(UInt64(nested.bytes.count))
-        bytes.append(contentsOf: nested.bytes)
+        lengthDelimited(field, nested.bytes)
     }
 
     mutating func headers(_ field: Int, _ map: [String: String]) {
