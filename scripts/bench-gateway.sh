@@ -86,5 +86,9 @@ PY
 }
 wrk -t2 -c32 -d3s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null  # warm up
 run max 32 0
-[ -n "${PROFILE_GATEWAY:-}" ] && { PAUSE_MS=0 wrk -t2 -c32 -d12s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null & sleep 2; perf record -F 999 -g -o /tmp/gw.data -p "$gateway_pid" -- sleep 8 >/dev/null 2>&1; wait; }
+if [ -n "${PROFILE_GATEWAY:-}" ]; then
+  # Wait for this wrk only: a bare `wait` would also wait for the services.
+  PAUSE_MS=0 wrk -t2 -c32 -d12s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null & profiled_load=$!
+  sleep 2; perf record -F 999 -g -o /tmp/gw.data -p "$gateway_pid" -- sleep 8 >/dev/null 2>&1; wait "$profiled_load"
+fi
 run 1k 10 10

@@ -19,7 +19,7 @@ public struct GatewayRouter: Sendable {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: EdgeMiddleware())
         if !corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: corsOrigins)) }
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RouteMetricsMiddleware())
         AdminServer.addRoutes(to: router, checks: checks, registry: registry)
         let document = ByteBuffer(bytes: OpenAPIDocument.make().serialized)
         router.get("/openapi.json") { _, _ in

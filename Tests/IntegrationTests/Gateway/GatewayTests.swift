@@ -242,6 +242,33 @@ import Testing
         #expect(try await gateway(.get, "/health", key: nil).status == .ok)
         #expect(try await gateway(.get, "/metrics", key: nil).status == .ok)
     }
+
+    /// The value of one series at /metrics (0 when it is not there yet).
+    static func metric(_ series: String) async throws -> Double {
+        let text = try await gateway(.get, "/metrics", key: nil).text
+        let line = text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    @Test func metricsCountEveryRouteByStatusAndTimeItsAnswers() async throws {
+        RuntimeBootstrap.bootstrap(ServiceConfiguration(serviceName: "tests", adminPort: 1))  // live counters
+        let (_, admin) = try await tenant()
+        let labels = #"http_route="/v1/agents/{agent_id}",http_request_method="GET""#
+        let found = "hb_requests{\(labels),http_response_status_code=\"200\"}"
+        let missing = "hb_requests{\(labels),http_response_status_code=\"404\"}"
+        let missingErrors = "hb_request_errors{\(labels),error_type=\"404\"}"
+        let timed = "http_server_request_duration_count{\(labels),http_response_status_code=\"200\"}"
+        let before = (try await Self.metric(found), try await Self.metric(missing), try await Self.metric(missingErrors), try await Self.metric(timed))
+
+        #expect(try await gateway(.post, "/v1/agents", key: admin, json: Self.registration("metered")).status == .ok)
+        for _ in 0..<3 { #expect(try await gateway(.get, "/v1/agents/langgraph-v2:metered", key: admin).status == .ok) }
+        for _ in 0..<2 { #expect(try await gateway(.get, "/v1/agents/langgraph-v2:nobody", key: admin).status == .notFound) }
+
+        #expect(try await Self.metric(found) - before.0 == 3)
+        #expect(try await Self.metric(missing) - before.1 == 2)
+        #expect(try await Self.metric(missingErrors) - before.2 == 2)
+        #expect(try await Self.metric(timed) - before.3 == 3)
+    }
 }
 
 extension GatewayTests {
@@ -274,9 +301,7 @@ extension GatewayTests {
 
     /// How often this process's gateways asked Redis for tokens (the counter is shared by the replicas in it).
     static func redisTokenCalls() async throws -> Int {
-        let text = try await gateway(.get, "/metrics", key: nil).text
-        let line = text.split(separator: "\n").first { $0.hasPrefix("agion_gateway_rate_limit_redis_calls_total ") }
-        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? 0) } ?? 0
+        Int(try await metric("agion_gateway_rate_limit_redis_calls_total"))
     }
 
     @Test func busyKeysTakeTokensInLeasesAndStayWithinTheirBuckets() async throws {
