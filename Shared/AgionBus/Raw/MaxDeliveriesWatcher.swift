@@ -35,7 +35,7 @@ final class MaxDeliveriesWatcher: MessageDelivery, Sendable {
     /// cnats thread: parse the advisory, then move the message on a blocking thread.
     func deliver(_ message: OpaquePointer) {
         let body = Data(bytes: natsMsg_GetData(message), count: Int(natsMsg_GetDataLength(message)))
-        natsMsg_Destroy(message)
+        freeDeliveredMessage(message)
         guard let advisory = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               let sequence = (advisory["stream_seq"] as? NSNumber)?.uint64Value else {
             logger.warning("consumer.advisory_unreadable", metadata: ["nats.stream": "\(stream)"])

@@ -137,10 +137,11 @@ struct IncomingRequest: Sendable {
     let reply: String
     let body: [UInt8]
 
-    /// Copies and destroys `message` (the receiver owns it).
+    /// Copies and frees `message`, delivered to a core subscription's callback
+    /// (which owns it).
     init(consuming message: OpaquePointer) {
         reply = natsMsg_GetReply(message).map { String(cString: $0) } ?? ""
         body = [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: Int(natsMsg_GetDataLength(message))))
-        natsMsg_Destroy(message)
+        freeDeliveredMessage(message)
     }
 }

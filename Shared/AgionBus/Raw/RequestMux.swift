@@ -131,7 +131,7 @@ final class RequestMux: Sendable {
     }
 
     fileprivate func deliver(_ message: OpaquePointer) {
-        defer { natsMsg_Destroy(message) }
+        defer { freeDeliveredMessage(message) }
         let subject = String(cString: natsMsg_GetSubject(message))
         guard let token = UInt64(subject.dropFirst(prefix.count)) else { return }
         if natsMsg_IsNoResponders(message) {
@@ -149,7 +149,7 @@ final class RequestMux: Sendable {
         // reply (no request has been sent yet) and only read afterwards.
         weak var mux: RequestMux?
         func deliver(_ message: OpaquePointer) {
-            guard let mux else { natsMsg_Destroy(message); return }
+            guard let mux else { freeDeliveredMessage(message); return }
             mux.deliver(message)
         }
     }

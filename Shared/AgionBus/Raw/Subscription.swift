@@ -1,7 +1,7 @@
 import CNats
 
 /// Receives the messages of a core NATS subscription on a cnats thread. The
-/// receiver owns each message and must `natsMsg_Destroy` it.
+/// receiver owns each message and must free it (`freeDeliveredMessage`).
 protocol MessageDelivery: AnyObject, Sendable {
     func deliver(_ message: OpaquePointer)
 }
