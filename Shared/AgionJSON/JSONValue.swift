@@ -41,6 +41,13 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// Appends this value's compact JSON to `out` (for writers that build a
+    /// body around it without making a `JSONValue` of the whole).
+    public func append(to out: inout [UInt8]) { write(into: &out) }
+
+    /// Appends `string` as a JSON string, quoted and escaped as `serialized` does.
+    public static func appendString(_ string: String, to out: inout [UInt8]) { writeString(string, into: &out) }
+
     // Every response body goes through here: append bytes in place (no
     // temporary arrays), and copy strings that need no escape in one go.
     private func write(into out: inout [UInt8]) {

@@ -38,22 +38,46 @@ enum CheckFastPath {
                 agentID)
     }
 
-    /// The JSON of a `Decision` reply, byte for byte what `ProtoJSON` writes;
-    /// nil for a reply it cannot read.
+    /// The JSON of a `Decision` reply, byte for byte what `ProtoJSON` writes
+    /// (keys in sorted order, as `JSONValue` writes objects); nil for a reply
+    /// it cannot read. Written straight into the body: no dictionary per reply.
     static func decisionJSON(_ payload: [UInt8]) -> [UInt8]? {
         guard let decision = try? Decision(wire: payload) else { return nil }
-        let obligations: [JSONValue] = decision.obligations.map { obligation in
-            .object(["kind": .string(obligation.kind), "parameters": .object(obligation.parameters.mapValues { .string($0) })])
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func key(_ name: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: "\":".utf8)
         }
-        return JSONValue.object([
-            "decision_id": .string(decision.decisionID),
-            "effect": .string(decision.effect.rawValue),
-            "rule_ids": .array(decision.ruleIDs.map { .string($0) }),
-            "reasons": .array(decision.reasons.map { .string($0) }),
-            "obligations": .array(obligations),
-            "trust_score": decision.trustScore.isFinite ? .number(decision.trustScore) : .null,
-            "policy_revision": .integer(Int64(decision.policyRevision)),
-        ]).serialized
+        func strings(_ list: [String]) {
+            out.append(UInt8(ascii: "["))
+            for (index, text) in list.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.appendString(text, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("decision_id", first: true)
+        JSONValue.appendString(decision.decisionID, to: &out)
+        key("effect")
+        JSONValue.appendString(decision.effect.rawValue, to: &out)
+        key("obligations")
+        JSONValue.array(decision.obligations.map { obligation in
+            .object(["kind": .string(obligation.kind), "parameters": .object(obligation.parameters.mapValues { .string($0) })])
+        }).append(to: &out)
+        key("policy_revision")
+        out.append(contentsOf: String(decision.policyRevision).utf8)
+        key("reasons")
+        strings(decision.reasons)
+        key("rule_ids")
+        strings(decision.ruleIDs)
+        key("trust_score")
+        (decision.trustScore.isFinite ? JSONValue.number(decision.trustScore) : .null).append(to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// A JSON object as context; nil for strings with a NUL (see above).

@@ -20,6 +20,9 @@ struct Route: Sendable {
         case local(LocalOperation)
     }
 
+    /// Whether the path has `{parameters}` (asked on every check: no allocation).
+    var hasPathParameters: Bool { path.utf8.contains(UInt8(ascii: "{")) }
+
     /// The path's `{parameters}`, in order.
     var pathParameters: [String] {
         path.split(separator: "/").compactMap { segment in

@@ -31,7 +31,7 @@ struct ServiceCallHandler: Sendable {
     func handle(_ route: Route, _ call: ServiceCall, credential: Credential, request: Request, context: GatewayContext) async throws -> Response {
         let fields = try await bodyFields(call.body, request: request)
         let payload: [UInt8]
-        if call.fastPath == .check, route.pathParameters.isEmpty, request.uri.query == nil, let fast = CheckFastPath.request(fields) {
+        if call.fastPath == .check, !route.hasPathParameters, request.uri.query == nil, let fast = CheckFastPath.request(fields) {
             try Self.checkScope(call.scope, credential: credential) { _ in fast.agentID }
             payload = fast.payload
         } else {
