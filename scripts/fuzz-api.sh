@@ -32,6 +32,17 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 key=$(cat "$dir/admin.key")
+status=0
 "$venv/bin/schemathesis" run http://127.0.0.1:18080/openapi.json -H "Authorization: Bearer $key" \
-  --checks "${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance}" --max-examples "${FUZZ_EXAMPLES:-25}" --no-color 2>&1 | tail -${FUZZ_TAIL:-25}
+  --checks "${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance}" --max-examples "${FUZZ_EXAMPLES:-25}" --no-color \
+  >"$dir/report.txt" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then
+  # The whole report (each failing request, with a curl line to replay it) and what the services logged about it.
+  cat "$dir/report.txt"
+  echo "fuzz: failed. Server errors and service errors logged meanwhile (all logs: $dir):"
+  grep -h '"http.status":"5' "$dir/gateway.log" | head -5 || true
+  grep -h '"level":"error"' "$dir/registry.log" "$dir/governance.log" "$dir/gateway.log" | head -5 || true
+  exit "$status"
+fi
+tail -"${FUZZ_TAIL:-25}" "$dir/report.txt"
 echo "fuzz: no request generated from the OpenAPI document got a 5xx or an answer the document does not describe (logs: $dir)"

@@ -33,8 +33,17 @@ struct PolicyStore: Sendable {
         }
     }
 
+    /// Revisions count up from 1 in a PostgreSQL `integer`: one above its range
+    /// (the contract's field is a uint32) names no revision, and must not reach
+    /// the query, which would fail as a server error.
+    private func refuseImpossible(_ revision: UInt32, tenant: TenantID) throws {
+        guard revision > Int32.max else { return }
+        throw ErrorReply(code: ErrorReply.Codes.notFound, message: "tenant \(tenant) has no policy revision \(revision)", field: "revision")
+    }
+
     func activate(_ revision: UInt32, tenant: TenantID, request: Envelope?) async throws -> PolicyRevision {
-        try await pool.withTransaction { connection in
+        try refuseImpossible(revision, tenant: tenant)
+        return try await pool.withTransaction { connection in
             guard try await !connection.query("SELECT 1 FROM \(schema).policy_revisions WHERE tenant = $1 AND revision = $2",
                                               [tenant.value, Int(revision)], prepared: true).isEmpty else {
                 throw ErrorReply(code: ErrorReply.Codes.notFound, message: "tenant \(tenant) has no policy revision \(revision)", field: "revision")
@@ -58,7 +67,8 @@ struct PolicyStore: Sendable {
     }
 
     func document(_ revision: UInt32, tenant: TenantID) async throws -> PolicyDocument {
-        try await pool.withConnection { connection in
+        try refuseImpossible(revision, tenant: tenant)
+        return try await pool.withConnection { connection in
             var number = revision
             if number == 0 {
                 guard let active = try await connection.query("SELECT revision FROM \(schema).active_policies WHERE tenant = $1",
