@@ -1,7 +1,6 @@
 import AgionGateway
 import AgionRuntime
 import Foundation
-import Logging
 import NIOCore
 import NIOPosix
 
@@ -23,12 +22,7 @@ if let loops = gatewayConfiguration.eventLoops { NIOSingletons.groupLoopCountSug
 // Safe because nothing in the gateway blocks a cooperative thread: libpq,
 // hiredis and cnats calls run on their own threads. Before any task.
 let takenOver = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-await ServiceMain.run(Gateway.serviceName) {
-    let configuration = try ServiceConfiguration(serviceName: Gateway.serviceName, defaultAdminPort: Gateway.adminPort, environment: environment)
-    RuntimeBootstrap.bootstrap(configuration)
-    let runtime = try await ServiceRuntime.start(configuration, logger: Logger(label: "agion.gateway"))
+await ServiceMain.run(Gateway.self, environment: environment, configuration: gatewayConfiguration) { runtime in
     runtime.logger.info("gateway.executor", metadata: ["tasks_on_event_loops": "\(takenOver)",
                                                        "event_loops": "\(NIOSingletons.groupLoopCountSuggestion)"])
-    let services = try await Gateway.build(runtime: runtime, configuration: gatewayConfiguration)
-    try await runtime.run(services, checks: Gateway.readinessChecks(runtime))
 }

@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// The gateway: the public HTTP API (docs/gateway.md). It holds no business
 /// logic: routes translate to NATS requests to the services, with the tenant
 /// taken from the caller's credential. Its own schema holds tenants and API keys.
-public enum Gateway {
+public enum Gateway: ServiceDefinition {
     public static let serviceName = "gateway"
     public static let adminPort = 9105
 

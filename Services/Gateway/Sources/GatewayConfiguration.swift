@@ -23,7 +23,7 @@ import Foundation
 /// | `AGION_GATEWAY_JWT_HS256_SECRET` | shared secret (≥ 32 bytes) for HS256 tokens | none |
 /// | `AGION_GATEWAY_JWT_PUBLIC_KEYS` | comma-separated PEM files (RSA or P-256; the file name is the `kid`) | none |
 /// | `AGION_GATEWAY_JWT_ISSUER` / `_AUDIENCE` | required `iss` / `aud` (both needed when tokens are on) | none |
-public struct GatewayConfiguration: Sendable {
+public struct GatewayConfiguration: EnvironmentConfiguration, Sendable {
     public var host = "0.0.0.0"
     public var port = 8080
     /// The PostgreSQL schema the gateway owns (tenants, API keys).

@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// `build` is what `main` and the integration tests call: it migrates the
 /// schema, provisions the streams and the consumer of registry events, opens
 /// the audit spool, and returns the services to run.
-public enum Governance {
+public enum Governance: ServiceDefinition {
     public static let serviceName = "governance"
     public static let adminPort = 9102
 

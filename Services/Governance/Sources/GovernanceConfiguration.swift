@@ -14,7 +14,7 @@ import GovernanceCore
 /// | `AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS` | int ≥ 1 | `168` (7 days) |
 /// | `AGION_GOVERNANCE_STANDING_MEMORY_MS` | int ≥ 0 (0: every check reads Redis) | `1000` |
 /// | `AGION_GOVERNANCE_AUDIT` | `on` / `off` (off only to measure the audit's cost) | `on` |
-public struct GovernanceConfiguration: Sendable {
+public struct GovernanceConfiguration: EnvironmentConfiguration, Sendable {
     public var schema = "governance"
     /// The replica's audit spool (a write-ahead log of decisions). Each
     /// replica needs its own; keep it on a volume that survives restarts.

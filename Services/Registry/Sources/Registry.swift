@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `build` is what `main` and the integration tests call: it migrates the
 /// schema, provisions `AGION_REGISTRY`, and returns the services to run
 /// (responders, the health sweeper, the outbox relay).
-public enum Registry {
+public enum Registry: ServiceDefinition {
     public static let serviceName = "registry"
     public static let adminPort = 9101
 

@@ -8,7 +8,7 @@ import AgionRuntime
 /// | `AGION_REGISTRY_SWEEP_INTERVAL_MS` | int ≥ 1 | `1000` |
 /// | `AGION_REGISTRY_OFFLINE_AFTER_TTLS` | int ≥ 1 | `3` |
 /// | `AGION_REGISTRY_TRUST_TIMEOUT_MS` | int ≥ 1 | `250` |
-public struct RegistryConfiguration: Sendable {
+public struct RegistryConfiguration: EnvironmentConfiguration, Sendable {
     /// The PostgreSQL schema the registry owns (tests use one of their own).
     public var schema = "registry"
     /// How often a replica looks for agents whose heartbeats are overdue.
