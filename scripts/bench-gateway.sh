@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # gateway.check (part of make bench): POST /v1/governance/check through the
-# gateway with wrk, everything on this machine. The three services run from
-# their release builds in schemas of their own (bench_*), the gateway on port
-# 18081 with rate limits high enough not to interfere. Prints JSON lines:
-# 32 connections flat out, then about 1,000 requests/s (10 connections, each
-# pausing 10 ms between requests). PROFILE_GATEWAY=1 also records a perf
+# gateway, everything on this machine. The three services run from their
+# release builds in schemas of their own (bench_*), the gateway on port 18081
+# with rate limits high enough not to interfere. Prints JSON lines: `max`, 32
+# connections flat out (wrk); `1k` and `1k-poisson`, 1,000 requests/s open
+# loop (bench/c/http_rate.c: evenly spaced, then Poisson arrivals); and
+# `1k-wrk-paced`, the rate as wrk makes it (10 connections pausing 10 ms), the
+# 1k line of runs before 2026-12-01 evening. PROFILE_GATEWAY=1 also records a perf
 # profile of the gateway under the flat-out load in /tmp/gw.data.
 # BENCH_AUDIT=off runs governance without its audit trail, to show what the
 # audit costs behind the gateway (a comparison, not a way to run).
@@ -12,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if curl -s -o /dev/null http://127.0.0.1:18081/health; then echo "bench-gateway: port 18081 is in use (a run still going?)" >&2; exit 1; fi
 for s in registry governance gateway; do swift build -c release --product "agion-$s" >&2; done
+mkdir -p bench/c/bin && cc -O2 -Wall -o bench/c/bin/http_rate bench/c/http_rate.c -lm
 bin=.build/release
 dir=.run/bench-gateway
 rm -rf "$dir" && mkdir -p "$dir"
@@ -53,42 +56,68 @@ pause = tonumber(os.getenv("PAUSE_MS") or "0")
 function delay() return pause end
 LUA
 
-# wrk's latency lines ("50%  1.23ms") in microseconds; requests/s; non-2xx answers count as failures.
 # CPU seconds (user + system, in clock ticks) a process has used so far.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 nats_pid=$(pgrep -x nats-server | head -1)
-run() {
-  local name=$1 connections=$2 pause=$3
+# One measured load: LOAD_NAME, then the command that produces wrk's text
+# report or http_rate's JSON line on stdout. Prints the benchmark's JSON line.
+measure() {
+  local name=$1; shift
   local before; before="$(ticks "$gateway_pid") $(ticks "${pids[1]}") $(ticks "$nats_pid")"
-  PAUSE_MS=$pause wrk -t2 -c"$connections" -d10s --latency -s "$dir/check.lua" "$api/v1/governance/check" > "$dir/wrk-$name.txt"
+  "$@" > "$dir/load-$name.txt"
   local after; after="$(ticks "$gateway_pid") $(ticks "${pids[1]}") $(ticks "$nats_pid")"
   local rss; rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$gateway_pid/status")
-  python3 - "$dir/wrk-$name.txt" "$connections" "$rss" "$name" "${BENCH_AUDIT:-on}" "$before" "$after" "$(getconf CLK_TCK)" "$loops" <<'PY'
+  python3 - "$dir/load-$name.txt" "$rss" "$name" "${BENCH_AUDIT:-on}" "$before" "$after" "$(getconf CLK_TCK)" "$loops" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
-def micros(label):
-    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % re.escape(label), text, re.M)
-    value, unit = float(m.group(1)), m.group(2)
-    return int(value * {"us": 1, "ms": 1000, "s": 1000000}[unit])
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-line = {"bench": "gateway.check", "load": sys.argv[4], "connections": int(sys.argv[2]), "ops_per_s": int(rate),
-        "p50_us": micros("50%"), "p99_us": micros("99%"), "rss_mb": int(sys.argv[3]), "audit": sys.argv[5], "event_loops": int(sys.argv[9])}
+line = {"bench": "gateway.check", "load": sys.argv[3]}
+if text.startswith("{"):
+    # http_rate: open loop, latency from each request's scheduled time.
+    run = json.loads(text)
+    line.update({"arrivals": run["arrivals"], "rate": run["rate"], "ops_per_s": run["ops_per_s"], "p50_us": run["p50_us"],
+                 "p90_us": run["p90_us"], "p99_us": run["p99_us"], "p999_us": run["p999_us"], "max_us": run["max_us"]})
+    requests, errors = run["answered"], run["errors"]  # CPU is spent on the warm-up too
+else:
+    # wrk's latency lines ("50%  1.23ms") in microseconds; non-2xx answers count as failures.
+    def micros(label):
+        m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % re.escape(label), text, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return int(value * {"us": 1, "ms": 1000, "s": 1000000}[unit])
+    line["connections"] = int(re.search(r"(\d+) connections", text).group(1))
+    line.update({"ops_per_s": int(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))),
+                 "p50_us": micros("50%"), "p99_us": micros("99%")})
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    found = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = int(found.group(1)) if found else 0
+line.update({"rss_mb": int(sys.argv[2]), "audit": sys.argv[4], "event_loops": int(sys.argv[8])})
 # CPU time per request of the gateway, governance and nats-server: steadier than
 # rates on a shared machine, and it shows where a request's cost goes.
-requests = int(re.search(r"(\d+) requests in", text).group(1))
-before, after, hz = sys.argv[6].split(), sys.argv[7].split(), int(sys.argv[8])
+before, after, hz = sys.argv[5].split(), sys.argv[6].split(), int(sys.argv[7])
 for label, b, a in zip(["gateway", "governance", "nats"], before, after):
     line[label + "_cpu_us"] = int((int(a) - int(b)) * 1_000_000 / hz / max(requests, 1))
-if errors: line["errors"] = int(errors.group(1))
+if errors: line["errors"] = errors
 print(json.dumps(line))
 PY
 }
-wrk -t2 -c32 -d3s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null  # warm up
-run max 32 0
+check_url="$api/v1/governance/check"
+wrk -t2 -c32 -d3s -s "$dir/check.lua" "$check_url" > /dev/null  # warm up
+measure max wrk -t2 -c32 -d10s --latency -s "$dir/check.lua" "$check_url"
 if [ -n "${PROFILE_GATEWAY:-}" ]; then
   # Wait for this wrk only: a bare `wait` would also wait for the services.
-  PAUSE_MS=0 wrk -t2 -c32 -d12s -s "$dir/check.lua" "$api/v1/governance/check" > /dev/null & profiled_load=$!
+  PAUSE_MS=0 wrk -t2 -c32 -d12s -s "$dir/check.lua" "$check_url" > /dev/null & profiled_load=$!
   sleep 2; perf record -F 999 -g -o /tmp/gw.data -p "$gateway_pid" -- sleep 8 >/dev/null 2>&1; wait "$profiled_load"
 fi
-run 1k 10 10
+# 1,000 requests/s, open loop (bench/c/http_rate.c): requests on a schedule,
+# evenly spaced (the target's line) and as Poisson arrivals (independent
+# clients, burstier), each timed from when it was due, so a stall anywhere
+# counts for every request it delays.
+rate_load() {
+  bench/c/bin/http_rate -a 127.0.0.1:18081 -p /v1/governance/check -m POST -b "$body" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -r 1000 -d 10 -w 2 -e "$1"
+}
+measure 1k rate_load uniform
+measure 1k-poisson rate_load poisson
+# The same rate as wrk makes it (10 connections pausing 10 ms): closed loop,
+# connections in step (bursts of 10), and a stall delays only the requests
+# already sent. Kept to compare with runs before 2026-12-01 evening.
+measure 1k-wrk-paced env PAUSE_MS=10 wrk -t2 -c10 -d10s --latency -s "$dir/check.lua" "$check_url"

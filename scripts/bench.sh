@@ -21,6 +21,7 @@ swift build -c release --product agion-governance >&2
 PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -qc 'DROP SCHEMA IF EXISTS bench_governance CASCADE' >&2
 cc -O2 -Wall -o bench/c/bin/cnats_rpc bench/c/cnats_rpc.c -lnats
 cc -O2 -Wall -o bench/c/bin/cnats_publish_async bench/c/cnats_publish_async.c -lnats
+cc -O2 -Wall -pthread -o bench/c/bin/hiccups bench/c/hiccups.c
 bench=.build/release/agion-bench
 
 cnats_rpc() {
@@ -34,7 +35,9 @@ cnats_rpc() {
 
 for i in $(seq "$repeat"); do
   echo "# round $i of $repeat" >&2
-  { "$bench" envelope
+  # How often each CPU stalls with nothing of ours busy: the floor under the
+  # low-load tail latencies below (docs/benchmarks.md).
+  { bench/c/bin/hiccups 5
     "$bench" policy
     cnats_rpc
     "$bench" rpc
