@@ -108,7 +108,7 @@ if [ -n "${PROFILE_GATEWAY:-}" ]; then
   sleep 2; perf record -F 999 -g -o /tmp/gw.data -p "$gateway_pid" -- sleep 8 >/dev/null 2>&1; wait "$profiled_load"
 fi
 # 1,000 requests/s, open loop (bench/c/http_rate.c): requests on a schedule,
-# evenly spaced (the target's line) and as Poisson arrivals (independent
+# evenly spaced (a rate as wrk2 or vegeta mean it) and as Poisson arrivals (independent
 # clients, burstier), each timed from when it was due, so a stall anywhere
 # counts for every request it delays.
 rate_load() {
