@@ -7,11 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "bench_clock.h"
 
 int main(int argc, char **argv) {
     const char *url = getenv("AGION_NATS_URL") ? getenv("AGION_NATS_URL") : "nats://127.0.0.1:14222";

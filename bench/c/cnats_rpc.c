@@ -9,16 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
+#include "bench_clock.h"
 
 static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure) {
     static char reply[64];
@@ -68,7 +59,7 @@ int main(int argc, char **argv) {
             samples[i] = now_ns() - t0;
         }
         uint64_t elapsed = now_ns() - start;
-        qsort(samples, (size_t)n, sizeof(uint64_t), cmp);
+        qsort(samples, (size_t)n, sizeof(uint64_t), compare_u64);
         printf("{\"bench\":\"cnats.rpc\",\"clients\":1,\"ops_per_s\":%d,\"p50_us\":%llu,\"p99_us\":%llu}\n",
                (int)((double)n / ((double)elapsed / 1e9)),
                (unsigned long long)(samples[n / 2] / 1000), (unsigned long long)(samples[(int)(n * 0.99)] / 1000));

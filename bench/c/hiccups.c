@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define SLEEP_NS 200000ull
 #define STALL_NS 1000000ull
 
@@ -24,12 +26,6 @@ typedef struct {
     double seconds;
     uint64_t stalls, stalled_ns, max_ns;
 } Probe;
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void *probe(void *argument) {
     Probe *p = argument;

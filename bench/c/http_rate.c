@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define MAX_HEADERS 16
 #define BUFFER_BYTES 65536
 
@@ -67,20 +69,9 @@ static uint64_t errors, unanswered;
 static uint64_t answered;
 static uint64_t window_start, window_end;
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void fail(const char *what) {
     fprintf(stderr, "http_rate: %s: %s\n", what, strerror(errno));
     exit(2);
-}
-
-static int compare(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void record(Connection *c, int ok) {
@@ -310,7 +301,7 @@ int main(int argc, char **argv) {
     }
 
     if (trace) fclose(trace);
-    qsort(latencies, latency_count, sizeof *latencies, compare);
+    qsort(latencies, latency_count, sizeof *latencies, compare_u64);
 #define PCT(p) (latency_count ? latencies[(size_t)((double)(latency_count - 1) * (p))] / 1000 : 0)
     printf("{\"arrivals\":\"%s\",\"rate\":%g,\"requests\":%zu,\"ops_per_s\":%.0f,\"p50_us\":%llu,\"p90_us\":%llu,"
            "\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu,\"connections_used\":%d,\"answered\":%llu,\"errors\":%llu}\n",

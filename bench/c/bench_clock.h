@@ -1,0 +1,16 @@
+// What every C benchmark here needs: a monotonic clock in nanoseconds, and a
+// comparison to sort samples with qsort.
+#pragma once
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline int compare_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
