@@ -44,8 +44,13 @@ public final class BlockingResponder: Sendable {
         self.subscriptions = subscriptions
     }
 
-    /// Stops taking requests and lets the ones already received reply.
+    /// Stops taking requests and lets the ones already received reply;
+    /// cancelled, it only unsubscribes (as `Responder.drain`).
     public func drain(timeout: Duration = .seconds(10)) async throws {
+        if Task.isCancelled {
+            subscriptions.forEach { $0.unsubscribe() }
+            return
+        }
         for subscription in subscriptions { try await subscription.drain(timeout: timeout) }
     }
 }

@@ -32,6 +32,9 @@ public final class Bus: Sendable {
     /// True while the connection is up (false while reconnecting).
     public var isConnected: Bool { connection.isConnected }
 
+    /// Since when the connection is down, and a signal each time it comes back.
+    public var link: ConnectionLink { connection.link }
+
     /// Sends a request envelope and waits for the reply. Throws `BusError` with
     /// `.timeout`, `.noResponders`, or `.remote` (carrying the `ErrorReply`).
     public func request(_ subject: String, _ envelope: Envelope, timeout: Duration = .seconds(2)) async throws -> Envelope {
@@ -56,6 +59,8 @@ public final class Bus: Sendable {
     /// generator), never on the cooperative pool. Same errors as `request`.
     public func requestBlocking(_ subject: String, _ envelope: Envelope, timeout: Duration = .seconds(2)) throws -> Envelope {
         let bytes = try envelope.encoded()
+        // As `request`: no waiting out the timeout on a connection that is down.
+        guard connection.isConnected else { throw BusError(.connectionFailed, "request \(subject): not connected to NATS (reconnecting)") }
         var reply: OpaquePointer?
         let status = bytes.withUnsafeBytes {
             natsConnection_Request(&reply, connection.raw, subject, $0.baseAddress, Int32($0.count), timeout.milliseconds)

@@ -12,6 +12,12 @@ public struct BusConfiguration: Sendable {
     public var sendAsap: Bool
     /// First reconnect delay; it doubles per failed attempt up to `maxReconnectDelay`.
     public var reconnectDelay: Duration
+    /// The longest wait between reconnect attempts (each wait is jittered
+    /// between half of it and all of it). Default 250 ms: a service is back
+    /// within about a quarter of a second of NATS, whose clients are then
+    /// answered again well inside a second; four refused TCP connections a
+    /// second per process cost a server that is down nothing, and one that is
+    /// starting little (thousands of connections a second are routine).
     public var maxReconnectDelay: Duration
     /// Bytes buffered while disconnected before publishes fail. Default 8 MiB.
     public var reconnectBufferBytes: Int
@@ -24,7 +30,7 @@ public struct BusConfiguration: Sendable {
         name: String = "agion",
         sendAsap: Bool = true,
         reconnectDelay: Duration = .milliseconds(100),
-        maxReconnectDelay: Duration = .seconds(2),
+        maxReconnectDelay: Duration = .milliseconds(250),
         reconnectBufferBytes: Int = 8 << 20,
         connectTimeout: Duration = .seconds(2),
         retryOnFailedConnect: Bool = false

@@ -39,6 +39,7 @@ public final class EventConsumer: Sendable {
     private let processed: Counter
     private let retried: Counter
     private let deadLettered: Counter
+    private let fetchFailures: Counter
 
     /// - Parameters:
     ///   - concurrency: parallel fetch loops, each its own subscription on the
@@ -64,6 +65,7 @@ public final class EventConsumer: Sendable {
         processed = Counter(label: "agion_consumer_messages_total", dimensions: dims + [("outcome", "ack")])
         retried = Counter(label: "agion_consumer_messages_total", dimensions: dims + [("outcome", "retry")])
         deadLettered = Counter(label: "agion_consumer_messages_total", dimensions: dims + [("outcome", "dead_letter")])
+        fetchFailures = Counter(label: "agion_consumer_fetch_failures_total", dimensions: dims)
     }
 
     /// 1 s, 2 s, 4 s, ... capped at 60 s.
@@ -71,19 +73,16 @@ public final class EventConsumer: Sendable {
         .seconds(min(1 << min(Int(attempt) - 1, 6), 60))
     }
 
-    /// Processes messages until `stop()`; returns once in-hand work is done
-    /// and the subscriptions are closed (so the connection drains at once).
+    /// Processes messages until `stop()` or cancellation; returns once in-hand
+    /// work is done and the subscriptions are closed (so the connection drains
+    /// at once). A failing fetch (NATS restarting, the consumer gone) never
+    /// ends it: it fetches again with backoff until NATS answers.
     public func run() async throws {
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for consumer in consumers {
-                    group.addTask { try await self.loop(consumer) }
-                }
-                try await group.waitForAll()
+        await withTaskGroup(of: Void.self) { group in
+            for consumer in consumers {
+                group.addTask { await self.loop(consumer) }
             }
-        } catch {
-            await close()
-            throw error
+            await group.waitForAll()
         }
         await close()
     }
@@ -96,11 +95,26 @@ public final class EventConsumer: Sendable {
     /// Stops fetching; `run()` returns after the current messages are settled.
     public func stop() { consumers.forEach { $0.stop() } }
 
-    private func loop(_ consumer: PullConsumer) async throws {
-        while !consumer.isStopped {
-            let batch = try await consumer.fetch(max: 64, timeout: PullConsumer.pollInterval)
+    private func loop(_ consumer: PullConsumer) async {
+        var failures = 0
+        while !consumer.isStopped, !Task.isCancelled {
+            let batch: [JetStreamMessage]
+            do {
+                batch = try await consumer.fetch(max: 64, timeout: PullConsumer.pollInterval)
+            } catch {
+                failures += 1
+                await fetchFailed(error, failures: failures)
+                continue
+            }
+            // A fetch "succeeds" (times out empty) while the connection is
+            // down too: recovered means answered by a server.
+            if failures > 0, jetStream.connection.isConnected {
+                logger.info("consumer.fetch_recovered", metadata: ["nats.stream": "\(spec.stream)", "consumer": "\(spec.durable)",
+                                                                  "failures": "\(failures)"])
+                failures = 0
+            }
             for (index, message) in batch.enumerated() {
-                if consumer.isStopped {
+                if consumer.isStopped || Task.isCancelled {
                     // Shutting down: hand the unstarted rest back at once.
                     for rest in batch[index...] { try? rest.nak() }
                     break
@@ -108,6 +122,31 @@ public final class EventConsumer: Sendable {
                 await process(message)
             }
         }
+    }
+
+    /// A fetch failed: NATS shutting down ("Server Shutdown" answers the
+    /// pending pull), the connection lost, or the durable gone (a server that
+    /// came back without its data, an operator who deleted it). Logged once
+    /// per outage; after a few failures with the connection up, the durable
+    /// is declared again (create-or-update, so harmless if it exists).
+    private func fetchFailed(_ error: any Error, failures: Int) async {
+        fetchFailures.increment()
+        if failures == 1 {
+            logger.warning("consumer.fetch_failed", metadata: ["nats.stream": "\(spec.stream)", "consumer": "\(spec.durable)",
+                                                              "error": "\(error)"])
+        }
+        if failures % 5 == 0, jetStream.connection.isConnected {
+            do { try await jetStream.provision(streams: [], consumers: [spec]) } catch {
+                logger.warning("consumer.redeclare_failed", metadata: ["consumer": "\(spec.durable)", "error": "\(error)"])
+            }
+        }
+        try? await Task.sleep(for: Self.fetchRetryDelay(after: failures))
+    }
+
+    /// 100 ms doubling to 2 s, with jitter so replicas do not fetch in step.
+    static func fetchRetryDelay(after failures: Int) -> Duration {
+        let ceiling = min(100 << min(failures - 1, 5), 2_000)
+        return .milliseconds(Int.random(in: (ceiling / 2)...ceiling))
     }
 
     private func process(_ message: JetStreamMessage) async {

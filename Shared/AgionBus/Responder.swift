@@ -29,7 +29,13 @@ public final class Responder: Sendable {
     }
 
     /// Stops taking requests, lets the ones already received finish and reply.
+    /// Cancelled (the service is being torn down, not stopped), it only
+    /// unsubscribes: what is in hand gets no reply and its callers time out.
     public func drain(timeout: Duration = .seconds(10)) async throws {
+        if Task.isCancelled {
+            subscription.unsubscribe()
+            return
+        }
         try await subscription.drain(timeout: timeout)
         await core.waitUntilIdle()
     }

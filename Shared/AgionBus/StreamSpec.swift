@@ -78,3 +78,16 @@ public struct OutgoingMessage: Sendable {
         self.headers = headers
     }
 }
+
+/// A durable consumer's progress (`JetStream.consumerState`).
+public struct ConsumerState: Sendable, Hashable {
+    /// Messages in the stream not yet delivered to it.
+    public let pending: UInt64
+    /// Delivered and not yet acknowledged (or termed).
+    public let ackPending: Int
+    public let redelivered: Int
+    /// The stream sequence up to which every message is settled.
+    public let ackFloor: UInt64
+    /// The last stream sequence delivered.
+    public let delivered: UInt64
+}

@@ -12,14 +12,16 @@ import Testing
         #expect(configuration.adminPort == 9101)
         #expect(configuration.logFormat == .json)
         #expect(configuration.shutdownTimeout == .seconds(25))
+        #expect(configuration.bus.maxReconnectDelay == .milliseconds(250))
     }
 
     @Test func environmentOverridesDefaults() throws {
         let configuration = try ServiceConfiguration(serviceName: "x", defaultAdminPort: 1, environment: [
             "AGION_NATS_URL": "nats://nats:4222", "AGION_REDIS_PORT": "6380", "AGION_POSTGRES_HOST": "db",
             "AGION_POSTGRES_PASSWORD": " spaced ", "AGION_ADMIN_PORT": "9200", "AGION_LOG_LEVEL": "DEBUG",
-            "AGION_LOG_FORMAT": "text", "AGION_SHUTDOWN_TIMEOUT_SECONDS": "3",
+            "AGION_LOG_FORMAT": "text", "AGION_SHUTDOWN_TIMEOUT_SECONDS": "3", "AGION_NATS_MAX_RECONNECT_DELAY_MS": "1000",
         ])
+        #expect(configuration.bus.maxReconnectDelay == .seconds(1))
         #expect(configuration.bus.url == "nats://nats:4222")
         #expect(configuration.redis.port == 6380)
         #expect(configuration.store.host == "db")
@@ -33,6 +35,7 @@ import Testing
     @Test(arguments: [
         ("AGION_REDIS_PORT", "70000"), ("AGION_ADMIN_PORT", "http"), ("AGION_POSTGRES_POOL_SIZE", "0"),
         ("AGION_LOG_LEVEL", "loud"), ("AGION_LOG_FORMAT", "xml"), ("AGION_NATS_URL", "  "),
+        ("AGION_NATS_MAX_RECONNECT_DELAY_MS", "0"),
     ])
     func invalidValuesNameTheirKey(key: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) {

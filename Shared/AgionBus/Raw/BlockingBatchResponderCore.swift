@@ -42,7 +42,7 @@ final class BlockingBatchResponderCore: MessageDelivery, Sendable {
         slots.reserveCapacity(batch.envelopes.count)
         for bytes in batch.envelopes {
             do {
-                let envelope = try Envelope(decoding: bytes)
+                let envelope = try ReplyChannel.request(bytes)
                 requests.append(envelope)
                 slots.append(.success(envelope))
             } catch {

@@ -98,6 +98,25 @@ public final class JetStream: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Where a durable consumer stands: what it still has to deliver, what
+    /// awaits an ack, and its ack floor (every message up to it is settled).
+    /// For operators and tests: a message nobody settles holds the floor.
+    public func consumerState(stream: String, durable: String) async throws -> ConsumerState {
+        let result: Result<ConsumerState, BusError> = await BlockingPool.shared.run {
+            Result { () throws(BusError) in
+                var info: UnsafeMutablePointer<jsConsumerInfo>?
+                var jsErr = jsErrCode(0)
+                try check(js_GetConsumerInfo(&info, self.context, stream, durable, nil, &jsErr), "consumer info \(stream)/\(durable)",
+                          jetStreamCode: jsErr)
+                defer { jsConsumerInfo_Destroy(info) }
+                let value = info!.pointee
+                return ConsumerState(pending: value.NumPending, ackPending: Int(value.NumAckPending), redelivered: Int(value.NumRedelivered),
+                                     ackFloor: value.AckFloor.Stream, delivered: value.Delivered.Stream)
+            }
+        }
+        return try result.get()
+    }
+
     /// Publishes and waits for JetStream to store the message. `Nats-Msg-Id` is
     /// the envelope id, so a retry of the same envelope is deduplicated.
     public func publish(_ subject: String, _ envelope: Envelope, headers: [String: String] = [:]) async throws -> PublishAck {

@@ -36,6 +36,9 @@ final class NatsConnection: @unchecked Sendable {
                 try check(natsOptions_SetRetryOnFailedConnect(options, true, onReconnected, closure), "natsOptions_SetRetryOnFailedConnect")
             }
             var connection: OpaquePointer?
+            // Down until the first connection: with retry-on-failed-connect the
+            // connected callback may run before Connect returns.
+            events.link.markDisconnected()
             let status = natsConnection_Connect(&connection, options)
             // With retry-on-failed-connect, a server that is not up yet is not a
             // failure: cnats hands back a live connection that keeps trying in the
@@ -44,6 +47,7 @@ final class NatsConnection: @unchecked Sendable {
                 logger.warning("nats.not_yet_connected", metadata: ["nats.url": "\(configuration.url)"])
             } else {
                 try check(status, "connect to \(configuration.url)")
+                events.link.markConnected()
             }
             guard let connection else { throw BusError(.connectionFailed, "connect returned no connection") }
             self.raw = connection
@@ -67,6 +71,8 @@ final class NatsConnection: @unchecked Sendable {
     }
 
     var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
+    /// When the connection was lost and how many times it came back.
+    var link: ConnectionLink { events.link }
     var isClosed: Bool { natsConnection_IsClosed(raw) }
     /// The largest message the server takes (its `max_payload`), in bytes.
     var maxPayload: Int { Int(natsConnection_GetMaxPayload(raw)) }
@@ -80,6 +86,7 @@ final class NatsConnection: @unchecked Sendable {
 /// What the connection callbacks need; retained for the connection's lifetime.
 private final class ConnectionEvents: Sendable {
     let logger: Logger
+    let link = ConnectionLink()
     let baseDelay: Int64
     let maxDelay: Int64
     private let closed = Mutex<(done: Bool, waiters: [UInt64: CheckedContinuation<Void, Never>], next: UInt64)>((false, [:], 0))
@@ -133,6 +140,7 @@ private func onDisconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPoi
     if natsConnection_IsClosed(nc) || natsConnection_IsDraining(nc) {
         events(closure).logger.debug("nats.disconnected")
     } else {
+        events(closure).link.markDisconnected()
         events(closure).logger.warning("nats.disconnected")
     }
 }
@@ -141,7 +149,9 @@ private func onReconnected(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPoin
     var buffer = [CChar](repeating: 0, count: 256)
     let url = natsConnection_GetConnectedUrl(nc, &buffer, buffer.count) == NATS_OK
         ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-    events(closure).logger.info("nats.connected", metadata: ["nats.url": "\(url)"])
+    let e = events(closure)
+    let outage = e.link.markConnected()
+    e.logger.info("nats.connected", metadata: ["nats.url": "\(url)", "nats.outage_ms": "\(outage.map { $0.milliseconds } ?? 0)"])
 }
 
 private func onClosed(_ nc: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {

@@ -29,15 +29,25 @@ struct ReplyChannel: Sendable {
                                  preferredDisplayUnit: .seconds)
     }
 
-    /// The request envelope, or nil after answering `decode_failed`.
+    /// The request envelope, or nil after answering `decode_failed` (or
+    /// `invalid_argument` for a schema version newer than this reader's).
     func decode(_ body: [UInt8], replyTo reply: String) -> Envelope? {
         do {
-            return try Envelope(decoding: body)
+            return try Self.request(body)
         } catch {
             send(error: undecodable(error), to: reply, request: nil)
             return nil
         }
     }
+
+    /// Requests are read as events are: an unknown newer schema version is
+    /// refused, never served as if it were the version this reader knows.
+    static func request(_ bytes: [UInt8]) throws(EnvelopeError) -> Envelope {
+        try Self.versions.upcast(try Envelope(decoding: bytes))
+    }
+
+    /// Every request type is at version 1 today.
+    private static let versions = EnvelopeUpcaster()
 
     /// Answers with the handler's result: its reply, its `ErrorReply`, or `internal`.
     func answer(_ result: Result<Envelope, any Error>, request: Envelope, replyTo reply: String, started: ContinuousClock.Instant) {
@@ -109,10 +119,12 @@ struct ReplyChannel: Sendable {
             ?? Envelope(type: ErrorReply.envelopeType, tenant: "", payload: payload)
     }
 
-    /// An undecodable request, counted and logged; its answer is `decode_failed`.
+    /// An undecodable request, counted and logged; its answer is `decode_failed`,
+    /// or `invalid_argument` for a version this reader does not know.
     func undecodable(_ error: EnvelopeError) -> ErrorReply {
         undecodable.increment()
         logger.warning("rpc.decode_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)"])
+        if error.code == .unsupportedVersion { return ErrorReply(invalid: error) }
         return ErrorReply(code: ErrorReply.Codes.decodeFailed, message: "request is not a valid agion.v1.Envelope: \(error.message)")
     }
 

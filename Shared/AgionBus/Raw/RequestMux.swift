@@ -56,6 +56,13 @@ final class RequestMux: Sendable {
         self.subscription = try Subscription(connection: connection, subject: prefix + "*", queue: nil, delivery: delivery)
         self.sweeperBox = TimerBox(DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agion.bus.request-deadlines")))
         delivery.mux = self
+        // A reply cannot outlive the connection it was to arrive on: NATS does
+        // not keep core messages for a client that is away. Fail what is in
+        // flight at once instead of letting each caller wait out its timeout
+        // (and, through a `RequestBatcher`, everything queued behind it).
+        connection.link.whenDisconnected { [weak self] in
+            self?.failAll(BusError(.connectionFailed, "the connection to NATS was lost before the reply"))
+        }
         sweeper.setEventHandler { [weak self] in self?.sweep() }
         sweeper.schedule(deadline: .distantFuture)
         sweeper.resume()
@@ -76,6 +83,15 @@ final class RequestMux: Sendable {
         for pending in expired {
             pending.waiter.resume(with: .failure(BusError(.timeout, "no reply from \(pending.subject) within \(pending.timeout)")))
         }
+    }
+
+    /// Fails every request in flight with `error`.
+    private func failAll(_ error: BusError) {
+        let pending = state.withLock { state -> [Pending] in
+            defer { state.pending.removeAll() }
+            return Array(state.pending.values)
+        }
+        for request in pending { request.waiter.resume(with: .failure(error)) }
     }
 
     /// Sends `request` to `subject` and waits for the reply envelope.
@@ -114,6 +130,13 @@ final class RequestMux: Sendable {
                 state.sweeperArmed = true
                 sweeper.schedule(deadline: .now() + Self.sweepInterval)
             }
+        }
+        // While reconnecting cnats would buffer the request and the caller
+        // would wait out its whole timeout for a reply that cannot come:
+        // fail at once, retriably, so a client hears "unavailable" now.
+        guard connection.isConnected else {
+            complete(token, .failure(BusError(.connectionFailed, "request \(subject): not connected to NATS (reconnecting)")))
+            return
         }
         let replySubject = prefix + String(token)
         let status = payload.withUnsafeBytes { body in

@@ -38,7 +38,13 @@ final class Subscription: @unchecked Sendable {
     func unsubscribe() { natsSubscription_Unsubscribe(raw) }
 
     /// Stops taking new messages, delivers what is pending, then completes.
+    /// With the connection down there is nobody to tell and nothing more will
+    /// arrive: it unsubscribes instead of waiting out the timeout.
     func drain(timeout: Duration) async throws(BusError) {
+        guard connection.isConnected else {
+            unsubscribe()
+            return
+        }
         try check(natsSubscription_DrainTimeout(raw, timeout.milliseconds), "drain subscription")
         let status = await BlockingPool.shared.run { natsSubscription_WaitForDrainCompletion(self.raw, timeout.milliseconds + 1_000) }
         try check(status, "wait for drain")
