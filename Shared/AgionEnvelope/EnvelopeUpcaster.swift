@@ -1,8 +1,11 @@
 /// Brings envelopes written with an older payload schema up to the version this
 /// reader understands, one version step at a time.
 ///
-/// A type with no declared current version passes through unchanged; a version
-/// newer than the reader's, or a gap in the steps, is `unsupportedVersion`.
+/// Every type is at version 1 unless `declare` says otherwise. A version newer
+/// than the reader's (for any type, declared or not), or a gap in the steps,
+/// is `unsupportedVersion`: a reader never applies what it cannot know it
+/// understands, and a consumer dead-letters it. Version 0 (a producer that
+/// did not set the field, proto3's default) reads as 1.
 public struct EnvelopeUpcaster: Sendable {
     /// Converts an envelope of version `n` to version `n + 1` (payload and
     /// `schemaVersion` both).
@@ -25,12 +28,14 @@ public struct EnvelopeUpcaster: Sendable {
 
     /// The envelope at the current version of its type.
     public func upcast(_ envelope: Envelope) throws(EnvelopeError) -> Envelope {
-        guard let target = current[envelope.type] else { return envelope }
+        let target = current[envelope.type] ?? 1
+        if envelope.schemaVersion == target { return envelope }
         if envelope.schemaVersion > target {
             throw EnvelopeError(.unsupportedVersion,
                 "\(envelope.type) version \(envelope.schemaVersion) is newer than supported version \(target)")
         }
         var result = envelope
+        if result.schemaVersion == 0 { result.schemaVersion = 1 }
         while result.schemaVersion < target {
             guard let step = steps[result.type]?[result.schemaVersion] else {
                 throw EnvelopeError(.unsupportedVersion,

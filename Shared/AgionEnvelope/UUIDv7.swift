@@ -23,6 +23,21 @@ public enum UUIDv7 {
                            b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
+    /// A UUIDv7 for the given time whose other 74 bits are the first bytes of
+    /// `digest` instead of random ones: the same inputs give the same id, for
+    /// events that must be stored once however often they are published
+    /// (JetStream deduplicates by `Nats-Msg-Id`, the envelope id). Still a
+    /// valid, time-ordered version 7 (RFC 9562 allows any content in those bits).
+    public static func derived(unixMillis: UInt64, digest: some Sequence<UInt8>) -> UUID {
+        var b = Array(digest.prefix(16))
+        precondition(b.count == 16, "a derived UUIDv7 needs 16 bytes of digest")
+        for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: unixMillis >> (40 - 8 * UInt64(i))) }
+        b[6] = (b[6] & 0x0F) | 0x70  // version 7
+        b[8] = (b[8] & 0x3F) | 0x80  // RFC 4122 variant
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+
     /// The millisecond timestamp of a version-7 UUID, or nil for other versions.
     public static func unixMillis(of id: UUID) -> UInt64? {
         let u = id.uuid

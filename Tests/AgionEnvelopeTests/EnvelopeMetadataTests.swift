@@ -74,6 +74,25 @@ import Testing
         upcaster.register(type: "agion.x", from: 2) { var e = $0; e.schemaVersion = 3; return e }
         #expect(throws: EnvelopeError.self) { try upcaster.upcast(Envelope(type: "agion.x", schemaVersion: 4, tenant: "t")) }
         #expect(throws: EnvelopeError.self) { try upcaster.upcast(Envelope(type: "agion.x", schemaVersion: 1, tenant: "t")) }
-        #expect(throws: Never.self) { try upcaster.upcast(Envelope(type: "agion.other", schemaVersion: 9, tenant: "t")) }
+    }
+
+    @Test func aVersionNewerThanTheReaderKnowsIsRefusedForUndeclaredTypesToo() throws {
+        // Undeclared types are at version 1: 99 was once applied as if it were 1.
+        let upcaster = EnvelopeUpcaster()
+        #expect(throws: EnvelopeError.self) { try upcaster.upcast(Envelope(type: "agion.registry.agent_registered", schemaVersion: 99, tenant: "t")) }
+        #expect(throws: EnvelopeError.self) { try upcaster.upcast(Envelope(type: "agion.other", schemaVersion: 2, tenant: "t")) }
+        #expect(try upcaster.upcast(Envelope(type: "agion.other", schemaVersion: 1, tenant: "t")).schemaVersion == 1)
+        // Unset (proto3's 0) reads as version 1.
+        #expect(try upcaster.upcast(Envelope(type: "agion.other", schemaVersion: 0, tenant: "t")).schemaVersion == 1)
+    }
+
+    @Test func aDerivedUUIDv7IsDeterministicTimeOrderedAndVersion7() {
+        let digest = (0..<32).map { UInt8($0 * 7 % 256) }
+        let id = UUIDv7.derived(unixMillis: 1_764_800_000_123, digest: digest)
+        #expect(id == UUIDv7.derived(unixMillis: 1_764_800_000_123, digest: digest))
+        #expect(id != UUIDv7.derived(unixMillis: 1_764_800_000_123, digest: digest.reversed()))
+        #expect(UUIDv7.unixMillis(of: id) == 1_764_800_000_123)
+        #expect(id.uuid.6 >> 4 == 7 && id.uuid.8 >> 6 == 0b10)
+        #expect(id.lowercasedString < UUIDv7.derived(unixMillis: 1_764_800_000_124, digest: digest).lowercasedString)
     }
 }
