@@ -14,6 +14,8 @@ enum ProtobufCReflection {
     // MARK: Decoding
 
     static func decode(_ bytes: UnsafeRawBufferPointer, descriptor: MessageDescriptor) throws(EnvelopeError) -> ProtoMessage {
+        // Everything below recurses once per nesting level: bound it first.
+        try WireDepthGuard.check(bytes, descriptor: descriptor)
         let emptyByte: UInt8 = 0
         let unpacked = withUnsafePointer(to: emptyByte) { empty in
             protobuf_c_message_unpack(descriptor.raw, nil, bytes.count,

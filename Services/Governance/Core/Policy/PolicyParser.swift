@@ -14,8 +14,11 @@ public enum PolicyParser {
         guard text.utf8.count <= maxDocumentBytes else {
             throw PolicyError(field: "", reason: "the document is larger than \(maxDocumentBytes) bytes")
         }
+        try refuseAnchors(text)
         let tree: Any?
         do {
+            // Nesting is bounded by the YAML reader itself: libyaml, inside
+            // Yams, refuses documents deeper than 1,000 levels.
             tree = try Yams.load(yaml: text)
         } catch {
             throw PolicyError(field: "", reason: "not valid YAML or JSON: \(error)")
