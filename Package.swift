@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "AgionRuntime",
             dependencies: [
-                "AgionBus", "AgionStore", "AgionCache", "AgionContract",
+                "AgionBus", "AgionStore", "AgionCache", "AgionContract", "AgionJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -3,6 +3,7 @@ import AgionCache
 import AgionStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// What every Agion service shares: its configuration, logger, NATS, PostgreSQL
 /// and Redis, the admin HTTP server, and a service group that stops gracefully
@@ -16,6 +17,8 @@ public final class ServiceRuntime: Sendable {
     public let bus: Bus
     public let store: ConnectionPool
     public let cache: RedisPool
+    /// The streams and consumers `provision` declared, declared again on reconnect.
+    private let declarations = Mutex<(streams: [StreamSpec], consumers: [ConsumerSpec])>(([], []))
 
     private init(configuration: ServiceConfiguration, logger: Logger, bus: Bus, store: ConnectionPool, cache: RedisPool) {
         self.configuration = configuration
@@ -45,16 +48,49 @@ public final class ServiceRuntime: Sendable {
     /// A service group of the admin server and `services`, stopped gracefully by
     /// SIGTERM or SIGINT. Services stop in reverse order, so list producers of
     /// work before its consumers; the admin server stops last.
+    ///
+    /// A part that throws, or returns while nothing asked it to stop, is
+    /// logged (`service.part_failed`) and shuts the whole group down
+    /// gracefully: the process then exits non-zero for its supervisor to
+    /// restart, instead of limping on without, say, its consumer. Every part
+    /// also stops on cancellation, so the group's cancellation deadline is
+    /// never what ends the process.
     public func serviceGroup(_ services: [any Service], checks: [ReadinessCheck],
                              handlesSignals: Bool = true) -> ServiceGroup {
         let admin = AdminServer.application(host: configuration.adminHost, port: configuration.adminPort,
                                             checks: checks, registry: RuntimeBootstrap.registry, logger: logger)
-        var group = ServiceGroupConfiguration(services: [admin] + services,
-                                              gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger)
+        let parts: [any Service] = [admin, StreamKeeper(runtime: self)] + services
+        var group = ServiceGroupConfiguration(
+            services: parts.map {
+                .init(service: GuardedPart($0, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         group.maximumCancellationDuration = .seconds(5)
         return ServiceGroup(configuration: group)
     }
+
+    /// Records streams and consumers to declare again on reconnect; returns
+    /// the given ones without repeats.
+    func declare(streams: [StreamSpec], consumers: [ConsumerSpec]) -> (streams: [StreamSpec], consumers: [ConsumerSpec]) {
+        var uniqueStreams: [StreamSpec] = []
+        for stream in streams where !uniqueStreams.contains(where: { $0.name == stream.name }) { uniqueStreams.append(stream) }
+        declarations.withLock { declared in
+            for stream in uniqueStreams {
+                declared.streams.removeAll { $0.name == stream.name }
+                declared.streams.append(stream)
+            }
+            for consumer in consumers {
+                declared.consumers.removeAll { $0.stream == consumer.stream && $0.durable == consumer.durable }
+                declared.consumers.append(consumer)
+            }
+        }
+        return (uniqueStreams, consumers)
+    }
+
+    /// Everything `provision` declared so far.
+    var declared: (streams: [StreamSpec], consumers: [ConsumerSpec]) { declarations.withLock { $0 } }
 
     /// Runs until a signal ends it, then drains NATS and closes the pools.
     public func run(_ services: [any Service], checks: [ReadinessCheck]? = nil) async throws {

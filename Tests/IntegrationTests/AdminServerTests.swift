@@ -1,6 +1,7 @@
 import AgionBus
 import AgionCache
 import AgionEnvelope
+import AgionJSON
 import AgionRuntime
 import AgionStore
 import Hummingbird
@@ -30,7 +31,8 @@ import Testing
         try await app(checks).test(.router) { client in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body) == "{\"status\":\"ready\",\"checks\":{\"nats\":\"up\",\"postgres\":\"up\",\"redis\":\"up\"}}")
+                #expect((try? JSONValue.parse(Array(response.body.readableBytesView)))
+                    == ["status": "ready", "checks": ["nats": "up", "postgres": "up", "redis": "up"]])
             }
         }
     }
@@ -41,14 +43,41 @@ import Testing
         try await app([.postgres(postgres), .redis(nothing)]).test(.router) { client in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                #expect(String(buffer: response.body).contains("\"redis\":\"down\""))
+                let body = (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null
+                #expect(body["status"] == "not_ready" && body["checks"]?["redis"] == "down" && body["checks"]?["postgres"] == "up")
+                // It says why.
+                #expect(body["reasons"]?["redis"]?.stringValue?.contains("127.0.0.1:1") == true, "\(body)")
+                #expect(body["reasons"]?["postgres"] == nil)
             }
         }
         try await app([.postgres(postgres), .redis(nothing, required: false)]).test(.router) { client in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).hasPrefix("{\"status\":\"degraded\""))
+                #expect((try? JSONValue.parse(Array(response.body.readableBytesView)))?["status"] == "degraded")
             }
+        }
+    }
+
+    @Test func aLostNATSConnectionIsNotReadyAndSaysForHowLong() async throws {
+        let server = try PrivateServer.nats()
+        try await server.start()
+        let bus = try await TestEnvironment.bus(url: server.url)
+        server.stop()
+        try await eventually("disconnect noticed") { !bus.isConnected }
+        try await Task.sleep(for: .milliseconds(1_100))
+        try await app([.nats(bus)]).test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let reason = (try? JSONValue.parse(Array(response.body.readableBytesView)))?["reasons"]?["nats"]?.stringValue ?? ""
+                #expect(reason.hasPrefix("disconnected for 1.") || reason.hasPrefix("disconnected for 2."), "\(reason)")
+                #expect(reason.hasSuffix("reconnecting"))
+            }
+        }
+        try await server.start()
+        try await eventually(timeout: .seconds(10), "reconnect") { bus.isConnected }
+        #expect(bus.link.downFor == nil)
+        try await app([.nats(bus)]).test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in #expect(response.status == .ok) }
         }
     }
 

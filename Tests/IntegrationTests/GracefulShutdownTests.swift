@@ -67,4 +67,55 @@ import Testing
         let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "x", tenant: "t")) }
         #expect(error?.code == .noResponders)
     }
+
+    /// A part of a service that fails (or returns while the service runs)
+    /// stops the whole service gracefully: the other parts drain and finish
+    /// their work in hand, and `run` ends with the part's error, so the
+    /// process exits for its supervisor to restart. (Before, the group was
+    /// cancelled, parts that ignored cancellation overran its deadline, and
+    /// the process died of a fatal error mid-work.)
+    @Test(arguments: [true, false])
+    func aFailingPartStopsTheServiceGracefullyAndSaysWhy(throwing: Bool) async throws {
+        var configuration = ServiceConfiguration(serviceName: "part-failure", adminPort: 0)
+        configuration.bus.url = TestEnvironment.natsURL
+        configuration.store.port = TestEnvironment.postgresPort
+        let runtime = try await ServiceRuntime.start(configuration, logger: TestEnvironment.logger)
+        let subject = TestEnvironment.uniqueName("agion.rpc.test.partfailure")
+        let answered = Atomic<Bool>(false)
+        let service = RPCService(bus: runtime.bus, queue: "test", methods: [.init(subject) { request in
+            try await Task.sleep(for: .milliseconds(600))
+            answered.store(true, ordering: .relaxed)
+            return request.caused(type: "agion.test.done", payload: [])
+        }])
+        let failing = FailsAfter(delay: .milliseconds(300), throwing: throwing)
+        let group = runtime.serviceGroup([service, failing], checks: [], handlesSignals: false)
+        let started = ContinuousClock.now
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(100))
+        async let reply = runtime.bus.request(subject, Envelope(type: "x", tenant: "t"), timeout: .seconds(5))
+        let outcome = await running.result
+        #expect(ContinuousClock.now - started < .seconds(5))
+        switch outcome {
+        case .success: Issue.record("the service kept running or ended without an error")
+        case .failure(let error):
+            if throwing { #expect(error is FailsAfter.Failure, "\(error)") } else { #expect(error is PartFinishedUnexpectedly, "\(error)") }
+        }
+        // The request in hand when the part failed was answered, not dropped.
+        #expect(try await reply.type == "agion.test.done")
+        let didAnswer = answered.load(ordering: .relaxed)
+        #expect(didAnswer)
+        await runtime.shutdown()
+    }
+}
+
+/// A part that fails after a while: by throwing, or by returning.
+struct FailsAfter: Service {
+    struct Failure: Error {}
+    let delay: Duration
+    let throwing: Bool
+
+    func run() async throws {
+        try await Task.sleep(for: delay)
+        if throwing { throw Failure() }
+    }
 }

@@ -36,16 +36,16 @@ public struct RPCService: Service {
     }
 }
 
-/// Runs an `EventConsumer`; on graceful shutdown the message in hand finishes
-/// and is acked before `run` returns.
+/// Runs an `EventConsumer`; on graceful shutdown (or cancellation) the message
+/// in hand finishes and is acked before `run` returns.
 public struct EventConsumerService: Service {
     private let consumer: EventConsumer
     public init(_ consumer: EventConsumer) { self.consumer = consumer }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        try await withTaskCancellationOrGracefulShutdownHandler {
             try await consumer.run()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             consumer.stop()
         }
     }
@@ -57,9 +57,9 @@ public struct OutboxRelayService: Service {
     public init(_ relay: OutboxRelay) { self.relay = relay }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             await relay.run()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             relay.stop()
         }
     }

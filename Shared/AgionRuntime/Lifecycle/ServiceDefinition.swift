@@ -35,7 +35,11 @@ extension ServiceMain {
             let runtime = try await ServiceRuntime.start(shared, logger: Logger(label: "agion.\(Definition.serviceName)"))
             started(runtime)
             let services = try await Definition.build(runtime: runtime, configuration: own)
-            try await runtime.run(services, checks: Definition.readinessChecks(runtime))
+            do {
+                try await runtime.run(services, checks: Definition.readinessChecks(runtime))
+            } catch {
+                throw ServiceMain.RunFailure(underlying: error)
+            }
         }
     }
 }

@@ -15,9 +15,14 @@ extension ServiceRuntime {
 
     /// Creates or updates streams and consumers, retrying with backoff while
     /// NATS is unreachable (the connection keeps retrying in the background).
+    /// The dead-letter stream comes with them: every service that consumes
+    /// dead-letters through it. What is declared here is declared again each
+    /// time the connection comes back (`StreamKeeper`), so a NATS server that
+    /// returns without its data gets the streams and consumers back.
     public func provision(streams: [StreamSpec], consumers: [ConsumerSpec] = []) async throws {
+        let declared = declare(streams: [DeadLetters.stream] + streams, consumers: consumers)
         try await retryingWhileUnreachable("service.provision_waiting", isRetriable: { ($0 as? BusError)?.isRetriable == true }) {
-            try await bus.jetStream.provision(streams: streams, consumers: consumers)
+            try await bus.jetStream.provision(streams: declared.streams, consumers: declared.consumers)
         }
     }
 

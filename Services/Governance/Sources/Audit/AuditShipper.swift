@@ -45,8 +45,8 @@ final class AuditShipper: Service, Sendable {
     func run() async throws {
         var delay: Duration = .milliseconds(100)
         var failing = false
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 do {
                     let shipped = try await shipOnce()
                     if shipped == 0 { await wakeup.wait(timeout: .milliseconds(500)) }
@@ -67,10 +67,12 @@ final class AuditShipper: Service, Sendable {
                     delay = min(delay * 2, .seconds(2))
                 }
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             self.wakeup.signal()
         }
-        await drain()
+        // Cancelled, the process is going down at once: what is left stays
+        // in the spool (on disk) and is shipped by the next start.
+        if !Task.isCancelled { await drain() }
     }
 
     /// Ships what is in the spool now; stops early if PostgreSQL stays down.
