@@ -114,6 +114,31 @@ import Testing
         #expect(try await gateway(.get, "/v1/agents", key: agentKey).status == .forbidden)
     }
 
+    @Test func anAgentKeyRegistersOnlyTheAgentsItsScopeNames() async throws {
+        let (_, admin) = try await tenant()
+        func registration(_ ids: [String], endpoint: String = "http://cc:8080") -> JSONValue {
+            .object(["container": "cc", "agents": .array(ids.map { id in
+                ["id": .string(id), "type": "llm", "capabilities": ["writing"], "version": "1",
+                 "endpoint": ["kind": "http", "address": .string(endpoint)]]
+            })])
+        }
+        #expect(try await gateway(.post, "/v1/agents", key: admin, json: registration(["cc:writer", "cc:reader"])).status == .ok)
+        let writerKey = try await key("agent", scope: "cc:writer", admin: admin)
+        // Its own agent: yes. Its neighbour, with a new endpoint: no. A new agent of the container: no.
+        #expect(try await gateway(.post, "/v1/agents", key: writerKey, json: registration(["cc:writer"])).status == .ok)
+        let hijack = try await gateway(.post, "/v1/agents", key: writerKey, json: registration(["cc:reader"], endpoint: "http://127.0.0.1:6666/evil"))
+        #expect(hijack.status == .forbidden && hijack.field == "agents[0].id", "\(hijack.text)")
+        let newbie = try await gateway(.post, "/v1/agents", key: writerKey, json: registration(["cc:writer", "cc:newbie"]))
+        #expect(newbie.status == .forbidden && newbie.field == "agents[1].id", "\(newbie.text)")
+        let reader = try await gateway(.get, "/v1/agents/cc:reader", key: admin)
+        #expect(reader.text.contains("http://cc:8080") && !reader.text.contains("6666"), "\(reader.text)")
+        let unknown = try await gateway(.get, "/v1/agents/cc:newbie", key: admin)
+        #expect(unknown.status == .notFound)
+        // A container-wide scope registers any agent of its container.
+        let containerKey = try await key("agent", scope: "cc:*", admin: admin)
+        #expect(try await gateway(.post, "/v1/agents", key: containerKey, json: registration(["cc:writer", "cc:newbie"])).status == .ok)
+    }
+
     @Test func oneTenantNeverSeesAnothers() async throws {
         let (_, adminA) = try await tenant()
         let (_, adminB) = try await tenant()

@@ -44,11 +44,22 @@ public struct Credential: Sendable, Hashable {
         return agentID == scope
     }
 
-    /// Whether an agent credential may register agents of `container`.
+    /// Whether an agent credential may register (or re-register) agents of
+    /// `container`: only the container its scope names.
     public func mayRegister(container: String) -> Bool {
         guard role == .agent else { return true }
         guard let scope = agentScope, let colon = scope.firstIndex(of: ":") else { return false }
         return scope[..<colon] == container
+    }
+
+    /// The first of `agentIDs` an agent credential may not register, if any.
+    /// A scope of one agent (`cc:writer`) registers that agent only, not its
+    /// neighbours (`cc:reader`) nor new ones (`cc:newbie`); `cc:*` registers
+    /// any agent of container `cc`.
+    public func firstAgentOutsideScope(_ agentIDs: [String]) -> (index: Int, id: String)? {
+        guard role == .agent else { return nil }
+        guard let index = agentIDs.firstIndex(where: { !mayActFor(agentID: $0) }) else { return nil }
+        return (index, agentIDs[index])
     }
 
     static let grants: [Role: Set<Permission>] = [

@@ -90,7 +90,9 @@ struct ServiceCallHandler: Sendable {
         } catch {
             throw Problem(.invalidRequest, error.message, field: error.field)
         }
-        try Self.checkScope(call.scope, credential: credential) { message.string($0) }
+        try Self.checkScope(call.scope, credential: credential, agentIDs: { message.list("agents").map { $0.message?.string("id") ?? "" } }) {
+            message.string($0)
+        }
         do { return try ProtoSchema.encode(message) } catch { throw Problem(.invalidRequest, error.message, field: error.field.isEmpty ? nil : error.field) }
     }
 
@@ -140,8 +142,9 @@ struct ServiceCallHandler: Sendable {
     }
 
     /// An `agent` credential acts for its own agents only. `field` reads a
-    /// string field of the request.
-    static func checkScope(_ scope: ServiceCall.AgentScope?, credential: Credential, field: (String) -> String) throws {
+    /// string field of the request; `agentIDs` the ids of a registration's agents.
+    static func checkScope(_ scope: ServiceCall.AgentScope?, credential: Credential, agentIDs: () -> [String] = { [] },
+                           field: (String) -> String) throws {
         guard credential.role == .agent else { return }
         switch scope {
         case .agentField(let name):
@@ -157,6 +160,9 @@ struct ServiceCallHandler: Sendable {
             guard credential.mayRegister(container: container) else {
                 throw Problem(.forbidden, "this key registers agents of \(credential.agentScope ?? "no container"), not container \(container)",
                               field: "container")
+            }
+            if let (index, id) = credential.firstAgentOutsideScope(agentIDs()) {
+                throw Problem(.forbidden, "this key registers \(credential.agentScope ?? "no agent") only, not \(id)", field: "agents[\(index)].id")
             }
         case nil:
             throw Problem(.forbidden, "agent keys may not use this route")
