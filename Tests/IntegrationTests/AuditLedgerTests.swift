@@ -97,6 +97,15 @@ import Testing
         #expect(AuditLedger.batchEvents(for: entries)[0].envelope.id != AuditLedger.batchEvents(for: Array(entries.prefix(4)))[0].envelope.id)
     }
 
+    @Test func eventIdsAreUUIDv7LikeEveryEnvelopeId() {
+        // They were version 8 while envelope.proto promised version 7.
+        let entries = (0..<5).map { Self.entry($0 + 1_764_800_000_000_000_000, tenant: "a") }
+        let id = AuditLedger.batchEvents(for: entries)[0].envelope.id
+        #expect(id.uuid.6 >> 4 == 7)
+        #expect(id.uuid.8 >> 6 == 0b10)
+        #expect(UUIDv7.unixMillis(of: id) == UInt64(entries[0].record.decidedAtUnixNanos / 1_000_000))
+    }
+
     @Test func aLargeBatchIsSplitUnderTheSizeLimitAndNothingIsLost() throws {
         let entries = (0..<20).map { Self.entry($0, tenant: "a", padding: 1_000) }
         let events = AuditLedger.batchEvents(for: entries, maxBytes: 4_000)

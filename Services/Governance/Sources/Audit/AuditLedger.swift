@@ -134,7 +134,7 @@ struct AuditLedger: Sendable {
             var chunk: [Entry] = [], bytes = 0
             func flush() {
                 guard let last = chunk.last else { return }
-                events.append((Envelope(id: Self.eventID(chunk.map(\.record.decisionID)), type: GovernanceSubjects.EventType.decisionsRecorded,
+                events.append((Envelope(id: Self.eventID(chunk.map(\.record)), type: GovernanceSubjects.EventType.decisionsRecorded,
                                         occurredAtUnixNanos: last.record.decidedAtUnixNanos, tenant: tenant,
                                         payload: DecisionsRecorded.encoded(recordBytes: chunk.map(\.bytes))),
                                GovernanceSubjects.eventSubject(tenant: tenant, event: "decisions_recorded")))
@@ -151,16 +151,15 @@ struct AuditLedger: Sendable {
         return events
     }
 
-    /// A UUID (version 8, RFC 9562's custom layout) from the SHA-256 of the
-    /// decision ids: the same records always make the same event id.
-    static func eventID(_ decisionIDs: [String]) -> UUID {
+    /// The id of the event announcing `records`: a UUIDv7 (as every envelope
+    /// id) with the first record's decision time and, for the rest, the
+    /// SHA-256 of the decision ids, so the same records always make the same
+    /// event id and a re-published batch is stored once.
+    static func eventID(_ records: [AuditRecord.Columns]) -> UUID {
         var hasher = SHA256()
-        for id in decisionIDs { hasher.update(Array(id.utf8) + [0]) }
-        var bytes = Array(hasher.finalize().prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x80
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        for record in records { hasher.update(Array(record.decisionID.utf8) + [0]) }
+        let millis = UInt64(max(records.first?.decidedAtUnixNanos ?? 0, 0) / 1_000_000)
+        return UUIDv7.derived(unixMillis: millis, digest: hasher.finalize())
     }
 
     /// Records matching `query`, oldest first, one page.

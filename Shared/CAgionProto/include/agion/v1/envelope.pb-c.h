@@ -45,7 +45,10 @@ struct  Agion__V1__Envelope
   ProtobufCMessage base;
   /*
    * UUIDv7 in canonical text form (lower-case, hyphenated). Used as Nats-Msg-Id,
-   * so a retried publish is deduplicated by JetStream.
+   * so a retried publish is deduplicated by JetStream. The 74 bits after the
+   * timestamp are random, except for events that must be stored once however
+   * often they are published (`decisions_recorded`): those derive them from
+   * their content (SHA-256), so the same content always has the same id.
    */
   char *id;
   /*
