@@ -422,6 +422,37 @@ import Testing
         #expect(broken.firstBrokenSequence == 2)
     }
 
+    @Test func evidenceAboutAgentsTheTenantNeverRegisteredIsRefused() async throws {
+        let bus = try await governance()
+        try await putPolicy(Self.basePolicy, bus)
+        let known = try await register("known", bus)
+        let ghost = try AgentID(container: "langgraph-v2", name: "ghost")
+        let feedback = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: ghost, rating: 5, source: "user:a"), tenant: tenant, as: TrustScore.self)
+        }
+        let validate = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.validate, ValidateOutputRequest(agentID: ghost, action: "a", output: "x"), tenant: tenant,
+                                   as: ValidationResult.self)
+        }
+        let report = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.report, ExecutionReport(agentID: ghost, outcome: .success), tenant: tenant, as: TrustScore.self)
+        }
+        for error in [feedback, validate, report] {
+            #expect(error?.code == ErrorReply.Codes.notFound && error?.field == "agent_id", "\(String(describing: error))")
+        }
+        // An agent registered in another tenant is not registered in this one.
+        let elsewhere = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: known, rating: 5, source: "user:a"),
+                                   tenant: tenant + "-other", as: TrustScore.self)
+        }
+        #expect(elsewhere?.code == ErrorReply.Codes.notFound)
+        // Nothing was recorded for the ghost; the known agent still takes feedback.
+        let scores = try await bus.call(GovernanceSubjects.trust, TrustScoresRequest(agentIDs: [ghost]), tenant: tenant, as: TrustScoresResponse.self)
+        #expect(scores.scores.allSatisfy { $0.evidence == 0 }, "\(scores)")
+        #expect(try await audit(AuditQuery(agentID: ghost.description), bus).isEmpty)
+        _ = try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: known, rating: 5, source: "user:a"), tenant: tenant, as: TrustScore.self)
+    }
+
     @Test func badRequestsGetErrorRepliesAndTheServiceKeepsServing() async throws {
         let bus = try await governance()
         try await putPolicy("rules: [{id: all, effect: allow}]", bus)

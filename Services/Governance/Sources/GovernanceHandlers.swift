@@ -113,7 +113,7 @@ struct GovernanceHandlers: Sendable {
         let decisionID = UUIDv7.make().lowercasedString
         let now = Envelope.nowUnixNanos()
         let scores = try await pool.withTransaction { connection in
-            try await lockAgent(request.agentID, tenant: tenant, on: connection)
+            try await lockRegisteredAgent(request.agentID, tenant: tenant, on: connection)
             let scores = try await trust.apply(trust.model.evidence(validationPassed: passed), cause: passed ? "validation_passed" : "validation_failed",
                                                agent: request.agentID, capability: request.capability, executionID: request.executionID,
                                                tenant: tenant, request: envelope, on: connection)
@@ -133,7 +133,7 @@ struct GovernanceHandlers: Sendable {
 
     func feedback(_ feedback: FeedbackRequest, tenant: TenantID, envelope: Envelope) async throws -> TrustScore {
         let scores = try await pool.withTransaction { connection in
-            try await lockAgent(feedback.agentID, tenant: tenant, on: connection)
+            try await lockRegisteredAgent(feedback.agentID, tenant: tenant, on: connection)
             let earlier = try await trust.recentFeedbackCount(source: feedback.source, agent: feedback.agentID, tenant: tenant, on: connection)
             let evidence = trust.model.evidence(rating: feedback.rating, earlierFromSource: earlier)
             try await connection.execute("""
@@ -151,7 +151,7 @@ struct GovernanceHandlers: Sendable {
     func record(_ evidence: TrustModel.Evidence, cause: String, agent: AgentID, capability: String?, executionID: String,
                 tenant: TenantID, envelope: Envelope) async throws -> TrustScore {
         let scores = try await pool.withTransaction { connection in
-            try await lockAgent(agent, tenant: tenant, on: connection)
+            try await lockRegisteredAgent(agent, tenant: tenant, on: connection)
             return try await trust.apply(evidence, cause: cause, agent: agent, capability: capability, executionID: executionID,
                                          tenant: tenant, request: envelope, on: connection)
         }
@@ -160,8 +160,19 @@ struct GovernanceHandlers: Sendable {
     }
 
     /// Serialises trust changes of one agent across replicas (feedback
-    /// damping counts earlier ratings, which must not race).
-    private func lockAgent(_ agent: AgentID, tenant: TenantID, on connection: Connection) async throws {
+    /// damping counts earlier ratings, which must not race), once sure the
+    /// registry has announced the agent in this tenant: evidence about an
+    /// agent that does not exist would grow trust records for nothing (and a
+    /// score waiting for whoever registers that name later). `not_found`
+    /// otherwise, as a check of such an agent is denied. An agent that was
+    /// registered and has since been deregistered or gone offline is still
+    /// known: reports and feedback about its past work count.
+    private func lockRegisteredAgent(_ agent: AgentID, tenant: TenantID, on connection: Connection) async throws {
+        let known = try await connection.query("SELECT 1 AS known FROM \(trust.schema).agents WHERE tenant = $1 AND agent_id = $2",
+                                               [tenant.value, agent.description], prepared: true)
+        guard !known.isEmpty else {
+            throw ErrorReply(code: ErrorReply.Codes.notFound, message: "agent \(agent) is not registered in tenant \(tenant)", field: "agent_id")
+        }
         try await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ["\(trust.schema).trust.\(tenant.value).\(agent)"], prepared: true)
     }
 }
