@@ -1,31 +1,61 @@
 #!/usr/bin/env bash
-# Builds and starts the Agion services that exist (Services/*), with logs and pid
-# files under .run/services/. start | stop | status. Idempotent like stack.sh.
+# The Agion services that exist (Services/*), each run under a supervisor that
+# restarts it when it exits unexpectedly (scripts/supervise.sh), with logs and
+# pid files under .run/services/.
+#
+#   scripts/services.sh build    one release build of every product (services, agion, agionctl)
+#   scripts/services.sh start    build, then start whatever is not running
+#   scripts/services.sh stop     stop the services (SIGTERM: they drain) and their supervisors
+#   scripts/services.sh status   what runs, and how often each was restarted
+#
+# Idempotent like stack.sh. A restart never builds: the supervisor starts the
+# binary that is there, at once.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/.run/services"
+bin="$root/.build/release"
 mkdir -p "$dir"
 services=()
 for d in "$root"/Services/*/; do [ -d "$d" ] && services+=("agion-$(basename "$d" | tr '[:upper:]' '[:lower:]')"); done
 
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+build() {
+  # One invocation for everything: each `swift build --product` plans the
+  # whole package again, which cost seconds per product.
+  (cd "$root" && swift build -c release >/dev/null)
+}
+
 case "${1:-}" in
+  build)
+    build ;;
   start)
     if [ ${#services[@]} -eq 0 ]; then echo "services: none built yet (Services/ is empty)"; exit 0; fi
-    (cd "$root" && swift build -c release --product "${services[0]}" >/dev/null)
-    # The two command lines: agion (over NATS) and agionctl (over the HTTP API).
-    (cd "$root" && swift build -c release --product agion >/dev/null)
-    (cd "$root" && swift build -c release --product agionctl >/dev/null)
+    build
     for s in "${services[@]}"; do
-      (cd "$root" && swift build -c release --product "$s" >/dev/null)
-      if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s running"; continue; fi
+      if alive "$dir/$s.supervisor.pid"; then echo "services: $s running"; continue; fi
       # Each governance replica needs its own audit spool (this one lives with
       # the logs); the gateway writes the first admin key under .run/credentials.
-      AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$root/.run/credentials/admin.key" nohup "$root/.build/release/$s" >>"$dir/$s.log" 2>&1 & echo $! > "$dir/$s.pid"
-      echo "services: $s started"
+      AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$root/.run/credentials/admin.key" \
+        setsid nohup "$root/scripts/supervise.sh" "$s" "$dir/$s.log" "$dir/$s.pid" "$bin/$s" >>"$dir/supervisor.log" 2>&1 &
+      echo $! >"$dir/$s.supervisor.pid"
+      echo "services: $s started (supervised)"
     done ;;
   stop)
-    # SIGTERM: each service drains, ships its audit spool, and exits.
-    for pid in "$dir"/*.pid; do
+    # SIGTERM to the supervisor: it stops its service (which drains, ships its
+    # audit spool, and exits) and does not restart it.
+    for pid in "$dir"/*.supervisor.pid; do
+      [ -f "$pid" ] || continue
+      s=$(basename "$pid" .supervisor.pid)
+      p=$(cat "$pid")
+      if kill "$p" 2>/dev/null; then
+        for _ in $(seq 350); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        echo "services: $s stopped"
+      fi
+      rm -f "$pid" "$dir/$s.pid"
+    done
+    # Services started by an older services.sh, without a supervisor.
+    for pid in "$dir"/agion-*.pid; do
       [ -f "$pid" ] || continue
       p=$(cat "$pid")
       if kill "$p" 2>/dev/null; then
@@ -37,7 +67,15 @@ case "${1:-}" in
   status)
     [ ${#services[@]} -eq 0 ] && echo "services: none built yet"
     for s in "${services[@]}"; do
-      if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then echo "services: $s up"; else echo "services: $s DOWN"; fi
+      restarts=$(grep -c '"msg":"service.restarting"' "$dir/$s.log" 2>/dev/null || true)
+      note=""
+      if [ "${restarts:-0}" -gt 0 ]; then
+        last=$(grep '"msg":"service.restarting"' "$dir/$s.log" | tail -1 | sed 's/.*"reason":"\([^"]*\)".*/\1/')
+        note=" (restarted ${restarts}x; last: $last)"
+      fi
+      if alive "$dir/$s.pid"; then echo "services: $s up$note"
+      elif alive "$dir/$s.supervisor.pid"; then echo "services: $s RESTARTING$note"
+      else echo "services: $s DOWN"; fi
     done ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 build|start|stop|status" >&2; exit 2 ;;
 esac

@@ -6,12 +6,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # Services started by `make up` serve the same subjects in the same queue
 # groups as the tests' replicas and would answer their requests: stop them.
-if scripts/services.sh status 2>/dev/null | grep -q ' up$'; then
+if scripts/services.sh status 2>/dev/null | grep -qE ' (up|RESTARTING)'; then
   echo "test: stopping the services that make up started (they would answer the tests' requests)"
   scripts/services.sh stop
 fi
 # So would services left running by an interrupted bench or fuzz run of this
-# checkout (found by their executable, whatever path they were started with).
+# checkout (found by their executable, whatever path they were started with),
+# and their supervisors first, or they would start them again.
+for pid in $(pgrep -f "$PWD/scripts/supervise.sh" || true); do kill "$pid" 2>/dev/null || true; done
 ours() {
   for pid in $(pgrep -f 'agion-(registry|governance|gateway)' || true); do
     case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in "$PWD"/.build/*) echo "$pid" ;; esac

@@ -5,7 +5,7 @@ import Foundation
 final class ChildService: @unchecked Sendable {
     // @unchecked: used from one test at a time.
     let process = Process()
-    let adminPort = Int.random(in: 20_000...29_999)
+    let adminPort = PrivateServer.freePort(in: 20_000...29_999)
     let logPath: String
 
     init(_ executable: String, environment: [String: String]) throws {
@@ -39,6 +39,11 @@ final class ChildService: @unchecked Sendable {
         process.terminate()
         process.waitUntilExit()
     }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// What the child wrote (JSON logs at warning and up, and any crash report).
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit { if process.isRunning { kill() } }
 

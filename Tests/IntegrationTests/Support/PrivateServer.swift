@@ -9,12 +9,28 @@ final class PrivateServer: @unchecked Sendable {
     private let arguments: [String]
     private var process: Process?
     let directory: URL
+    /// nats-server's monitoring port (`/subsz`, `/jsz`), for a server from `nats()`.
+    private(set) var monitorPort = 0
 
+    /// JetStream on, file storage in a directory of its own, and the local
+    /// stack's 8 MB `max_payload` (the default 1 MB would refuse a 1 MiB request
+    /// before any service could).
     static func nats() throws -> PrivateServer {
         let port = freePort(in: 30_000...39_999)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agion-nats-\(port)-\(UUID().uuidString)")
-        return try PrivateServer(executable: "nats-server", port: port, directory: dir,
-                                 arguments: ["-p", "\(port)", "-a", "127.0.0.1", "-js", "-sd", dir.path])
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("nats.conf")
+        let monitor = freePort(in: 30_000...39_999)
+        try """
+            port: \(port)
+            host: 127.0.0.1
+            http: "127.0.0.1:\(monitor)"
+            max_payload: 8MB
+            jetstream { store_dir: "\(dir.appendingPathComponent("data").path)" }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try PrivateServer(executable: "nats-server", port: port, directory: dir, arguments: ["-c", config.path])
+        server.monitorPort = monitor
+        return server
     }
 
     static func redis() throws -> PrivateServer {
@@ -49,6 +65,21 @@ final class PrivateServer: @unchecked Sendable {
     func stop() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Deletes what JetStream stored (streams, consumers, messages), as a
+    /// server that comes back on a new volume would find it. Stop it first.
+    func wipeJetStream() throws {
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("data"))
+    }
+
+    /// Stops the server the way an operator or Kubernetes does (SIGTERM): it
+    /// tells its clients, finishes, and exits.
+    func terminate() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         self.process = nil
     }
