@@ -67,12 +67,12 @@ case "${1:-}" in
   status)
     [ ${#services[@]} -eq 0 ] && echo "services: none built yet"
     for s in "${services[@]}"; do
-      restarts=$(grep -c '"msg":"service.restarting"' "$dir/$s.log" 2>/dev/null || true)
+      # Restarts by the current supervisor: those logged after its start line.
+      restarts=$(awk '/"msg":"service.supervising"/ { n = 0; last = "" }
+                      /"msg":"service.restarting"/ { n++; last = $0 }
+                      END { if (n > 0) { sub(/.*"reason":"/, "", last); sub(/".*/, "", last); print n " " last } }' "$dir/$s.log" 2>/dev/null || true)
       note=""
-      if [ "${restarts:-0}" -gt 0 ]; then
-        last=$(grep '"msg":"service.restarting"' "$dir/$s.log" | tail -1 | sed 's/.*"reason":"\([^"]*\)".*/\1/')
-        note=" (restarted ${restarts}x; last: $last)"
-      fi
+      if [ -n "$restarts" ]; then note=" (restarted ${restarts%% *}x; last: ${restarts#* })"; fi
       if alive "$dir/$s.pid"; then echo "services: $s up$note"
       elif alive "$dir/$s.supervisor.pid"; then echo "services: $s RESTARTING$note"
       else echo "services: $s DOWN"; fi

@@ -40,6 +40,7 @@ why() { # exit status as words
   fi
 }
 
+note info service.supervising ",\"pid\":$$"
 delay_ms=500
 while :; do
   started=$SECONDS
