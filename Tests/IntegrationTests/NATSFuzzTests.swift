@@ -13,14 +13,7 @@ import Testing
 /// as processes: a crash is a dead process, not a dead test runner.
 @Suite(.serialized, .timeLimit(.minutes(6))) struct NATSFuzzTests {
     @Test func everyRPCSubjectAnswersHostileInputAndTheServicesKeepServing() async throws {
-        let stack = try await ChildStack.start(replicas: 1)
-        do {
-            try await fuzz(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await ChildStack.with(replicas: 1) { try await fuzz($0) }
     }
 
     private func fuzz(_ stack: ChildStack) async throws {

@@ -14,14 +14,7 @@ import Testing
     enum Stop: String { case sigterm, sigkill }
 
     @Test func everyReplicaRidesOutNATSRestartsUnderLoad() async throws {
-        let stack = try await ChildStack.start(replicas: 2)
-        do {
-            try await run(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await ChildStack.with(replicas: 2) { try await run($0) }
     }
 
     private func run(_ stack: ChildStack) async throws {

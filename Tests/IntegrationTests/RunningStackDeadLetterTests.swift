@@ -12,14 +12,7 @@ import Testing
 /// consumer's ack floor or being applied.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct RunningStackDeadLetterTests {
     @Test func poisonAndFutureEventsAreDeadLetteredAndAckedNotAppliedOrRetriedForever() async throws {
-        let stack = try await ChildStack.start(replicas: 1)
-        do {
-            try await run(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await ChildStack.with(replicas: 1) { try await run($0) }
     }
 
     private func run(_ stack: ChildStack) async throws {

@@ -31,6 +31,19 @@ final class ChildStack: @unchecked Sendable {
         spools = (0..<replicas).map { directory.appendingPathComponent("spool-\($0)").path }
     }
 
+    /// Runs `body` on a stack of its own, shut down (and its schemas dropped)
+    /// afterwards whether `body` passed or threw.
+    static func with(replicas: Int = 2, _ body: (ChildStack) async throws -> Void) async throws {
+        let stack = try await start(replicas: replicas)
+        do {
+            try await body(stack)
+        } catch {
+            await stack.shutdown()
+            throw error
+        }
+        await stack.shutdown()
+    }
+
     /// Starts NATS and the services, and returns once every replica is ready.
     static func start(replicas: Int = 2) async throws -> ChildStack {
         let stack = try ChildStack(replicas: replicas)
