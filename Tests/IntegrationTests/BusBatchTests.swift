@@ -143,7 +143,10 @@ import Testing
     }
 
     @Test func requestsBeyondTheQueueLimitAreRefusedAtOnce() async throws {
-        let (batcher, responder, first) = try await busyBatcher("agion.rpc.test.full", delay: .milliseconds(300), maxQueued: 1)
+        // The slot stays taken for 2 s: long enough that the first request is
+        // still out when the third arrives even on a machine that stalls (with
+        // 300 ms it was answered first once, on a CI run busy starting stacks).
+        let (batcher, responder, first) = try await busyBatcher("agion.rpc.test.full", delay: .seconds(2), maxQueued: 1)
         async let queued = batcher.request(Envelope(type: "agion.test.echo", tenant: "t", payload: [2]), timeout: .seconds(5))
         try await Task.sleep(for: .milliseconds(50))  // let the second take the one queue place
         let refused = await #expect(throws: BusError.self) {

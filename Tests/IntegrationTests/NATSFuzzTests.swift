@@ -5,77 +5,80 @@ import AgionJSON
 import Foundation
 import Testing
 
-/// Whatever arrives on a service's subjects, it answers and keeps serving:
-/// every `agion.rpc.*` subject the running services subscribe to (read from
-/// nats-server itself, so a new method is fuzzed without anyone listing it)
-/// gets random bytes, nothing, 1 MiB, envelopes with garbage payloads, and
-/// nesting 10,000 levels deep in every field that can nest. The services run
-/// as processes: a crash is a dead process, not a dead test runner.
-@Suite(.serialized, .timeLimit(.minutes(6))) struct NATSFuzzTests {
-    @Test func everyRPCSubjectAnswersHostileInputAndTheServicesKeepServing() async throws {
-        try await ChildStack.with(replicas: 1) { try await fuzz($0) }
-    }
-
-    private func fuzz(_ stack: ChildStack) async throws {
-        let bus = try await stack.bus()
-        let tenant = TestEnvironment.uniqueName("fz")
-        // A tenant with a policy whose output rule makes validate parse JSON output.
-        _ = try await bus.call(GovernanceSubjects.putPolicy, PutPolicyRequest(document: """
-            rules: [{id: all, effect: allow}]
-            output: [{id: shape, require_fields: [result]}]
-            """), tenant: tenant, as: PolicyRevision.self)
-        let subjects = try await rpcSubjects(stack)
-        #expect(subjects.contains(GovernanceSubjects.check) && subjects.contains(EnvelopeBatch.subject(for: GovernanceSubjects.check)))
-        #expect(subjects.contains(RegistrySubjects.register) && subjects.contains(GovernanceSubjects.explain))
-
-        var generator = SystemRandomNumberGenerator()
-        for subject in subjects {
-            var inputs = HostileInput.raw(using: &generator).map { ("raw", $0) }
-            inputs += HostileInput.envelopes(tenant: tenant, using: &generator).map { ("envelope", $0) }
-            // Deep bytes in unknown or non-message fields are skipped unread,
-            // so those may be answered; deep values in fields that nest may not.
-            inputs += HostileInput.deepAnywhere(for: subject, tenant: tenant).map { ("deep bytes", $0) }
-            inputs += HostileInput.deep(for: subject, tenant: tenant).map { ("deep", $0) }
-            for (kind, bytes) in inputs {
-                let outcomes: [String]
-                do {
-                    let reply = try await bus.request(subject, bytes: bytes, timeout: .seconds(10))
-                    // A batch is answered with a batch: one reply per request in it.
-                    if reply.type == EnvelopeBatch.envelopeType {
-                        outcomes = try EnvelopeBatch(decoding: reply.payload).envelopes.map { item in
-                            let inner = try Envelope(decoding: item)
-                            return inner.type == ErrorReply.envelopeType ? try ErrorReply(decoding: inner.payload).code : "ok"
-                        }
-                    } else {
-                        outcomes = ["ok"]
-                    }
-                } catch let error as BusError where error.code == .remote {
-                    outcomes = [error.remote?.code ?? "?"]
-                } catch {
-                    try stack.expectAllRunning("after \(kind) input of \(bytes.count) bytes on \(subject)")
-                    Issue.record("\(subject): \(kind) input of \(bytes.count) bytes got no reply: \(error)")
-                    continue
-                }
-                #expect(!outcomes.contains(ErrorReply.Codes.internalError), "\(subject): \(kind) input of \(bytes.count) bytes answered internal")
-                if kind == "deep" || (kind == "raw" && !bytes.isEmpty) {
-                    #expect(!outcomes.contains("ok"), "\(subject): \(kind) input of \(bytes.count) bytes was accepted: \(outcomes)")
-                }
-            }
-            try stack.expectAllRunning("after fuzzing \(subject)")
-            // Still serving: a good request to each service is answered.
-            _ = try await bus.call(RegistrySubjects.list, ListAgentsRequest(), tenant: tenant, as: ListAgentsResponse.self)
-            _ = try await bus.call(GovernanceSubjects.listPolicies, ListPolicyRevisionsRequest(), tenant: tenant, as: ListPolicyRevisionsResponse.self)
+extension ProcessStackSuites {
+    /// Whatever arrives on a service's subjects, it answers and keeps serving:
+    /// every `agion.rpc.*` subject the running services subscribe to (read from
+    /// nats-server itself, so a new method is fuzzed without anyone listing it)
+    /// gets random bytes, nothing, 1 MiB, envelopes with garbage payloads, and
+    /// nesting 10,000 levels deep in every field that can nest. The services run
+    /// as processes: a crash is a dead process, not a dead test runner.
+    @Suite(.timeLimit(.minutes(6))) struct NATSFuzzTests {
+        @Test func everyRPCSubjectAnswersHostileInputAndTheServicesKeepServing() async throws {
+            try await ChildStack.with(replicas: 1) { try await fuzz($0) }
         }
-        try await bus.drain()
-    }
 
-    /// The `agion.rpc.*` subjects somebody subscribes to on this server.
-    private func rpcSubjects(_ stack: ChildStack) async throws -> [String] {
-        let subsz = try await HTTPClient.send("GET", "http://127.0.0.1:\(stack.nats.monitorPort)/subsz?subs=1&limit=10000")
-        guard case .array(let list)? = subsz.json?["subscriptions_list"] else { throw TestFailure("no subscriptions list: \(subsz.text.prefix(500))") }
-        return Set(list.compactMap { $0["subject"]?.stringValue }.filter { $0.hasPrefix("agion.rpc.") }).sorted()
+        private func fuzz(_ stack: ChildStack) async throws {
+            let bus = try await stack.bus()
+            let tenant = TestEnvironment.uniqueName("fz")
+            // A tenant with a policy whose output rule makes validate parse JSON output.
+            _ = try await bus.call(GovernanceSubjects.putPolicy, PutPolicyRequest(document: """
+                rules: [{id: all, effect: allow}]
+                output: [{id: shape, require_fields: [result]}]
+                """), tenant: tenant, as: PolicyRevision.self)
+            let subjects = try await rpcSubjects(stack)
+            #expect(subjects.contains(GovernanceSubjects.check) && subjects.contains(EnvelopeBatch.subject(for: GovernanceSubjects.check)))
+            #expect(subjects.contains(RegistrySubjects.register) && subjects.contains(GovernanceSubjects.explain))
+
+            var generator = SystemRandomNumberGenerator()
+            for subject in subjects {
+                var inputs = HostileInput.raw(using: &generator).map { ("raw", $0) }
+                inputs += HostileInput.envelopes(tenant: tenant, using: &generator).map { ("envelope", $0) }
+                // Deep bytes in unknown or non-message fields are skipped unread,
+                // so those may be answered; deep values in fields that nest may not.
+                inputs += HostileInput.deepAnywhere(for: subject, tenant: tenant).map { ("deep bytes", $0) }
+                inputs += HostileInput.deep(for: subject, tenant: tenant).map { ("deep", $0) }
+                for (kind, bytes) in inputs {
+                    let outcomes: [String]
+                    do {
+                        let reply = try await bus.request(subject, bytes: bytes, timeout: .seconds(10))
+                        // A batch is answered with a batch: one reply per request in it.
+                        if reply.type == EnvelopeBatch.envelopeType {
+                            outcomes = try EnvelopeBatch(decoding: reply.payload).envelopes.map { item in
+                                let inner = try Envelope(decoding: item)
+                                return inner.type == ErrorReply.envelopeType ? try ErrorReply(decoding: inner.payload).code : "ok"
+                            }
+                        } else {
+                            outcomes = ["ok"]
+                        }
+                    } catch let error as BusError where error.code == .remote {
+                        outcomes = [error.remote?.code ?? "?"]
+                    } catch {
+                        try stack.expectAllRunning("after \(kind) input of \(bytes.count) bytes on \(subject)")
+                        Issue.record("\(subject): \(kind) input of \(bytes.count) bytes got no reply: \(error)")
+                        continue
+                    }
+                    #expect(!outcomes.contains(ErrorReply.Codes.internalError), "\(subject): \(kind) input of \(bytes.count) bytes answered internal")
+                    if kind == "deep" || (kind == "raw" && !bytes.isEmpty) {
+                        #expect(!outcomes.contains("ok"), "\(subject): \(kind) input of \(bytes.count) bytes was accepted: \(outcomes)")
+                    }
+                }
+                try stack.expectAllRunning("after fuzzing \(subject)")
+                // Still serving: a good request to each service is answered.
+                _ = try await bus.call(RegistrySubjects.list, ListAgentsRequest(), tenant: tenant, as: ListAgentsResponse.self)
+                _ = try await bus.call(GovernanceSubjects.listPolicies, ListPolicyRevisionsRequest(), tenant: tenant, as: ListPolicyRevisionsResponse.self)
+            }
+            try await bus.drain()
+        }
+
+        /// The `agion.rpc.*` subjects somebody subscribes to on this server.
+        private func rpcSubjects(_ stack: ChildStack) async throws -> [String] {
+            let subsz = try await HTTPClient.send("GET", "http://127.0.0.1:\(stack.nats.monitorPort)/subsz?subs=1&limit=10000")
+            guard case .array(let list)? = subsz.json?["subscriptions_list"] else { throw TestFailure("no subscriptions list: \(subsz.text.prefix(500))") }
+            return Set(list.compactMap { $0["subject"]?.stringValue }.filter { $0.hasPrefix("agion.rpc.") }).sorted()
+        }
     }
 }
+
 
 /// Inputs no client should send.
 enum HostileInput {

@@ -1,6 +1,7 @@
 import AgionBus
 import AgionJSON
 import Foundation
+import Testing
 
 /// The registry, governance and the gateway as real processes (two replicas
 /// each by default) on a nats-server of their own, with the shared PostgreSQL
@@ -159,3 +160,9 @@ extension ChildStack {
             .reduce(0, +)
     }
 }
+
+/// The suites that run the services as processes on a `ChildStack`, one at a
+/// time: each starts three to six service processes, and all at once (with
+/// the rest of the tests running beside them) they loaded the machine enough
+/// to make timing-sensitive tests elsewhere fail.
+@Suite(.serialized) enum ProcessStackSuites {}
