@@ -59,7 +59,7 @@ import Testing
             try RegisterAgentsRequest(decoding: RegisterAgentsRequest(container: "langgraph-v2", agents: [long]).encoded())
         }
         #expect(error?.field == "agents[0].description")
-        #expect(ErrorReply(invalid: error!).code == "invalid_argument")
+        #expect(ErrorReply(invalid: error!).code == .invalidArgument)
         #expect(ErrorReply(invalid: error!).field == "agents[0].description")
     }
 
@@ -84,6 +84,6 @@ import Testing
 
     @Test func garbageIsADecodeErrorNotAValidationError() {
         let error = #expect(throws: EnvelopeError.self) { try RegisterAgentsRequest(decoding: [0xFF, 0xFF, 0x01]) }
-        #expect(ErrorReply(invalid: error!).code == "decode_failed")
+        #expect(ErrorReply(invalid: error!).code == .decodeFailed)
     }
 }

@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func errorReplyRoundTrips() throws {
-        let reply = ErrorReply(code: "invalid_argument", message: "agent id must be <container>:<name>",
+        let reply = ErrorReply(code: .invalidArgument, message: "agent id must be <container>:<name>",
                                retriable: true, field: "agent.id")
         #expect(try ErrorReply(decoding: reply.encoded()) == reply)
     }
@@ -76,10 +76,27 @@ import Testing
     /// Error texts quote what callers sent, NULs included; protobuf-c strings
     /// cannot hold one, so it is spelled out rather than losing the reply.
     @Test func errorRepliesQuotingANulStillEncode() throws {
-        let reply = ErrorReply(code: "invalid_argument", message: "unknown key 'B\u{0}x'", field: "document.B\u{0}x")
+        let reply = ErrorReply(code: .invalidArgument, message: "unknown key 'B\u{0}x'", field: "document.B\u{0}x")
         let decoded = try ErrorReply(decoding: reply.encoded())
-        #expect(decoded.code == "invalid_argument")
+        #expect(decoded.code == .invalidArgument)
         #expect(decoded.message == "unknown key 'B\\u{0}x'")
         #expect(decoded.field == "document.B\\u{0}x")
+    }
+}
+
+@Suite struct ErrorReplyCodeTests {
+    @Test func everyKnownCodeRoundTripsByItsWireText() throws {
+        for code in ErrorReply.Code.known {
+            #expect(ErrorReply.Code(wire: code.wire) == code)
+            let decoded = try ErrorReply(decoding: ErrorReply(code: code, message: "m").encoded())
+            #expect(decoded.code == code)
+        }
+        #expect(Set(ErrorReply.Code.known.map(\.wire)).count == ErrorReply.Code.known.count)
+    }
+
+    @Test func aCodeFromANewerServiceIsKeptNotLost() throws {
+        let decoded = try ErrorReply(decoding: ErrorReply(code: .unrecognized("quota_frozen"), message: "m").encoded())
+        #expect(decoded.code == .unrecognized("quota_frozen"))
+        #expect(decoded.code.wire == "quota_frozen")
     }
 }

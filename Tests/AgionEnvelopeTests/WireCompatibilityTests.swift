@@ -100,6 +100,6 @@ import Testing
     @Test func errorReplyFromProtocDecodesInSwift() throws {
         let bytes = try protoc(["--encode=agion.v1.ErrorReply"],
                                input: Data("code: \"not_found\" message: \"no agent\" retriable: true field: \"agent_id\"".utf8))
-        #expect(try ErrorReply(decoding: [UInt8](bytes)) == ErrorReply(code: "not_found", message: "no agent", retriable: true, field: "agent_id"))
+        #expect(try ErrorReply(decoding: [UInt8](bytes)) == ErrorReply(code: .notFound, message: "no agent", retriable: true, field: "agent_id"))
     }
 }

@@ -9,7 +9,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct BusBatchTests {
     /// Echoes each request's payload reversed; fails the ones typed `agion.test.fail`.
     static func echo(_ request: Envelope) throws -> Envelope {
-        if request.type == "agion.test.fail" { throw ErrorReply(code: "not_found", message: "no \(request.payload)", field: "agent_id") }
+        if request.type == "agion.test.fail" { throw ErrorReply(code: .notFound, message: "no \(request.payload)", field: "agent_id") }
         return request.caused(type: "agion.test.echoed", payload: request.payload.reversed())
     }
 
@@ -68,7 +68,7 @@ import Testing
                 #expect(reply.causationID == request.id.lowercasedString)
             case .failure(let error):
                 #expect(request.type == "agion.test.fail", "request \(index) failed: \(error)")
-                #expect((error as? BusError)?.remote == ErrorReply(code: "not_found", message: "no \(request.payload)", field: "agent_id"))
+                #expect((error as? BusError)?.remote == ErrorReply(code: .notFound, message: "no \(request.payload)", field: "agent_id"))
             }
         }
         let seen = sizes.all
@@ -184,24 +184,24 @@ import Testing
         let replies = try EnvelopeBatch(decoding: reply.payload).envelopes.map { try Envelope(decoding: $0) }
         #expect(replies.count == 3)
         #expect(replies[0].type == ErrorReply.envelopeType)
-        #expect(try ErrorReply(decoding: replies[0].payload).code == "decode_failed")
+        #expect(try ErrorReply(decoding: replies[0].payload).code == .decodeFailed)
         #expect(replies[1].payload == [2, 1])
         #expect(replies[1].causationID == good.id.lowercasedString)
-        #expect(try ErrorReply(decoding: replies[2].payload).code == "decode_failed")
+        #expect(try ErrorReply(decoding: replies[2].payload).code == .decodeFailed)
         #expect(sizes.all == [1], "the handler saw only the request that decoded")
         sizes.reset()
 
         // Not a batch at all: the batch is refused as a whole, and the responder keeps serving.
         let garbage = await #expect(throws: BusError.self) { try await bus.request(EnvelopeBatch.subject(for: subject), bytes: [0x0A, 0x7F]) }
-        #expect(garbage?.remote?.code == "decode_failed")
+        #expect(garbage?.remote?.code == .decodeFailed)
         let wrongType = await #expect(throws: BusError.self) {
             try await bus.request(EnvelopeBatch.subject(for: subject), Envelope(type: "agion.test.echo", tenant: "t"))
         }
-        #expect(wrongType?.remote?.code == "invalid_argument")
+        #expect(wrongType?.remote?.code == .invalidArgument)
         let notABatch = await #expect(throws: BusError.self) {
             try await bus.request(EnvelopeBatch.subject(for: subject), Envelope(type: EnvelopeBatch.envelopeType, tenant: "", payload: [0x0A, 0x7F]))
         }
-        #expect(notABatch?.remote?.code == "decode_failed")
+        #expect(notABatch?.remote?.code == .decodeFailed)
         #expect(try await bus.batcher(for: subject).request(good).payload == [2, 1])
         try await responder.drain()
     }

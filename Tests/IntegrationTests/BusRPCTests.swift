@@ -23,13 +23,13 @@ import Testing
         let bus = try await TestEnvironment.bus()
         let subject = TestEnvironment.uniqueName("agion.rpc.test.fail")
         let responder = try bus.respond(subject, queue: "test") { _ in
-            throw ErrorReply(code: "not_found", message: "no such agent", field: "agent_id")
+            throw ErrorReply(code: .notFound, message: "no such agent", field: "agent_id")
         }
         let error = await #expect(throws: BusError.self) {
             try await bus.request(subject, Envelope(type: "agion.test", tenant: "t"))
         }
         #expect(error?.code == .remote)
-        #expect(error?.remote == ErrorReply(code: "not_found", message: "no such agent", field: "agent_id"))
+        #expect(error?.remote == ErrorReply(code: .notFound, message: "no such agent", field: "agent_id"))
         try await responder.drain()
     }
 
@@ -39,7 +39,7 @@ import Testing
         struct Secret: Error {}
         let responder = try bus.respond(subject, queue: "test") { _ in throw Secret() }
         let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "x", tenant: "t")) }
-        #expect(error?.remote?.code == "internal")
+        #expect(error?.remote?.code == .internalError)
         #expect(error?.remote?.message.contains("Secret") == false)
         try await responder.drain()
     }
@@ -84,7 +84,7 @@ import Testing
         let subject = TestEnvironment.uniqueName("agion.rpc.test.garbage")
         let responder = try bus.respond(subject, queue: "test") { $0 }
         let error = await #expect(throws: BusError.self) { try await bus.request(subject, bytes: [0xFF, 0x00, 0x13]) }
-        #expect(error?.remote?.code == "decode_failed")
+        #expect(error?.remote?.code == .decodeFailed)
         let ok = try await bus.request(subject, Envelope(type: "agion.ok", tenant: "t"))
         #expect(ok.type == "agion.ok")
         try await responder.drain()
@@ -124,7 +124,7 @@ import Testing
         async let first = bus.request(subject, Envelope(type: "x", tenant: "t"))
         try await Task.sleep(for: .milliseconds(50))
         let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "x", tenant: "t")) }
-        #expect(error?.remote?.code == "overloaded")
+        #expect(error?.remote?.code == .overloaded)
         #expect(error?.isRetriable == true)
         _ = try await first
         try await responder.drain()
@@ -136,7 +136,7 @@ import Testing
         let bus = try await TestEnvironment.bus()
         let subject = TestEnvironment.uniqueName("agion.rpc.test.blocking")
         let responder = try bus.respondBlocking(subject, queue: "test", threads: 2) { request in
-            if request.type == "agion.test.fail" { throw ErrorReply(code: "not_found", message: "nope", field: "agent_id") }
+            if request.type == "agion.test.fail" { throw ErrorReply(code: .notFound, message: "nope", field: "agent_id") }
             return request.caused(type: "agion.test.ok", payload: request.payload + [0])
         }
         let reply = try await bus.request(subject, Envelope(type: "agion.test.x", tenant: "t", payload: [7]))
@@ -144,7 +144,7 @@ import Testing
         let error = await #expect(throws: BusError.self) { try await bus.request(subject, Envelope(type: "agion.test.fail", tenant: "t")) }
         #expect(error?.remote?.field == "agent_id")
         let garbage = await #expect(throws: BusError.self) { try await bus.request(subject, bytes: [0xFF, 0x01]) }
-        #expect(garbage?.remote?.code == "decode_failed")
+        #expect(garbage?.remote?.code == .decodeFailed)
         // Four delivery threads: eight slow requests overlap. NATS picks a queue
         // subscriber at random, so the split varies; all eight on one thread
         // (fully serial, 3.2 s) has a probability of 4 × (1/4)^8 ≈ 0.00006.
@@ -167,7 +167,7 @@ import Testing
         let bus = try await TestEnvironment.bus()
         let subject = TestEnvironment.uniqueName("agion.rpc.test.blockreq")
         let responder = try bus.respond(subject, queue: "test") { request in
-            if request.type == "fail" { throw ErrorReply(code: "invalid_argument", message: "bad") }
+            if request.type == "fail" { throw ErrorReply(code: .invalidArgument, message: "bad") }
             return request.caused(type: "ok", payload: [1])
         }
         let result = await onThread { (try? bus.requestBlocking(subject, Envelope(type: "x", tenant: "t")))?.payload }
@@ -175,7 +175,7 @@ import Testing
         let remote = await onThread { () -> BusError? in
             do { _ = try bus.requestBlocking(subject, Envelope(type: "fail", tenant: "t")); return nil } catch { return error as? BusError }
         }
-        #expect(remote?.remote?.code == "invalid_argument")
+        #expect(remote?.remote?.code == .invalidArgument)
         let nobody = await onThread { () -> BusError? in
             do { _ = try bus.requestBlocking(subject + ".nobody", Envelope(type: "x", tenant: "t")); return nil } catch { return error as? BusError }
         }

@@ -76,7 +76,7 @@ extension GovernanceServiceTests {
         let report = await remoteError {
             _ = try await bus.call(GovernanceSubjects.report, ExecutionReport(agentID: agent, outcome: .success), tenant: tenant, as: TrustScore.self)
         }
-        #expect(report?.code == ErrorReply.Codes.unavailable)
+        #expect(report?.code == ErrorReply.Code.unavailable)
         #expect(report?.retriable == true)
         try proxy.restore()
         await replica.stop()

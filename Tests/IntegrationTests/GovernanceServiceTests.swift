@@ -149,7 +149,7 @@ import Testing
         #expect(allowed.effect == .allow)
         #expect(replies[0].tenant == tenant)
         #expect(replies[1].type == ErrorReply.envelopeType)
-        #expect(try ErrorReply(decoding: replies[1].payload).code == ErrorReply.Codes.unknownTenant)
+        #expect(try ErrorReply(decoding: replies[1].payload).code == ErrorReply.Code.unknownTenant)
         let denied = try replies[2].payload(as: Decision.self)
         #expect(denied.effect == .deny)
 
@@ -180,7 +180,7 @@ import Testing
         let stranger = try AgentID("nowhere:nobody")
         // A tenant governance never heard of is an error, not a decision.
         let unknownTenant = await remoteError { _ = try await check(CheckRequest(agentID: stranger, action: "reports.generate"), bus) }
-        #expect(unknownTenant?.code == ErrorReply.Codes.unknownTenant)
+        #expect(unknownTenant?.code == ErrorReply.Code.unknownTenant)
         #expect(unknownTenant?.field == "tenant")
         // Only a draft: known, but nothing is active, so everything is denied.
         try await putPolicy("rules: [{id: all, effect: allow}]", draft: true, bus)
@@ -216,7 +216,7 @@ import Testing
     @Test func policiesAreValidatedVersionedAndRolledBackOnEveryReplica() async throws {
         let bus = try await governance()
         let invalid = await remoteError { try await putPolicy("rules:\n  - {id: a, effect: allow, when: [{field: x, op: between}]}", bus) }
-        #expect(invalid?.code == ErrorReply.Codes.invalidArgument)
+        #expect(invalid?.code == ErrorReply.Code.invalidArgument)
         #expect(invalid?.field == "document.rules[0].when[0].op")
 
         let first = try await putPolicy("rules: [{id: v1, effect: allow}]", bus)
@@ -243,7 +243,7 @@ import Testing
         let missing = await remoteError {
             _ = try await bus.call(GovernanceSubjects.activatePolicy, ActivatePolicyRequest(revision: 99), tenant: tenant, as: PolicyRevision.self)
         }
-        #expect(missing?.code == ErrorReply.Codes.notFound)
+        #expect(missing?.code == ErrorReply.Code.notFound)
     }
 
     @Test func explainEvaluatesADraftWithoutRecordingIt() async throws {
@@ -386,7 +386,7 @@ import Testing
                                            as: TrustHistoryResponse.self)
         #expect(elsewhere.history.isEmpty && elsewhere.current.score == 0.5)
         let forged = await remoteError { _ = try await history(nil, size: 3, token: "not-a-token") }
-        #expect(forged?.code == ErrorReply.Codes.invalidArgument)
+        #expect(forged?.code == ErrorReply.Code.invalidArgument)
         #expect(forged?.field == "page_token")
     }
 
@@ -438,14 +438,14 @@ import Testing
             _ = try await bus.call(GovernanceSubjects.report, ExecutionReport(agentID: ghost, outcome: .success), tenant: tenant, as: TrustScore.self)
         }
         for error in [feedback, validate, report] {
-            #expect(error?.code == ErrorReply.Codes.notFound && error?.field == "agent_id", "\(String(describing: error))")
+            #expect(error?.code == ErrorReply.Code.notFound && error?.field == "agent_id", "\(String(describing: error))")
         }
         // An agent registered in another tenant is not registered in this one.
         let elsewhere = await remoteError {
             _ = try await bus.call(GovernanceSubjects.feedback, FeedbackRequest(agentID: known, rating: 5, source: "user:a"),
                                    tenant: tenant + "-other", as: TrustScore.self)
         }
-        #expect(elsewhere?.code == ErrorReply.Codes.notFound)
+        #expect(elsewhere?.code == ErrorReply.Code.notFound)
         // Nothing was recorded for the ghost; the known agent still takes feedback.
         let scores = try await bus.call(GovernanceSubjects.trust, TrustScoresRequest(agentIDs: [ghost]), tenant: tenant, as: TrustScoresResponse.self)
         #expect(scores.scores.allSatisfy { $0.evidence == 0 }, "\(scores)")
@@ -460,9 +460,9 @@ import Testing
         let malformed = await remoteError {
             _ = try await bus.request(GovernanceSubjects.check, Envelope(type: "x", tenant: tenant, payload: [0xFF, 0x01, 0x02]))
         }
-        #expect(malformed?.code == ErrorReply.Codes.decodeFailed)
+        #expect(malformed?.code == ErrorReply.Code.decodeFailed)
         let garbage = await remoteError { _ = try await bus.request(GovernanceSubjects.check, bytes: [9, 9, 9]) }
-        #expect(garbage?.code == ErrorReply.Codes.decodeFailed)
+        #expect(garbage?.code == ErrorReply.Code.decodeFailed)
         let badID = await remoteError {
             let payload = try ProtoSchema.encode(ProtoMessage("agion.v1.CheckRequest", ["agent_id": .string("bad id"), "action": .string("a")]))
             _ = try await bus.request(GovernanceSubjects.check, Envelope(type: "x", tenant: tenant, payload: payload))
@@ -472,7 +472,7 @@ import Testing
         #expect(noTenant?.field == "tenant")
         let huge = ContextValue.object(Dictionary(uniqueKeysWithValues: (0..<5_000).map { ("k\($0)", ContextValue.number(Double($0))) }))
         let oversized = await remoteError { _ = try await check(CheckRequest(agentID: agent, action: "a", context: huge), bus) }
-        #expect(oversized?.code == ErrorReply.Codes.invalidArgument)
+        #expect(oversized?.code == ErrorReply.Code.invalidArgument)
         #expect(oversized?.field.hasPrefix("context") == true)
         let chain = await remoteError {
             _ = try await check(CheckRequest(agentID: agent, action: "a", delegationChain: ["user:x"]), bus)

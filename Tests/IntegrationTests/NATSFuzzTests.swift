@@ -45,19 +45,19 @@ extension ProcessStackSuites {
                         if reply.type == EnvelopeBatch.envelopeType {
                             outcomes = try EnvelopeBatch(decoding: reply.payload).envelopes.map { item in
                                 let inner = try Envelope(decoding: item)
-                                return inner.type == ErrorReply.envelopeType ? try ErrorReply(decoding: inner.payload).code : "ok"
+                                return inner.type == ErrorReply.envelopeType ? try ErrorReply(decoding: inner.payload).code.wire : "ok"
                             }
                         } else {
                             outcomes = ["ok"]
                         }
                     } catch let error as BusError where error.code == .remote {
-                        outcomes = [error.remote?.code ?? "?"]
+                        outcomes = [error.remote?.code.wire ?? "?"]
                     } catch {
                         try stack.expectAllRunning("after \(kind) input of \(bytes.count) bytes on \(subject)")
                         Issue.record("\(subject): \(kind) input of \(bytes.count) bytes got no reply: \(error)")
                         continue
                     }
-                    #expect(!outcomes.contains(ErrorReply.Codes.internalError), "\(subject): \(kind) input of \(bytes.count) bytes answered internal")
+                    #expect(!outcomes.contains(ErrorReply.Code.internalError.wire), "\(subject): \(kind) input of \(bytes.count) bytes answered internal")
                     if kind == "deep" || (kind == "raw" && !bytes.isEmpty) {
                         #expect(!outcomes.contains("ok"), "\(subject): \(kind) input of \(bytes.count) bytes was accepted: \(outcomes)")
                     }

@@ -107,7 +107,7 @@ import Testing
         let error = await remoteError {
             _ = try await bus.call(RegistrySubjects.heartbeat, Heartbeat(agentID: chart.id), tenant: tenant, as: HeartbeatAck.self)
         }
-        #expect(error?.code == ErrorReply.Codes.notFound)
+        #expect(error?.code == ErrorReply.Code.notFound)
 
         _ = try await register([chart], bus)
         #expect(try await get(chart.id, bus).status == .healthy)
@@ -158,7 +158,7 @@ import Testing
         let invalid = await remoteError {
             _ = try await bus.request(RegistrySubjects.get, Envelope(type: "x", tenant: tenant, payload: try ProtoSchema.encode(bad)))
         }
-        #expect(invalid?.code == ErrorReply.Codes.invalidArgument)
+        #expect(invalid?.code == ErrorReply.Code.invalidArgument)
         #expect(invalid?.field == "agent_id")
 
         // An agent of another container in a registration.
@@ -178,11 +178,11 @@ import Testing
         let malformed = await remoteError {
             _ = try await bus.request(RegistrySubjects.list, Envelope(type: "x", tenant: tenant, payload: [0xFF, 0xFF, 0xFF]))
         }
-        #expect(malformed?.code == ErrorReply.Codes.decodeFailed)
+        #expect(malformed?.code == ErrorReply.Code.decodeFailed)
         let garbage = await remoteError { _ = try await bus.request(RegistrySubjects.list, bytes: [1, 2, 3, 4]) }
-        #expect(garbage?.code == ErrorReply.Codes.decodeFailed)
+        #expect(garbage?.code == ErrorReply.Code.decodeFailed)
         let unknown = await remoteError { _ = try await get(try AgentID("nope:nobody"), bus) }
-        #expect(unknown?.code == ErrorReply.Codes.notFound)
+        #expect(unknown?.code == ErrorReply.Code.notFound)
         let token = await remoteError {
             _ = try await bus.call(RegistrySubjects.list, ListAgentsRequest(pageToken: "%%%"), tenant: tenant, as: ListAgentsResponse.self)
         }

@@ -71,7 +71,7 @@ struct GovernanceHandlers: Sendable {
         do {
             return try PolicyParser.parse(document)
         } catch {
-            throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: error.reason,
+            throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: error.reason,
                              field: error.field.isEmpty ? field : "\(field).\(error.field)")
         }
     }
@@ -171,7 +171,7 @@ struct GovernanceHandlers: Sendable {
         let known = try await connection.query("SELECT 1 AS known FROM \(trust.schema).agents WHERE tenant = $1 AND agent_id = $2",
                                                [tenant.value, agent.description], prepared: true)
         guard !known.isEmpty else {
-            throw ErrorReply(code: ErrorReply.Codes.notFound, message: "agent \(agent) is not registered in tenant \(tenant)", field: "agent_id")
+            throw ErrorReply(code: ErrorReply.Code.notFound, message: "agent \(agent) is not registered in tenant \(tenant)", field: "agent_id")
         }
         try await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ["\(trust.schema).trust.\(tenant.value).\(agent)"], prepared: true)
     }

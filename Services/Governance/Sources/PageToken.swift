@@ -11,7 +11,7 @@ enum PageToken {
     static func position(_ token: String) throws -> Int64? {
         if token.isEmpty { return nil }
         guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8), let value = Int64(text), value >= 0 else {
-            throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "page_token is not one this service issued", field: "page_token")
+            throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "page_token is not one this service issued", field: "page_token")
         }
         return value
     }

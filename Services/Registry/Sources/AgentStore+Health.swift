@@ -17,7 +17,7 @@ extension AgentStore {
                 RETURNING previous.status AS previous
                 """, [tenant.value, heartbeat.agentID.description, Int(heartbeat.ttlSeconds), offlineAfterTTLs], prepared: true)
             guard let row = rows.first else {
-                throw ErrorReply(code: ErrorReply.Codes.notFound,
+                throw ErrorReply(code: ErrorReply.Code.notFound,
                                  message: "agent \(heartbeat.agentID) is not registered in tenant \(tenant); register it first",
                                  field: "agent_id")
             }

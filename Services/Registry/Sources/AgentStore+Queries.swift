@@ -70,7 +70,7 @@ extension AgentStore {
     static func decodePageToken(_ token: String) throws -> String {
         if token.isEmpty { return "" }
         guard let data = Data(base64Encoded: token), let id = String(data: data, encoding: .utf8), (try? AgentID(id)) != nil else {
-            throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "page_token is not one this registry issued", field: "page_token")
+            throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "page_token is not one this registry issued", field: "page_token")
         }
         return id
     }

@@ -89,7 +89,7 @@ extension AgentStore {
     func load(_ id: AgentID, tenant: TenantID, on connection: Connection) async throws -> AgentRecord {
         let rows = try await connection.query("SELECT \(recordColumns) FROM \(schema).agents WHERE tenant = $1 AND agent_id = $2",
                                               [tenant.value, id.description], prepared: true)
-        guard let row = rows.first else { throw ErrorReply(code: ErrorReply.Codes.notFound, message: "no agent \(id) in tenant \(tenant)", field: "agent_id") }
+        guard let row = rows.first else { throw ErrorReply(code: ErrorReply.Code.notFound, message: "no agent \(id) in tenant \(tenant)", field: "agent_id") }
         return try record(from: row)
     }
 }

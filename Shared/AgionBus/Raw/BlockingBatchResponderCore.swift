@@ -25,11 +25,11 @@ final class BlockingBatchResponderCore: MessageDelivery, Sendable {
         let batch: EnvelopeBatch
         do {
             guard outer.type == EnvelopeBatch.envelopeType else {
-                throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "a batch is an \(EnvelopeBatch.envelopeType), not \(outer.type)")
+                throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "a batch is an \(EnvelopeBatch.envelopeType), not \(outer.type)")
             }
             do { batch = try EnvelopeBatch(decoding: outer.payload) } catch { throw channel.undecodable(error) }
             guard batch.envelopes.count <= Self.maxRequests else {
-                throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "a batch holds at most \(Self.maxRequests) requests")
+                throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "a batch holds at most \(Self.maxRequests) requests")
             }
         } catch {
             channel.answer(.failure(error), request: outer, replyTo: request.reply, started: started)
@@ -69,7 +69,7 @@ final class BlockingBatchResponderCore: MessageDelivery, Sendable {
         // would wait into its timeout: answer the batch with an error instead.
         guard payload.count + Self.envelopeOverhead <= channel.connection.maxPayload else {
             channel.logger.error("rpc.batch_reply_too_large", metadata: ["nats.subject": "\(channel.subject)", "bytes": "\(payload.count)"])
-            channel.send(channel.errorEnvelope(ErrorReply(code: ErrorReply.Codes.internalError, message: "the batch's replies exceed the NATS message size limit",
+            channel.send(channel.errorEnvelope(ErrorReply(code: ErrorReply.Code.internalError, message: "the batch's replies exceed the NATS message size limit",
                                                           retriable: false), request: outer), to: request.reply)
             return
         }
@@ -84,7 +84,7 @@ final class BlockingBatchResponderCore: MessageDelivery, Sendable {
             return try reply.encoded()
         } catch {
             channel.logger.error("rpc.reply_unencodable", metadata: ["nats.subject": "\(channel.subject)", "error": "\(error)"])
-            let fallback = channel.errorEnvelope(ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true), request: nil)
+            let fallback = channel.errorEnvelope(ErrorReply(code: ErrorReply.Code.internalError, message: "internal error", retriable: true), request: nil)
             return (try? fallback.encoded()) ?? []
         }
     }

@@ -70,23 +70,23 @@ struct ReplyChannel: Sendable {
             return envelope
         case .failure(let error as ErrorReply):
             failed.increment()
-            countError(code: error.code)
+            countError(code: error.code.wire)
             return errorEnvelope(error, request: request)
         case .failure(let error):
             failed.increment()
-            countError(code: ErrorReply.Codes.internalError)
+            countError(code: ErrorReply.Code.internalError.wire)
             logger.error("rpc.handler_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)",
                                                            "event.id": "\(request.id.lowercasedString)",
                                                            "correlation.id": "\(request.correlationID)", "trace.id": "\(Self.traceID(request))"])
-            return errorEnvelope(ErrorReply(code: ErrorReply.Codes.internalError, message: "internal error", retriable: true), request: request)
+            return errorEnvelope(ErrorReply(code: ErrorReply.Code.internalError, message: "internal error", retriable: true), request: request)
         }
     }
 
     private static func outcome(_ result: Result<Envelope, any Error>) -> String {
         switch result {
         case .success: "ok"
-        case .failure(let error as ErrorReply): error.code
-        case .failure: ErrorReply.Codes.internalError
+        case .failure(let error as ErrorReply): error.code.wire
+        case .failure: ErrorReply.Code.internalError.wire
         }
     }
 
@@ -104,7 +104,7 @@ struct ReplyChannel: Sendable {
 
     func rejectOverloaded(replyTo reply: String) {
         rejected.increment()
-        send(error: ErrorReply(code: ErrorReply.Codes.overloaded, message: "too many requests in flight", retriable: true),
+        send(error: ErrorReply(code: ErrorReply.Code.overloaded, message: "too many requests in flight", retriable: true),
              to: reply, request: nil)
     }
 
@@ -125,7 +125,7 @@ struct ReplyChannel: Sendable {
         undecodable.increment()
         logger.warning("rpc.decode_failed", metadata: ["nats.subject": "\(subject)", "error": "\(error)"])
         if error.code == .unsupportedVersion { return ErrorReply(invalid: error) }
-        return ErrorReply(code: ErrorReply.Codes.decodeFailed, message: "request is not a valid agion.v1.Envelope: \(error.message)")
+        return ErrorReply(code: ErrorReply.Code.decodeFailed, message: "request is not a valid agion.v1.Envelope: \(error.message)")
     }
 
     func send(_ envelope: Envelope, to reply: String) {

@@ -6,7 +6,7 @@ extension ErrorReply {
     /// NUL, and error texts often quote what the caller sent, so a NUL in them
     /// is written as `\u{0}` instead of failing: an error must always reach the caller.
     public func encoded() throws(EnvelopeError) -> [UInt8] {
-        let (code, message, field) = (Self.printable(code), Self.printable(message), Self.printable(field))
+        let (code, message, field) = (Self.printable(code.wire), Self.printable(message), Self.printable(field))
         var arena = CStringArena(capacity: CStringArena.capacity(for: [code, message, field]))
         var reply = Agion__V1__ErrorReply()
         agion__v1__error_reply__init(&reply)
@@ -34,7 +34,7 @@ extension ErrorReply {
                 unpack: agion__v1__error_reply__unpack, free: agion__v1__error_reply__free_unpacked
             ) { (r: UnsafePointer<Agion__V1__ErrorReply>) throws(EnvelopeError) in
                 ErrorReply(
-                    code: try ProtobufCCodec.string(r.pointee.code, field: "code"),
+                    code: Code(wire: try ProtobufCCodec.string(r.pointee.code, field: "code")),
                     message: try ProtobufCCodec.string(r.pointee.message, field: "message"),
                     retriable: r.pointee.retriable != 0,
                     field: try ProtobufCCodec.string(r.pointee.field, field: "field")

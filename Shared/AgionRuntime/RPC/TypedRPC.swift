@@ -25,7 +25,7 @@ extension RPCService.Method {
                 return try envelope.reply(with: await handler(payload, context))
             } catch let error as StoreError where error.isRetriable {
                 // The database is down or restarting: the caller should retry.
-                throw ErrorReply(code: ErrorReply.Codes.unavailable, message: "the service's database is unavailable", retriable: true)
+                throw ErrorReply(code: ErrorReply.Code.unavailable, message: "the service's database is unavailable", retriable: true)
             }
         }
     }

@@ -22,6 +22,10 @@ public struct Problem: Error, Sendable, Equatable {
         public static let notFound = Kind(slug: "not-found", title: "Not found", status: .notFound)
         public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed)
         public static let conflict = Kind(slug: "conflict", title: "Conflict", status: .conflict)
+        public static let failedPrecondition = Kind(slug: "failed-precondition", title: "The resource's state does not allow this", status: .conflict)
+        public static let budgetExceeded = Kind(slug: "budget-exceeded", title: "The budget is spent", status: .conflict)
+        public static let cancelled = Kind(slug: "cancelled", title: "Cancelled", status: .conflict)
+        public static let deadlineExceeded = Kind(slug: "deadline-exceeded", title: "The deadline passed", status: .gatewayTimeout)
         public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The body is too large", status: .contentTooLarge)
         public static let unsupportedMediaType = Kind(slug: "unsupported-media-type", title: "Unsupported content type", status: .unsupportedMediaType)
         public static let rateLimited = Kind(slug: "rate-limited", title: "Too many requests", status: .tooManyRequests)
@@ -30,7 +34,8 @@ public struct Problem: Error, Sendable, Equatable {
         public static let serviceUnavailable = Kind(slug: "service-unavailable", title: "The service is unavailable", status: .serviceUnavailable)
         public static let internalError = Kind(slug: "internal", title: "Internal error", status: .internalServerError)
 
-        public static let all: [Kind] = [invalidJSON, invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge,
+        public static let all: [Kind] = [invalidJSON, invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict,
+                                         failedPrecondition, budgetExceeded, cancelled, deadlineExceeded, payloadTooLarge,
                                          unsupportedMediaType, rateLimited, unknownTenant, serviceTimeout, serviceUnavailable, internalError]
 
         public var typeURI: String { "https://agion.dev/problems/" + slug }
@@ -64,17 +69,25 @@ public struct Problem: Error, Sendable, Equatable {
 }
 
 extension Problem {
-    /// What a service's error reply means for an HTTP client.
+    /// What a service's error reply means for an HTTP client: the one place
+    /// that maps wire codes to HTTP, exhaustive, so a new code cannot go out
+    /// as a 500 by omission.
     init(_ reply: ErrorReply, service: String) {
         let field = reply.field.isEmpty ? nil : reply.field
         switch reply.code {
-        case ErrorReply.Codes.invalidArgument, ErrorReply.Codes.decodeFailed: self.init(.invalidRequest, reply.message, field: field)
-        case ErrorReply.Codes.notFound: self.init(.notFound, reply.message, field: field)
-        case ErrorReply.Codes.unknownTenant: self.init(.unknownTenant, reply.message)
-        case ErrorReply.Codes.unavailable, ErrorReply.Codes.overloaded:
+        case .invalidArgument, .decodeFailed: self.init(.invalidRequest, reply.message, field: field)
+        case .notFound: self.init(.notFound, reply.message, field: field)
+        case .unknownTenant: self.init(.unknownTenant, reply.message)
+        case .conflict: self.init(.conflict, reply.message, field: field)
+        case .failedPrecondition: self.init(.failedPrecondition, reply.message, field: field)
+        case .permissionDenied: self.init(.forbidden, reply.message, field: field)
+        case .budgetExceeded: self.init(.budgetExceeded, reply.message, field: field)
+        case .cancelled: self.init(.cancelled, reply.message, field: field)
+        case .deadlineExceeded: self.init(.deadlineExceeded, reply.message, field: field)
+        case .unavailable, .overloaded:
             self.init(.serviceUnavailable, "\(service): \(reply.message)", headers: [.retryAfter: "1"])
-        case "conflict": self.init(.conflict, reply.message, field: field)
-        default: self.init(.internalError, "\(service) failed to answer (code \(reply.code)); quote the request id")
+        case .internalError, .unknownMethod, .unrecognized:
+            self.init(.internalError, "\(service) failed to answer (code \(reply.code)); quote the request id")
         }
     }
 

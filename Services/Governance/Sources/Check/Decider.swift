@@ -82,7 +82,7 @@ final class Decider: Sendable {
     private func prepare(_ envelope: Envelope) throws -> Decided {
         let started = ContinuousClock.now
         guard envelope.payload.count <= Self.maxRequestBytes else {
-            throw ErrorReply(code: ErrorReply.Codes.invalidArgument, message: "a check request is at most \(Self.maxRequestBytes) bytes", field: "context")
+            throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "a check request is at most \(Self.maxRequestBytes) bytes", field: "context")
         }
         let (request, context) = try decodeRequest(envelope, as: CheckRequest.self)
         let now = Envelope.nowUnixNanos()
@@ -109,7 +109,7 @@ final class Decider: Sendable {
             // Never answer a decision that is not in the audit trail.
             unaudited.increment(by: records.count)
             logger.error("governance.audit_failed", metadata: ["error": "\(error)", "decisions": "\(records.count)"])
-            throw ErrorReply(code: ErrorReply.Codes.unavailable, message: "the decision could not be audited; treat it as deny", retriable: true)
+            throw ErrorReply(code: ErrorReply.Code.unavailable, message: "the decision could not be audited; treat it as deny", retriable: true)
         }
         shipperWakeup.signal()
     }
@@ -133,7 +133,7 @@ final class Decider: Sendable {
         guard entry.known else {
             // Not a decision about an agent: the request names a tenant governance
             // has never been given a policy for (a typo, or a missing setup step).
-            throw ErrorReply(code: ErrorReply.Codes.unknownTenant, message: "tenant \(tenant) is unknown to governance: it has no policy",
+            throw ErrorReply(code: ErrorReply.Code.unknownTenant, message: "tenant \(tenant) is unknown to governance: it has no policy",
                              field: "tenant")
         }
         guard let policy = entry.policy else {

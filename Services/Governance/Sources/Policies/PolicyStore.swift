@@ -38,7 +38,7 @@ struct PolicyStore: Sendable {
     /// the query, which would fail as a server error.
     private func refuseImpossible(_ revision: UInt32, tenant: TenantID) throws {
         guard revision > Int32.max else { return }
-        throw ErrorReply(code: ErrorReply.Codes.notFound, message: "tenant \(tenant) has no policy revision \(revision)", field: "revision")
+        throw ErrorReply(code: ErrorReply.Code.notFound, message: "tenant \(tenant) has no policy revision \(revision)", field: "revision")
     }
 
     func activate(_ revision: UInt32, tenant: TenantID, request: Envelope?) async throws -> PolicyRevision {
@@ -46,7 +46,7 @@ struct PolicyStore: Sendable {
         return try await pool.withTransaction { connection in
             guard try await !connection.query("SELECT 1 FROM \(schema).policy_revisions WHERE tenant = $1 AND revision = $2",
                                               [tenant.value, Int(revision)], prepared: true).isEmpty else {
-                throw ErrorReply(code: ErrorReply.Codes.notFound, message: "tenant \(tenant) has no policy revision \(revision)", field: "revision")
+                throw ErrorReply(code: ErrorReply.Code.notFound, message: "tenant \(tenant) has no policy revision \(revision)", field: "revision")
             }
             try await activate(revision, tenant: tenant, request: request, on: connection)
             return try await self.revision(revision, tenant: tenant, on: connection)
@@ -73,7 +73,7 @@ struct PolicyStore: Sendable {
             if number == 0 {
                 guard let active = try await connection.query("SELECT revision FROM \(schema).active_policies WHERE tenant = $1",
                                                               [tenant.value], prepared: true).first else {
-                    throw ErrorReply(code: ErrorReply.Codes.notFound, message: "tenant \(tenant) has no active policy", field: "revision")
+                    throw ErrorReply(code: ErrorReply.Code.notFound, message: "tenant \(tenant) has no active policy", field: "revision")
                 }
                 number = UInt32(try active.decode("revision", as: Int.self))
             }
@@ -103,7 +103,7 @@ struct PolicyStore: Sendable {
             WHERE r.tenant = $1 AND r.revision = $2
             """, [tenant.value, Int(number)], prepared: true)
         guard let row = rows.first else {
-            throw ErrorReply(code: ErrorReply.Codes.notFound, message: "tenant \(tenant) has no policy revision \(number)", field: "revision")
+            throw ErrorReply(code: ErrorReply.Code.notFound, message: "tenant \(tenant) has no policy revision \(number)", field: "revision")
         }
         return try Self.revision(from: row)
     }
