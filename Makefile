@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test sanitize proto proto-check bench check-compose check-openapi fuzz-api clean
+.PHONY: help setup up down run status test sanitize proto proto-check check-raw bench check-compose check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ status: ## what is running (exit 1 when something is down)
 run: setup ## start everything in the foreground, show it working; Ctrl-C stops it all
 	@scripts/run.sh
 
-test: setup proto-check check-compose ## build and run every test against real servers
+test: setup proto-check check-raw check-compose ## build and run every test against real servers
 	@$(STACK) start
 	@scripts/test.sh
 	@scripts/check-openapi.sh
@@ -41,6 +41,9 @@ proto: ## regenerate Shared/CAgionProto from Proto/
 
 proto-check:
 	@scripts/proto.sh --check
+
+check-raw: ## C modules are imported only under Raw/ folders
+	@scripts/check-raw.sh
 
 check-compose:
 	@scripts/check-compose.sh

@@ -1,6 +1,5 @@
 import AgionEnvelope
 import Foundation
-import CNats
 import Logging
 
 /// A process's connection to NATS: request/reply, responders, plain publishes and
@@ -10,7 +9,7 @@ public final class Bus: Sendable {
     private let requests: RequestMux
     /// JetStream on this connection.
     public let jetStream: JetStream
-    private let logger: Logger
+    let logger: Logger
 
     private init(connection: NatsConnection, logger: Logger) throws(BusError) {
         self.connection = connection
@@ -61,22 +60,17 @@ public final class Bus: Sendable {
         let bytes = try envelope.encoded()
         // As `request`: no waiting out the timeout on a connection that is down.
         guard connection.isConnected else { throw BusError(.connectionFailed, "request \(subject): not connected to NATS (reconnecting)") }
-        var reply: OpaquePointer?
-        let status = bytes.withUnsafeBytes {
-            natsConnection_Request(&reply, connection.raw, subject, $0.baseAddress, Int32($0.count), timeout.milliseconds)
-        }
-        if status == NATS_TIMEOUT { throw BusError(.timeout, "no reply from \(subject) within \(timeout)") }
-        try check(status, "request \(subject)")
-        guard let reply else { throw BusError(.io, "request \(subject) returned no reply") }
-        defer { natsMsg_Destroy(reply) }
-        return try interpretReply(reply).get()
+        return try connection.requestBlocking(subject, bytes: bytes, timeout: timeout)
     }
 
     /// Publishes on core NATS, not stored: for live progress and notifications.
     public func publish(_ subject: String, _ envelope: Envelope) throws {
-        let bytes = try envelope.encoded()
-        try check(bytes.withUnsafeBytes { natsConnection_Publish(connection.raw, subject, $0.baseAddress, Int32($0.count)) },
-                  "publish \(subject)")
+        try connection.publish(subject, bytes: try envelope.encoded())
+    }
+
+    /// Publishes raw bytes on core NATS (for tests of malformed input and for bridges).
+    public func publish(_ subject: String, bytes: [UInt8]) throws {
+        try connection.publish(subject, bytes: bytes)
     }
 
     /// Serves `subject` in queue group `queue` (normally the service name).
@@ -103,16 +97,13 @@ public final class Bus: Sendable {
 
     /// Flushes what is buffered and waits for the server to acknowledge it.
     public func flush(timeout: Duration = .seconds(5)) async throws {
-        let connection = self.connection
-        let status = await BlockingPool.shared.run { natsConnection_FlushTimeout(connection.raw, timeout.milliseconds) }
-        try check(status, "flush")
+        try await connection.flush(timeout: timeout)
     }
 
     /// Drains every subscription of this connection, then closes it.
     public func drain(timeout: Duration = .seconds(10)) async throws {
         requests.close()
-        let connection = self.connection
-        try check(natsConnection_DrainTimeout(connection.raw, timeout.milliseconds), "drain connection")
+        try connection.startDrain(timeout: timeout)
         await connection.waitUntilClosed(deadline: ContinuousClock.now + timeout + .seconds(1))
     }
 }

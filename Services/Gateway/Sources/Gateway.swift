@@ -37,7 +37,11 @@ public enum Gateway: ServiceDefinition {
         let keys = KeyStore(pool: runtime.store, schema: configuration.schema)
         try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, logger: runtime.logger)
         let router = makeRouter(runtime: runtime, configuration: configuration, keys: keys)
-        return (router, [RevocationListener(bus: runtime.bus, authenticator: router.authenticator)])
+        let authenticator = router.authenticator
+        // Every replica forgets a revoked key at once.
+        return (router, [BroadcastListener(bus: runtime.bus, subject: Authenticator.revokedSubject) { revocation in
+            authenticator.forget(String(decoding: revocation.payload, as: UTF8.self))
+        }])
     }
 
     static func makeRouter(runtime: ServiceRuntime, configuration: GatewayConfiguration, keys: KeyStore) -> GatewayRouter {
@@ -61,21 +65,5 @@ public enum Gateway: ServiceDefinition {
     /// pass without rate limits, and `/ready` says degraded.
     public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
         runtime.standardChecks(redisRequired: false)
-    }
-}
-
-/// Forgets revoked keys on this replica when any replica revokes one.
-struct RevocationListener: Service {
-    let bus: Bus
-    let authenticator: Authenticator
-
-    func run() async throws {
-        // A queue group of its own: every replica hears every revocation.
-        let listener = try bus.respond(Authenticator.revokedSubject, queue: "gateway-\(UUID().uuidString)") { envelope in
-            authenticator.forget(String(decoding: envelope.payload, as: UTF8.self))
-            return envelope
-        }
-        try? await gracefulShutdown()
-        try? await listener.drain()
     }
 }

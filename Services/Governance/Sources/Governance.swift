@@ -54,7 +54,7 @@ public enum Governance: ServiceDefinition {
             AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, jetStream: runtime.bus.jetStream, wakeup: wakeup, logger: logger),
             health,
             cache,
-            StandingListener(directory: directory),
+            BroadcastListener(bus: runtime.bus, subject: AgentDirectory.changedSubject) { directory.heard($0) },
             EventConsumerService(consumer),
             RPCService(bus: runtime.bus, queue: GovernanceSubjects.queue, methods: handlers.methods),
             BlockingRPCService(bus: runtime.bus, subject: GovernanceSubjects.check, queue: GovernanceSubjects.queue,
@@ -66,17 +66,5 @@ public enum Governance: ServiceDefinition {
     /// PostgreSQL without it), so its absence makes the service `degraded`.
     public static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
         runtime.standardChecks(redisRequired: false)
-    }
-}
-
-/// Keeps the replica's memory of agent standing in step with changes made on
-/// other replicas, for the lifetime of the service group.
-struct StandingListener: Service {
-    let directory: AgentDirectory
-
-    func run() async throws {
-        let responder = try directory.listen()
-        try? await gracefulShutdown()
-        try? await responder.drain()
     }
 }

@@ -1,9 +1,7 @@
-import CAgionProto
-import CProtobufC
-
 /// The contract messages of Proto/agion/v1 by full name, with their protobuf-c
-/// descriptors. Adding a message to a .proto file means one line here (a test
-/// checks that every message in Proto/ is listed).
+/// descriptors. Adding a message to a .proto file means one line in
+/// Raw/ProtoSchema+Descriptors.swift (a test checks that every message in
+/// Proto/ is listed).
 public enum ProtoSchema {
     /// Full names of every registered message.
     public static var messageNames: [String] { Array(descriptors.keys).sorted() }
@@ -27,84 +25,4 @@ public enum ProtoSchema {
         }
         return descriptor
     }
-
-    private static let descriptors: [String: MessageDescriptor] = {
-        let all = [
-            MessageDescriptor(Agion__V1__Header.self, agion__v1__header__init),
-            MessageDescriptor(Agion__V1__Envelope.self, agion__v1__envelope__init),
-            MessageDescriptor(Agion__V1__ErrorReply.self, agion__v1__error_reply__init),
-            MessageDescriptor(Agion__V1__EnvelopeBatch.self, agion__v1__envelope_batch__init),
-            MessageDescriptor(Agion__V1__AgentEndpoint.self, agion__v1__agent_endpoint__init),
-            MessageDescriptor(Agion__V1__Agent.self, agion__v1__agent__init),
-            MessageDescriptor(Agion__V1__RegisterAgentsRequest.self, agion__v1__register_agents_request__init),
-            MessageDescriptor(Agion__V1__RegisterAgentsResponse.self, agion__v1__register_agents_response__init),
-            MessageDescriptor(Agion__V1__Heartbeat.self, agion__v1__heartbeat__init),
-            MessageDescriptor(Agion__V1__HeartbeatAck.self, agion__v1__heartbeat_ack__init),
-            MessageDescriptor(Agion__V1__AgentRecord.self, agion__v1__agent_record__init),
-            MessageDescriptor(Agion__V1__DeregisterAgentRequest.self, agion__v1__deregister_agent_request__init),
-            MessageDescriptor(Agion__V1__GetAgentRequest.self, agion__v1__get_agent_request__init),
-            MessageDescriptor(Agion__V1__ListAgentsRequest.self, agion__v1__list_agents_request__init),
-            MessageDescriptor(Agion__V1__ListAgentsResponse.self, agion__v1__list_agents_response__init),
-            MessageDescriptor(Agion__V1__SearchAgentsRequest.self, agion__v1__search_agents_request__init),
-            MessageDescriptor(Agion__V1__AgentRegistered.self, agion__v1__agent_registered__init),
-            MessageDescriptor(Agion__V1__AgentDeregistered.self, agion__v1__agent_deregistered__init),
-            MessageDescriptor(Agion__V1__AgentHealthChanged.self, agion__v1__agent_health_changed__init),
-            MessageDescriptor(Agion__V1__AgentVersionsRequest.self, agion__v1__agent_versions_request__init),
-            MessageDescriptor(Agion__V1__AgentVersion.self, agion__v1__agent_version__init),
-            MessageDescriptor(Agion__V1__AgentVersionsResponse.self, agion__v1__agent_versions_response__init),
-            MessageDescriptor(Agion__V1__Value.self, agion__v1__value__init),
-            MessageDescriptor(Agion__V1__ListValue.self, agion__v1__list_value__init),
-            MessageDescriptor(Agion__V1__Field.self, agion__v1__field__init),
-            MessageDescriptor(Agion__V1__StructValue.self, agion__v1__struct_value__init),
-            MessageDescriptor(Agion__V1__CheckRequest.self, agion__v1__check_request__init),
-            MessageDescriptor(Agion__V1__Obligation.self, agion__v1__obligation__init),
-            MessageDescriptor(Agion__V1__Decision.self, agion__v1__decision__init),
-            MessageDescriptor(Agion__V1__TrustScoresRequest.self, agion__v1__trust_scores_request__init),
-            MessageDescriptor(Agion__V1__TrustScore.self, agion__v1__trust_score__init),
-            MessageDescriptor(Agion__V1__TrustScoresResponse.self, agion__v1__trust_scores_response__init),
-            MessageDescriptor(Agion__V1__TrustHistoryRequest.self, agion__v1__trust_history_request__init),
-            MessageDescriptor(Agion__V1__TrustHistoryEntry.self, agion__v1__trust_history_entry__init),
-            MessageDescriptor(Agion__V1__TrustHistoryResponse.self, agion__v1__trust_history_response__init),
-            MessageDescriptor(Agion__V1__ExplainRequest.self, agion__v1__explain_request__init),
-            MessageDescriptor(Agion__V1__PolicyRevision.self, agion__v1__policy_revision__init),
-            MessageDescriptor(Agion__V1__PutPolicyRequest.self, agion__v1__put_policy_request__init),
-            MessageDescriptor(Agion__V1__GetPolicyRequest.self, agion__v1__get_policy_request__init),
-            MessageDescriptor(Agion__V1__PolicyDocument.self, agion__v1__policy_document__init),
-            MessageDescriptor(Agion__V1__ListPolicyRevisionsRequest.self, agion__v1__list_policy_revisions_request__init),
-            MessageDescriptor(Agion__V1__ListPolicyRevisionsResponse.self, agion__v1__list_policy_revisions_response__init),
-            MessageDescriptor(Agion__V1__ActivatePolicyRequest.self, agion__v1__activate_policy_request__init),
-            MessageDescriptor(Agion__V1__ValidateOutputRequest.self, agion__v1__validate_output_request__init),
-            MessageDescriptor(Agion__V1__Violation.self, agion__v1__violation__init),
-            MessageDescriptor(Agion__V1__ValidationResult.self, agion__v1__validation_result__init),
-            MessageDescriptor(Agion__V1__ExecutionReport.self, agion__v1__execution_report__init),
-            MessageDescriptor(Agion__V1__FeedbackRequest.self, agion__v1__feedback_request__init),
-            MessageDescriptor(Agion__V1__TrustChanged.self, agion__v1__trust_changed__init),
-            MessageDescriptor(Agion__V1__AuditRecord.self, agion__v1__audit_record__init),
-            MessageDescriptor(Agion__V1__AuditQuery.self, agion__v1__audit_query__init),
-            MessageDescriptor(Agion__V1__AuditQueryResponse.self, agion__v1__audit_query_response__init),
-            MessageDescriptor(Agion__V1__DecisionsRecorded.self, agion__v1__decisions_recorded__init),
-            MessageDescriptor(Agion__V1__AuditVerifyRequest.self, agion__v1__audit_verify_request__init),
-            MessageDescriptor(Agion__V1__AuditVerifyResponse.self, agion__v1__audit_verify_response__init),
-        ]
-        return Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
-    }()
-}
-
-/// A protobuf-c message descriptor. Taken from a message the generated `init`
-/// function set up, so it is the generated static descriptor itself (nested
-/// field descriptors point at those, and protobuf-c checks their identity).
-struct MessageDescriptor: @unchecked Sendable {
-    // @unchecked: points at immutable static data generated by protoc-c.
-    let raw: UnsafePointer<ProtobufCMessageDescriptor>
-
-    init<Message>(_ type: Message.Type, _ initialize: (UnsafeMutablePointer<Message>?) -> Void) {
-        let scratch = UnsafeMutablePointer<Message>.allocate(capacity: 1)
-        defer { scratch.deallocate() }
-        initialize(scratch)
-        raw = UnsafeRawPointer(scratch).assumingMemoryBound(to: ProtobufCMessage.self).pointee.descriptor
-    }
-
-    init(raw: UnsafePointer<ProtobufCMessageDescriptor>) { self.raw = raw }
-
-    var name: String { String(cString: raw.pointee.name) }
 }

@@ -1,4 +1,5 @@
 import AgionBus
+import AgionEnvelope
 import AgionStore
 import ServiceLifecycle
 
@@ -91,5 +92,28 @@ public struct BlockingRPCService: Service {
         let responder = try bus.respondBlocking(subject, queue: queue, threads: threads, batchHandler: batchHandler, handler: handler)
         try? await gracefulShutdown()
         try? await responder.drain()
+    }
+}
+
+/// Hears every envelope on a broadcast subject (`Bus.subscribe`) for the
+/// lifetime of a service group, and hands each to `handler` in order: how a
+/// replica learns what concerns every replica (cache invalidations).
+public struct BroadcastListener: Service {
+    private let bus: Bus
+    private let subject: String
+    private let handler: @Sendable (Envelope) async -> Void
+
+    public init(bus: Bus, subject: String, handler: @escaping @Sendable (Envelope) async -> Void) {
+        self.bus = bus
+        self.subject = subject
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        let broadcast = try bus.subscribe(subject)
+        try? await cancelWhenGracefulShutdown {
+            for await envelope in broadcast { await handler(envelope) }
+        }
+        broadcast.close()
     }
 }

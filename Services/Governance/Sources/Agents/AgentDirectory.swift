@@ -135,11 +135,10 @@ final class AgentDirectory: Sendable {
 
     /// Listens for other replicas' changes (a queue group of its own, so
     /// every replica hears every change). Keep the responder while serving.
-    func listen() throws -> Responder {
-        try bus.respond(Self.changedSubject, queue: "governance-standing-\(UUID().uuidString)") { envelope in
-            self.forget(self.key(tenant: envelope.tenant, agent: String(decoding: envelope.payload, as: UTF8.self)))
-            return envelope
-        }
+    /// Another replica changed an agent's standing (`changedSubject`): forget
+    /// this replica's memory of it.
+    func heard(_ change: Envelope) {
+        forget(key(tenant: change.tenant, agent: String(decoding: change.payload, as: UTF8.self)))
     }
 
     private func fill(_ key: String, _ standing: AgentStanding) {

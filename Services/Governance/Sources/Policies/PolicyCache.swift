@@ -83,18 +83,27 @@ final class PolicyCache: Service, Sendable {
     }
 
     func run() async throws {
-        // A queue group of its own: every replica gets every notification.
-        let listener = try bus.respond(Self.changedSubject, queue: "governance-\(UUID().uuidString)") { envelope in
-            if self.cached(envelope.tenant) != nil { try await self.reload(envelope.tenant) }
-            return envelope
-        }
-        defer { Task { try? await listener.drain() } }
+        // Every replica hears every activation at once; the poll catches what
+        // a notification lost on the way would have said.
+        let changes = try bus.subscribe(Self.changedSubject)
         try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await self.poll() } catch { self.logger.warning("governance.policy_poll_failed", metadata: ["error": "\(error)"]) }
-                try await Task.sleep(for: self.interval)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await change in changes where self.cached(change.tenant) != nil {
+                        do { try await self.reload(change.tenant) } catch {
+                            self.logger.warning("governance.policy_reload_failed", metadata: ["tenant": "\(change.tenant)", "error": "\(error)"])
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await self.poll() } catch { self.logger.warning("governance.policy_poll_failed", metadata: ["error": "\(error)"]) }
+                        try? await Task.sleep(for: self.interval)
+                    }
+                }
             }
         }
+        changes.close()
     }
 
     func poll() async throws {
