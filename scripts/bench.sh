@@ -38,6 +38,7 @@ for i in $(seq "$repeat"); do
   # How often each CPU stalls with nothing of ours busy: the floor under the
   # low-load tail latencies below (docs/benchmarks.md).
   { bench/c/bin/hiccups 5
+    "$bench" envelope
     "$bench" policy
     cnats_rpc
     "$bench" rpc
