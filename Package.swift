@@ -119,6 +119,13 @@ let package = Package(
             dependencies: ["AgionContract", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Governance/Core"
         ),
+        // Coordination's pure core: mission definitions, input templates, the
+        // mission state machine and agent choice. No I/O: unit-tested in full.
+        .target(
+            name: "MissionsCore",
+            dependencies: ["AgionContract", "AgionJSON"],
+            path: "Services/Coordination/Core"
+        ),
         .target(
             name: "AgionGovernance",
             dependencies: [
@@ -184,6 +191,11 @@ let package = Package(
             path: "bench/AgionBench"
         ),
 
+        .testTarget(
+            name: "MissionsCoreTests",
+            dependencies: ["MissionsCore", "AgionContract", "AgionJSON"],
+            path: "Tests/MissionsCoreTests"
+        ),
         .testTarget(
             name: "AgionEnvelopeTests",
             dependencies: ["AgionEnvelope"],

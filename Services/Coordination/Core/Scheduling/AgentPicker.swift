@@ -1,0 +1,47 @@
+import AgionContract
+
+/// An agent that could take a step: what the registry and governance say of it.
+public struct AgentCandidate: Hashable, Sendable {
+    public var id: AgentID
+    /// Only healthy agents are picked; unhealthy, offline and deregistered never.
+    public var healthy: Bool
+    /// Governance's trust score, 0 to 1 (0.5 for an agent without evidence).
+    public var trust: Double
+    /// Steps it has in flight now, as far as this coordinator knows.
+    public var inFlight: Int
+
+    public init(id: AgentID, healthy: Bool, trust: Double, inFlight: Int = 0) {
+        self.id = id
+        self.healthy = healthy
+        self.trust = trust
+        self.inFlight = inFlight
+    }
+}
+
+/// Chooses the agent for a step among candidates: healthy ones only, at
+/// random with weights that favour trust (squared, so 0.9 is picked about
+/// three times as often as 0.5) and disfavour load (divided by one plus the
+/// steps in flight), so work spreads instead of piling on the single best
+/// agent. A retry avoids the agents that already had the step while another
+/// healthy one exists.
+public enum AgentPicker {
+    public static func pick(from candidates: [AgentCandidate], avoiding tried: [AgentID] = [], unit: Double) -> AgentCandidate? {
+        let healthy = candidates.filter(\.healthy).sorted { $0.id < $1.id }
+        let fresh = healthy.filter { !tried.contains($0.id) }
+        let pool = fresh.isEmpty ? healthy : fresh
+        guard !pool.isEmpty else { return nil }
+        let weights = pool.map(weight)
+        let total = weights.reduce(0, +)
+        var remaining = min(max(unit, 0), 0.999_999_999) * total
+        for (candidate, weight) in zip(pool, weights) {
+            if remaining < weight { return candidate }
+            remaining -= weight
+        }
+        return pool.last
+    }
+
+    static func weight(_ candidate: AgentCandidate) -> Double {
+        let trust = min(max(candidate.trust, 0.01), 1)
+        return trust * trust / Double(1 + max(candidate.inFlight, 0))
+    }
+}

@@ -1,0 +1,186 @@
+import AgionContract
+import AgionJSON
+
+/// The rules of a mission, as a pure function: given its state and what just
+/// happened, the events to append. The coordination service loads the state,
+/// asks, appends the events with optimistic concurrency, and turns them into
+/// effects (work to publish, timers to set, cancellations to broadcast); the
+/// rules themselves never touch I/O, so they are unit-tested in full.
+public struct MissionDecider {
+    public let now: Int64
+    public let agents: AgentBook
+    /// A random number in 0..<1 per call (agent choice, retry jitter).
+    private let random: () -> Double
+
+    public init(now: Int64, agents: AgentBook, random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
+        self.now = now
+        self.agents = agents
+        self.random = random
+    }
+
+    /// A new mission's first events: `submitted`, then its ready steps scheduled.
+    public func submit(id: String, definition: MissionDefinition, idempotencyKey: String) -> (events: [MissionEvent], state: MissionState) {
+        let submitted = MissionEvent.Submitted(definition: definition, idempotencyKey: idempotencyKey, submittedAtUnixNanos: now,
+                                               deadlineUnixNanos: definition.deadline?.moment(submittedAtNanos: now))
+        var plan = Plan(state: MissionState(id: id, submitted: submitted), first: .submitted(submitted), now: now)
+        advance(&plan)
+        return (plan.events, plan.state)
+    }
+
+    /// The events `command` leads to (none when it changes nothing, such as a
+    /// duplicate report), and the state after them.
+    public func handle(_ command: MissionCommand, state: MissionState) -> (events: [MissionEvent], state: MissionState) {
+        var plan = Plan(state: state, now: now)
+        switch command {
+        case .attemptStarted(let step, let attempt, let agent):
+            guard let current = state.steps[step], current.attempt == attempt, current.status == .scheduled else { break }
+            plan.append(.stepStarted(step: step, attempt: attempt, agent: agent))
+        case .attemptFinished(let outcome):
+            record(outcome, in: &plan)
+        case .retryDue(let step):
+            guard !state.status.isFinal, state.steps[step]?.status == .retrying else { break }
+            schedule(step, attempt: state.steps[step]!.attempt + 1, in: &plan)
+        case .deadlineDue:
+            guard !state.status.isFinal, let deadline = state.deadlineUnixNanos, now >= deadline else { break }
+            end(&plan, reason: "the mission's deadline passed", final: .timedOut)
+        case .cancel(let by, let reason):
+            guard !state.status.isFinal, !state.cancelRequested else { break }
+            plan.append(.cancelRequested(by: by, reason: reason))
+            end(&plan, reason: reason.isEmpty ? "cancelled by \(by)" : reason, final: .cancelled(reason: reason.isEmpty ? "cancelled by \(by)" : reason))
+        }
+        advance(&plan)
+        return (plan.events, plan.state)
+    }
+
+    // MARK: Outcomes
+
+    private func record(_ outcome: AttemptOutcome, in plan: inout Plan) {
+        guard let step = plan.state.steps[outcome.step], outcome.attempt == step.attempt, !step.reported(outcome.attempt) else { return }
+        let definition = plan.state.definition(of: outcome.step)
+        switch outcome.result {
+        case .succeeded(let output, let usage):
+            plan.append(.stepSucceeded(.init(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, output: output, usage: usage,
+                                             latencyMillis: outcome.latencyMillis)))
+        case .failed(let error, let usage):
+            let again = error.retriable && outcome.attempt < definition.retry.maxAttempts && !plan.state.status.isFinal
+            plan.append(.stepFailed(.init(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, error: error, usage: usage, final: !again)))
+            if again { plan.append(retry(outcome.step, after: outcome.attempt, definition: definition)) }
+        case .awaitingApproval(let reasons):
+            plan.append(.stepAwaitingApproval(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, reasons: reasons))
+        }
+    }
+
+    private func retry(_ step: String, after attempt: Int, definition: StepDefinition) -> MissionEvent {
+        let delay = Int64(definition.retry.delayMillis(after: attempt, unit: random())) * 1_000_000
+        return .stepRetryScheduled(step: step, attempt: attempt + 1, atUnixNanos: now + delay)
+    }
+
+    // MARK: Progress
+
+    /// Brings the mission as far as it can go now: end it if it must end,
+    /// succeed it when every step is done, otherwise schedule every step
+    /// whose dependencies are done. Repeats until nothing changes (a step that
+    /// fails at once, for want of an agent, may end the mission).
+    private func advance(_ plan: inout Plan) {
+        while !plan.state.status.isFinal {
+            let state = plan.state
+            if let deadline = state.deadlineUnixNanos, now >= deadline {
+                return end(&plan, reason: "the mission's deadline passed", final: .timedOut)
+            }
+            if let budget = state.definition.budget, Self.exceeds(budget, state.usage) {
+                plan.append(.budgetExceeded(usage: state.usage))
+                return end(&plan, reason: "the budget is spent", final: .failed(code: "budget_exceeded", reason: Self.budgetReason(budget, state.usage), step: nil))
+            }
+            if let failed = state.definition.steps.first(where: { state.steps[$0.id]!.status == .failed && $0.onFailure == .fail }) {
+                let reason = state.steps[failed.id]!.errors.last.map { "step '\(failed.id)' failed: \($0.error)" } ?? "step '\(failed.id)' failed"
+                return end(&plan, reason: reason, final: .failed(code: "step_failed", reason: reason, step: failed.id))
+            }
+            if state.steps.values.allSatisfy(\.status.isFinal) {
+                plan.append(.succeeded(output: Self.output(of: state)))
+                return
+            }
+            let ready = state.definition.steps.filter { step in
+                state.steps[step.id]!.status == .pending && step.dependsOn.allSatisfy { state.steps[$0]!.status.isFinal }
+            }
+            guard !ready.isEmpty else { return }
+            if let budget = state.definition.budget, budget.isSpent(by: state.usage) {
+                plan.append(.budgetExceeded(usage: state.usage))
+                return end(&plan, reason: "the budget is spent", final: .failed(code: "budget_exceeded", reason: Self.budgetReason(budget, state.usage), step: ready[0].id))
+            }
+            for step in ready { schedule(step.id, attempt: 1, in: &plan) }
+        }
+    }
+
+    /// Gives attempt `attempt` of `step` to an agent, or fails it when no
+    /// agent can take it or its input cannot be built.
+    private func schedule(_ step: String, attempt: Int, in plan: inout Plan) {
+        let definition = plan.state.definition(of: step)
+        let outputs = plan.state.steps.compactMapValues { $0.status == .succeeded ? $0.output : nil }
+        let input: JSONValue
+        do {
+            input = try InputTemplate.render(definition.input, input: plan.state.definition.input, outputs: outputs)
+        } catch {
+            let failure = StepError(code: "bad_reference", message: "\(error) in the step's input", retriable: false)
+            return plan.append(.stepFailed(.init(step: step, attempt: attempt, agent: nil, error: failure, final: true)))
+        }
+        let tried = plan.state.steps[step]!.tried
+        guard let agent = AgentPicker.pick(from: agents.candidates(for: definition.target), avoiding: tried, unit: random()) else {
+            let again = attempt < definition.retry.maxAttempts
+            plan.append(.stepFailed(.init(step: step, attempt: attempt, agent: nil, error: .noAgent(definition.target), final: !again)))
+            if again { plan.append(retry(step, after: attempt, definition: definition)) }
+            return
+        }
+        plan.append(.stepScheduled(.init(step: step, attempt: attempt, agent: agent.id, input: input, action: definition.action,
+                                         timeoutSeconds: definition.timeoutSeconds)))
+    }
+
+    /// Ends the mission: every step not done is cancelled (running ones are
+    /// told to stop by the service), then the final event.
+    private func end(_ plan: inout Plan, reason: String, final: MissionEvent) {
+        guard !plan.state.status.isFinal else { return }
+        for step in plan.state.definition.steps where !plan.state.steps[step.id]!.status.isFinal {
+            plan.append(.stepCancelled(step: step.id, reason: reason))
+        }
+        plan.append(final)
+    }
+
+    static func exceeds(_ budget: Budget, _ usage: Usage) -> Bool {
+        if let maxTokens = budget.maxTokens, usage.totalTokens > maxTokens { return true }
+        if let maxCost = budget.maxCostUSD, usage.costUSD > maxCost { return true }
+        return false
+    }
+
+    static func budgetReason(_ budget: Budget, _ usage: Usage) -> String {
+        var parts: [String] = []
+        if let maxTokens = budget.maxTokens { parts.append("\(usage.totalTokens) of \(maxTokens) tokens") }
+        if let maxCost = budget.maxCostUSD { parts.append("\(usage.costUSD) of \(maxCost) USD") }
+        return "the budget is spent: " + parts.joined(separator: ", ")
+    }
+
+    /// The mission's result: the output of each step no other step depends on.
+    static func output(of state: MissionState) -> JSONValue {
+        let depended = Set(state.definition.steps.flatMap(\.dependsOn))
+        var result: [String: JSONValue] = [:]
+        for step in state.definition.steps where !depended.contains(step.id) { result[step.id] = state.steps[step.id]!.output ?? .null }
+        return .object(result)
+    }
+}
+
+/// Events decided so far, applied to the state as they are decided so each
+/// rule sees the state the previous ones made.
+struct Plan {
+    var state: MissionState
+    var events: [MissionEvent] = []
+    let now: Int64
+
+    init(state: MissionState, first: MissionEvent? = nil, now: Int64) {
+        self.state = state
+        self.now = now
+        if let first { events.append(first) }
+    }
+
+    mutating func append(_ event: MissionEvent) {
+        events.append(event)
+        state.apply(event, at: now)
+    }
+}
