@@ -123,7 +123,7 @@ let package = Package(
         // mission state machine and agent choice. No I/O: unit-tested in full.
         .target(
             name: "MissionsCore",
-            dependencies: ["AgionContract", "AgionJSON"],
+            dependencies: ["AgionContract", "AgionEnvelope", "AgionJSON"],
             path: "Services/Coordination/Core"
         ),
         .target(

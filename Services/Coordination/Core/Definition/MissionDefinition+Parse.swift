@@ -36,13 +36,11 @@ extension MissionDefinition {
         let seconds = try root.integer("deadline_seconds", in: DefinitionLimits.deadlineSeconds)
         guard let text = try root.string("deadline", maxBytes: 64, printable: true) else { return seconds.map { .after(seconds: $0) } }
         guard seconds == nil else { throw DefinitionError(field: "deadline", reason: "give deadline or deadline_seconds, not both") }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
+        guard let date = ISO8601Formatting.fractional.date(from: text) ?? ISO8601Formatting.plain.date(from: text) else {
             throw DefinitionError(field: "deadline", reason: "expected an RFC 3339 time such as 2026-12-05T10:00:00Z")
         }
-        let nanos = Int64(date.timeIntervalSince1970 * 1e9)
+        // Milliseconds: what RFC 3339 text carries back exactly.
+        let nanos = Int64((date.timeIntervalSince1970 * 1_000).rounded()) * 1_000_000
         guard nanos > nowUnixNanos else { throw DefinitionError(field: "deadline", reason: "is in the past") }
         return .at(unixNanos: nanos)
     }
@@ -162,4 +160,16 @@ struct Fields {
         guard number.isFinite, number > 0 else { throw DefinitionError(field: path(key), reason: "must be a positive number") }
         return number
     }
+}
+
+/// RFC 3339 times (made per use: formatters are not documented thread-safe
+/// everywhere, and definitions are parsed rarely).
+enum ISO8601Formatting {
+    static var fractional: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+
+    static var plain: ISO8601DateFormatter { ISO8601DateFormatter() }
 }
