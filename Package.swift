@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries from Debian's packages: module maps and shims only.
@@ -125,6 +126,40 @@ let package = Package(
             name: "MissionsCore",
             dependencies: ["AgionContract", "AgionEnvelope", "AgionJSON"],
             path: "Services/Coordination/Core"
+        ),
+        .target(
+            name: "AgionCoordination",
+            dependencies: [
+                "MissionsCore", "AgionContract", "AgionEnvelope", "AgionJSON", "AgionBus", "AgionStore", "AgionRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Coordination/Sources"
+        ),
+        .executableTarget(
+            name: "agion-coordination",
+            dependencies: ["AgionCoordination", "AgionRuntime"],
+            path: "Services/Coordination/Main"
+        ),
+        // Runs mission steps: governance check, the agent (HTTP or NATS), validation, reports.
+        .target(
+            name: "AgionExecution",
+            dependencies: [
+                "MissionsCore", "AgionContract", "AgionEnvelope", "AgionJSON", "AgionBus", "AgionStore", "AgionRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Execution/Sources"
+        ),
+        .executableTarget(
+            name: "agion-execution",
+            dependencies: ["AgionExecution", "AgionRuntime"],
+            path: "Services/Execution/Main"
         ),
         .target(
             name: "AgionGovernance",
@@ -230,7 +265,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
-                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway", "AgionJSON",
+                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway", "AgionJSON", "AgionCoordination", "AgionExecution", "MissionsCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -19,7 +19,9 @@ public struct Delivery: Sendable {
 /// consumer shares:
 /// - a message that does not decode as an `Envelope` is dead-lettered at once;
 /// - a handler that returns acks; one that throws gets a nak with backoff, and on
-///   its last allowed delivery (`maxDeliver`) the message is dead-lettered;
+///   its last allowed delivery (`maxDeliver`) the message is dead-lettered; one
+///   that throws an `EnvelopeError` (its payload does not decode or validate)
+///   is dead-lettered at once;
 /// - a message JetStream stops delivering without any verdict (the handler
 ///   crashed the process or hung past the ack deadline every time) is
 ///   dead-lettered from JetStream's MAX_DELIVERIES advisory;
@@ -35,6 +37,7 @@ public final class EventConsumer: Sendable {
     private let handler: Handler
     private let backoff: @Sendable (UInt64) -> Duration
     private let consumers: [PullConsumer]
+    private let batch: Int
     private let watcher: WatcherHandle
     private let processed: Counter
     private let retried: Counter
@@ -44,6 +47,8 @@ public final class EventConsumer: Sendable {
     /// - Parameters:
     ///   - concurrency: parallel fetch loops, each its own subscription on the
     ///     durable; order is kept within a loop, not across loops.
+    ///   - batch: messages one loop fetches at a time (1 for long work: the
+    ///     rest of a batch would wait in hand while its ack deadline runs).
     ///   - backoff: delay before redelivery after the given failed delivery.
     public init(jetStream: JetStream, spec: ConsumerSpec, concurrency: Int = 1, batch: Int = 64,
                 upcaster: EnvelopeUpcaster = EnvelopeUpcaster(), logger: Logger,
@@ -55,6 +60,7 @@ public final class EventConsumer: Sendable {
         self.logger = logger
         self.handler = handler
         self.backoff = backoff
+        self.batch = max(batch, 1)
         var consumers: [PullConsumer] = []
         for _ in 0..<max(concurrency, 1) {
             consumers.append(try await jetStream.pullConsumer(stream: spec.stream, durable: spec.durable, batch: batch))
@@ -100,7 +106,7 @@ public final class EventConsumer: Sendable {
         while !consumer.isStopped, !Task.isCancelled {
             let batch: [JetStreamMessage]
             do {
-                batch = try await consumer.fetch(max: 64, timeout: PullConsumer.pollInterval)
+                batch = try await consumer.fetch(max: self.batch, timeout: PullConsumer.pollInterval)
             } catch {
                 failures += 1
                 await fetchFailed(error, failures: failures)
@@ -164,7 +170,8 @@ public final class EventConsumer: Sendable {
             try message.ack()
             processed.increment()
         } catch {
-            if message.deliveryCount >= UInt64(spec.maxDeliver) {
+            // A payload that does not decode never will: no point retrying it.
+            if message.deliveryCount >= UInt64(spec.maxDeliver) || error is EnvelopeError {
                 await deadLetter(message, reason: "\(error)")
             } else {
                 retried.increment()

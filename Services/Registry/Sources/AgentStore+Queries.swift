@@ -65,13 +65,11 @@ extension AgentStore {
         }
     }
 
-    static func encodePageToken(_ lastID: String) -> String { Data(lastID.utf8).base64EncodedString() }
+    static func encodePageToken(_ lastID: String) -> String { PageToken.after([lastID]) }
 
     static func decodePageToken(_ token: String) throws -> String {
-        if token.isEmpty { return "" }
-        guard let data = Data(base64Encoded: token), let id = String(data: data, encoding: .utf8), (try? AgentID(id)) != nil else {
-            throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "page_token is not one this registry issued", field: "page_token")
-        }
-        return id
+        guard let parts = try PageToken.parts(token, count: 1) else { return "" }
+        guard (try? AgentID(parts[0])) != nil else { throw PageToken.invalidToken }
+        return parts[0]
     }
 }

@@ -7,7 +7,7 @@ public enum AgentEndpoint: Hashable, Sendable {
     /// An SDK agent serving requests on a NATS subject.
     case nats(subject: String)
 
-    init(proto: ProtoMessage, field: String) throws(EnvelopeError) {
+    public init(proto: ProtoMessage, field: String) throws(EnvelopeError) {
         let address = proto.string("address")
         switch proto.int("kind") {
         case 1:
@@ -25,7 +25,7 @@ public enum AgentEndpoint: Hashable, Sendable {
         }
     }
 
-    var proto: ProtoMessage {
+    public var proto: ProtoMessage {
         switch self {
         case .http(let url): ProtoMessage("agion.v1.AgentEndpoint", ["kind": .enumValue(1), "address": .string(url)])
         case .nats(let subject): ProtoMessage("agion.v1.AgentEndpoint", ["kind": .enumValue(2), "address": .string(subject)])

@@ -111,7 +111,7 @@ public struct BroadcastListener: Service {
 
     public func run() async throws {
         let broadcast = try bus.subscribe(subject)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await envelope in broadcast { await handler(envelope) }
         }
         broadcast.close()

@@ -11,4 +11,10 @@ public enum EventStreams {
 
     public static let registry = StreamSpec(name: RegistrySubjects.stream, subjects: [RegistrySubjects.eventSubjects], maxAge: retention)
     public static let governance = StreamSpec(name: GovernanceSubjects.stream, subjects: [GovernanceSubjects.eventSubjects], maxAge: retention)
+    public static let missions = StreamSpec(name: CoordinationSubjects.stream, subjects: [CoordinationSubjects.eventSubjects], maxAge: retention)
+    public static let execution = StreamSpec(name: ExecutionSubjects.stream, subjects: [ExecutionSubjects.eventSubjects], maxAge: retention)
+    /// Step work: a work queue (a message goes once it is acked), kept at
+    /// most a week for work no replica took.
+    public static let steps = StreamSpec(name: ExecutionSubjects.workStream, subjects: [ExecutionSubjects.workSubjects], retention: .workQueue,
+                                         maxAge: .seconds(7 * 24 * 3600))
 }

@@ -12,7 +12,7 @@ struct StreamKeeper: Service {
 
     func run() async throws {
         let reconnections = runtime.bus.link.reconnections()
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in reconnections {
                 await redeclare()
             }

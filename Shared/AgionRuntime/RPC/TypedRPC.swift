@@ -31,6 +31,33 @@ extension RPCService.Method {
     }
 }
 
+extension RPCService.Method {
+    /// A method whose request and reply are contract messages read by name
+    /// (`ProtoSchema`), for services whose domain types live in their own core
+    /// module. The tenant and the payload's wire form are checked before
+    /// `handler` runs; the handler validates the rest.
+    public static func message(
+        _ subject: String, request: String,
+        handler: @escaping @Sendable (ProtoMessage, RequestContext) async throws -> ProtoMessage
+    ) -> Self {
+        Self(subject) { envelope in
+            let payload: ProtoMessage, context: RequestContext
+            do throws(EnvelopeError) {
+                context = RequestContext(envelope: envelope, tenant: try envelope.tenantID())
+                payload = try ProtoSchema.decode(request, from: envelope.payload)
+            } catch {
+                throw ErrorReply(invalid: error)
+            }
+            do {
+                let reply = try await handler(payload, context)
+                return envelope.caused(type: reply.name, payload: try ProtoSchema.encode(reply))
+            } catch let error as StoreError where error.isRetriable {
+                throw ErrorReply(code: .unavailable, message: "the service's database is unavailable", retriable: true)
+            }
+        }
+    }
+}
+
 /// Validates an RPC request; errors are the `ErrorReply` to send.
 public func decodeRequest<Request: ProtoConvertible>(_ envelope: Envelope, as type: Request.Type) throws(ErrorReply) -> (Request, RequestContext) {
     do {

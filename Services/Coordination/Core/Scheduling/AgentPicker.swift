@@ -9,12 +9,15 @@ public struct AgentCandidate: Hashable, Sendable {
     public var trust: Double
     /// Steps it has in flight now, as far as this coordinator knows.
     public var inFlight: Int
+    /// Where execution reaches it (carried into the step's work).
+    public var endpoint: AgentEndpoint?
 
-    public init(id: AgentID, healthy: Bool, trust: Double, inFlight: Int = 0) {
+    public init(id: AgentID, healthy: Bool, trust: Double, inFlight: Int = 0, endpoint: AgentEndpoint? = nil) {
         self.id = id
         self.healthy = healthy
         self.trust = trust
         self.inFlight = inFlight
+        self.endpoint = endpoint
     }
 }
 

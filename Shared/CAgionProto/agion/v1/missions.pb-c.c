@@ -2813,7 +2813,7 @@ const ProtobufCMessageDescriptor agion__v1__mission_event__descriptor =
   (ProtobufCMessageInit) agion__v1__mission_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__step_work__field_descriptors[12] =
+static const ProtobufCFieldDescriptor agion__v1__step_work__field_descriptors[13] =
 {
   {
     "mission_id",
@@ -2959,11 +2959,24 @@ static const ProtobufCFieldDescriptor agion__v1__step_work__field_descriptors[12
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "capability",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepWork, capability),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__step_work__field_indices_by_name[] = {
   5,   /* field[5] = action */
   3,   /* field[3] = agent_id */
   2,   /* field[2] = attempt */
+  12,   /* field[12] = capability */
   11,   /* field[11] = deadline_unix_nanos */
   4,   /* field[4] = endpoint */
   8,   /* field[8] = idempotency_key */
@@ -2977,7 +2990,7 @@ static const unsigned agion__v1__step_work__field_indices_by_name[] = {
 static const ProtobufCIntRange agion__v1__step_work__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor agion__v1__step_work__descriptor =
 {
@@ -2987,7 +3000,7 @@ const ProtobufCMessageDescriptor agion__v1__step_work__descriptor =
   "Agion__V1__StepWork",
   "agion.v1",
   sizeof(Agion__V1__StepWork),
-  12,
+  13,
   agion__v1__step_work__field_descriptors,
   agion__v1__step_work__field_indices_by_name,
   1,  agion__v1__step_work__number_ranges,

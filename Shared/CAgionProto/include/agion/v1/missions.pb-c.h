@@ -504,10 +504,14 @@ struct  Agion__V1__StepWork
    */
   char *mission_name;
   int64_t deadline_unix_nanos;
+  /*
+   * The step's capability, when an agent was chosen for one (trust is kept per capability too).
+   */
+  char *capability;
 };
 #define AGION__V1__STEP_WORK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__step_work__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 /*

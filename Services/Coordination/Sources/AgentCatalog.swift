@@ -1,0 +1,86 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionRuntime
+import Logging
+import MissionsCore
+import Synchronization
+
+/// The agents steps can go to, from the registry: the healthy agents of a
+/// capability with their trust (`search`), or one agent by id (`get`). Kept a
+/// short while per tenant, so a busy mission asks the registry about once a
+/// second per capability, not once per step.
+final class AgentCatalog: Sendable {
+    private let bus: Bus
+    private let ttl: Duration
+    private let timeout: Duration
+    private let logger: Logger
+    private let cache = Mutex<[String: (candidates: [AgentCandidate], expires: ContinuousClock.Instant)]>([:])
+
+    init(bus: Bus, ttl: Duration, timeout: Duration, logger: Logger) {
+        self.bus = bus
+        self.ttl = ttl
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// What the decider needs for the steps of `state` that may be scheduled
+    /// now or soon (not finished). A registry that does not answer gives no
+    /// candidates: the step then fails for want of an agent and is retried.
+    func book(for state: MissionState, tenant: String) async -> AgentBook {
+        var book = AgentBook()
+        for step in state.definition.steps where !(state.steps[step.id]?.status.isFinal ?? true) {
+            switch step.target {
+            case .capability(let capability) where book.byCapability[capability] == nil:
+                book.byCapability[capability] = await candidates(tenant: tenant, key: "c:" + capability) {
+                    try await self.search(capability, tenant: tenant)
+                }
+            case .agent(let id) where book.byID[id] == nil:
+                if let candidate = await candidates(tenant: tenant, key: "a:" + id.description, { try await self.get(id, tenant: tenant) }).first {
+                    book.byID[id] = candidate
+                }
+            default:
+                break
+            }
+        }
+        return book
+    }
+
+    /// Forgets what is cached for a tenant (after a step failed on an agent, say).
+    func forget(tenant: String) {
+        cache.withLock { $0 = $0.filter { !$0.key.hasPrefix(tenant + "/") } }
+    }
+
+    private func candidates(tenant: String, key: String, _ fetch: () async throws -> [AgentCandidate]) async -> [AgentCandidate] {
+        let cacheKey = tenant + "/" + key
+        let now = ContinuousClock.now
+        if let hit = cache.withLock({ $0[cacheKey] }), hit.expires > now { return hit.candidates }
+        do {
+            let fresh = try await fetch()
+            cache.withLock { $0[cacheKey] = (fresh, now + ttl) }
+            return fresh
+        } catch {
+            logger.warning("coordination.registry_unavailable", metadata: ["tenant": "\(tenant)", "agents": "\(key)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    private func search(_ capability: String, tenant: String) async throws -> [AgentCandidate] {
+        let response = try await bus.call(RegistrySubjects.search, SearchAgentsRequest(capability: capability, limit: 100), tenant: tenant,
+                                          as: ListAgentsResponse.self, timeout: timeout)
+        return response.agents.map(Self.candidate)
+    }
+
+    private func get(_ id: AgentID, tenant: String) async throws -> [AgentCandidate] {
+        do {
+            return [Self.candidate(try await bus.call(RegistrySubjects.get, GetAgentRequest(agentID: id), tenant: tenant, as: AgentRecord.self,
+                                                      timeout: timeout))]
+        } catch let error as BusError where error.remote?.code == .notFound {
+            return []
+        }
+    }
+
+    static func candidate(_ record: AgentRecord) -> AgentCandidate {
+        AgentCandidate(id: record.agent.id, healthy: record.status == .healthy, trust: record.trustScore ?? 0.5, endpoint: record.agent.endpoint)
+    }
+}

@@ -1,0 +1,73 @@
+import AgionContract
+import AgionEnvelope
+import AgionRuntime
+import Foundation
+import MissionsCore
+
+/// Coordination's RPC methods: submit, read and cancel missions (the gateway
+/// maps `/v1/missions` onto them).
+struct CoordinationHandlers: Sendable {
+    let runner: MissionRunner
+    let store: MissionStore
+
+    var methods: [RPCService.Method] {
+        [
+            .message(CoordinationSubjects.submit, request: "agion.v1.SubmitMissionRequest") { request, context in
+                guard let definition = request.message("definition") else {
+                    throw ErrorReply(code: .invalidArgument, message: "the mission's definition is missing", field: "definition")
+                }
+                let parsed: MissionDefinition
+                do throws(DefinitionError) { parsed = try MissionDefinition.parse(proto: definition, nowUnixNanos: Envelope.nowUnixNanos()) } catch {
+                    throw ErrorReply(code: .invalidArgument, message: error.reason, field: error.field)
+                }
+                let key = request.string("idempotency_key")
+                guard key.utf8.count <= 256, !key.unicodeScalars.contains(where: { $0.value < 32 }) else {
+                    throw ErrorReply(code: .invalidArgument, message: "at most 256 bytes, no control characters", field: "idempotency_key")
+                }
+                return try await runner.submit(parsed, idempotencyKey: key, tenant: context.tenant.value, cause: context.envelope).view
+            },
+            .message(CoordinationSubjects.get, request: "agion.v1.GetMissionRequest") { request, context in
+                try await mission(request, context).view
+            },
+            .message(CoordinationSubjects.list, request: "agion.v1.ListMissionsRequest") { request, context in
+                try await store.list(request, tenant: context.tenant.value)
+            },
+            .message(CoordinationSubjects.events, request: "agion.v1.MissionEventsRequest") { request, context in
+                let id = try Self.missionID(request)
+                let limit = min(max(Int(request.int("limit")), 0), 1_000)
+                guard let (events, last) = try await store.events(id, tenant: context.tenant.value, after: max(request.int("after_position"), 0),
+                                                                  limit: limit == 0 ? 1_000 : limit) else { throw Self.notFound(id) }
+                return ProtoMessage("agion.v1.MissionEventsResponse", ["events": .list(events.map { .message($0) }), "last_position": .int(last)])
+            },
+            .message(CoordinationSubjects.cancel, request: "agion.v1.CancelMissionRequest") { request, context in
+                let id = try Self.missionID(request)
+                let reason = request.string("reason")
+                guard reason.utf8.count <= 1_024 else { throw ErrorReply(code: .invalidArgument, message: "at most 1024 bytes", field: "reason") }
+                let by = context.envelope.headers["agion-subject"] ?? "unknown"
+                guard let state = try await runner.handle(.cancel(by: by, reason: reason), mission: id, tenant: context.tenant.value,
+                                                          cause: context.envelope) else { throw Self.notFound(id) }
+                guard state.status == .cancelled else {
+                    throw ErrorReply(code: .failedPrecondition, message: "mission \(state.id) already \(state.status.rawValue)", field: "mission_id")
+                }
+                return state.view
+            },
+        ]
+    }
+
+    private func mission(_ request: ProtoMessage, _ context: RequestContext) async throws -> MissionState {
+        let id = try Self.missionID(request)
+        guard let state = try await store.load(id, tenant: context.tenant.value) else { throw Self.notFound(id) }
+        return state
+    }
+
+    static func missionID(_ request: ProtoMessage) throws -> UUID {
+        guard let id = UUID(uuidString: request.string("mission_id")) else {
+            throw ErrorReply(code: .invalidArgument, message: "a mission id is a UUID", field: "mission_id")
+        }
+        return id
+    }
+
+    static func notFound(_ id: UUID) -> ErrorReply {
+        ErrorReply(code: .notFound, message: "no mission \(id.lowercasedString) in this tenant", field: "mission_id")
+    }
+}

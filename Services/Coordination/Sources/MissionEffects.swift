@@ -1,0 +1,63 @@
+import AgionContract
+import AgionEnvelope
+import MissionsCore
+
+/// What a decision's events mean outside the mission's own row: each event
+/// published on AGION_MISSIONS, each scheduled step as work on AGION_STEPS,
+/// and the timers to set or clear. Written in the transaction that appends
+/// the events (the outbox publishes after the commit).
+enum MissionEffects {
+    static func write(_ events: [MissionEvent], before: MissionState?, after: MissionState, book: AgentBook, tenant: String,
+                      cause: Envelope?) -> MissionStore.Write {
+        var write = MissionStore.Write(events: [], messages: [], timers: [], clearedTimers: [], clearAllTimers: false)
+        var position = before?.position ?? 0
+        let now = after.updatedAtUnixNanos
+        for event in events {
+            position += 1
+            let payload = (try? ProtoSchema.encode(event.proto(mission: after.id, position: position, at: now))) ?? []
+            var envelope = cause?.caused(type: CoordinationSubjects.eventType(event.name), payload: payload)
+                ?? Envelope(type: CoordinationSubjects.eventType(event.name), tenant: tenant, payload: payload)
+            envelope.tenant = tenant
+            envelope.occurredAtUnixNanos = now
+            write.events.append((event, envelope))
+            switch event {
+            case .submitted(let submitted):
+                if let deadline = submitted.deadlineUnixNanos { write.timers.append(("deadline", deadline)) }
+            case .stepScheduled(let scheduled):
+                write.clearedTimers.append("retry:" + scheduled.step)
+                write.messages.append((work(scheduled, state: after, book: book, tenant: tenant, cause: envelope),
+                                       ExecutionSubjects.workSubject(tenant: tenant)))
+            case .stepRetryScheduled(let step, _, let at):
+                write.timers.append(("retry:" + step, at))
+            case .succeeded, .failed, .cancelled, .timedOut:
+                write.clearAllTimers = true
+                write.timers = []
+            default:
+                break
+            }
+        }
+        return write
+    }
+
+    /// The work for one attempt: everything execution needs, so it asks nobody
+    /// but governance and the agent.
+    static func work(_ scheduled: MissionEvent.StepScheduled, state: MissionState, book: AgentBook, tenant: String, cause: Envelope) -> Envelope {
+        let candidate = book.byID[scheduled.agent] ?? book.byCapability.values.joined().first { $0.id == scheduled.agent }
+        var fields: [String: ProtoValue] = [
+            "mission_id": .string(state.id), "step_id": .string(scheduled.step), "attempt": .uint(UInt64(scheduled.attempt)),
+            "agent_id": .string(scheduled.agent.description), "action": .string(scheduled.action), "input": .message(scheduled.input.valueProto),
+            "timeout_seconds": .uint(UInt64(scheduled.timeoutSeconds)), "idempotency_key": .string(idempotencyKey(mission: state.id, step: scheduled.step)),
+            "principal": .string(state.definition.principal), "mission_name": .string(state.definition.name),
+            "deadline_unix_nanos": .int(state.deadlineUnixNanos ?? 0),
+        ]
+        if let endpoint = candidate?.endpoint { fields["endpoint"] = .message(endpoint.proto) }
+        if case .capability(let capability) = state.definition(of: scheduled.step).target { fields["capability"] = .string(capability) }
+        let payload = (try? ProtoSchema.encode(ProtoMessage("agion.v1.StepWork", fields))) ?? []
+        // Stored in the outbox with its id: a row published twice (the relay
+        // died before deleting it) has one id, and the work queue keeps one copy.
+        return cause.caused(type: ExecutionSubjects.workType, payload: payload)
+    }
+
+    /// The same for every attempt of a step: an agent that remembers it applies the step once.
+    static func idempotencyKey(mission: String, step: String) -> String { "\(mission)/\(step)" }
+}

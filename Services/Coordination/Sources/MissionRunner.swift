@@ -1,0 +1,85 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionRuntime
+import Foundation
+import Logging
+import Metrics
+import MissionsCore
+
+/// Moves missions on: load the projection, ask the decider, append its
+/// events with optimistic concurrency, and on a conflict (another replica
+/// appended first) do it all again on the new state. Every entry point
+/// (submissions, execution's reports, timers, cancellations) comes here.
+struct MissionRunner: Sendable {
+    let store: MissionStore
+    let agents: AgentCatalog
+    let bus: Bus
+    let logger: Logger
+    /// Tells the timer sweeper a timer is due soon.
+    let timerWakeup: @Sendable (Int64) -> Void
+    private let conflicts = Counter(label: "agion_mission_append_conflicts_total")
+
+    init(store: MissionStore, agents: AgentCatalog, bus: Bus, logger: Logger, timerWakeup: @escaping @Sendable (Int64) -> Void) {
+        self.store = store
+        self.agents = agents
+        self.bus = bus
+        self.logger = logger
+        self.timerWakeup = timerWakeup
+    }
+
+    static let maxAttempts = 20
+
+    /// Submits a mission; a repeated idempotency key gets the first mission back.
+    func submit(_ definition: MissionDefinition, idempotencyKey: String, tenant: String, cause: Envelope) async throws -> MissionState {
+        if !idempotencyKey.isEmpty, let existing = try await store.load(idempotencyKey: idempotencyKey, tenant: tenant) { return existing }
+        let id = UUIDv7.make().lowercasedString
+        let draft = MissionState(id: id, submitted: .init(definition: definition, idempotencyKey: idempotencyKey, submittedAtUnixNanos: 0,
+                                                         deadlineUnixNanos: nil))
+        let book = await agents.book(for: draft, tenant: tenant)
+        let decided = MissionDecider(now: Envelope.nowUnixNanos(), agents: book).submit(id: id, definition: definition, idempotencyKey: idempotencyKey)
+        let write = MissionEffects.write(decided.events, before: nil, after: decided.state, book: book, tenant: tenant, cause: cause)
+        guard try await store.create(decided.state, tenant: tenant, write: write) else {
+            // A concurrent submission with the same key won: return its mission.
+            guard let existing = try await store.load(idempotencyKey: idempotencyKey, tenant: tenant) else {
+                throw ErrorReply(code: .conflict, message: "a mission with this idempotency key is being created; retry", retriable: true)
+            }
+            return existing
+        }
+        after(write, state: decided.state, tenant: tenant)
+        return decided.state
+    }
+
+    /// Applies `command` to the tenant's mission; nil when there is no such mission.
+    @discardableResult
+    func handle(_ command: MissionCommand, mission: UUID, tenant: String, cause: Envelope?) async throws -> MissionState? {
+        for _ in 0..<Self.maxAttempts {
+            guard let state = try await store.load(mission, tenant: tenant) else { return nil }
+            let book = state.status.isFinal ? AgentBook() : await agents.book(for: state, tenant: tenant)
+            let decided = MissionDecider(now: Envelope.nowUnixNanos(), agents: book).handle(command, state: state)
+            guard !decided.events.isEmpty else { return state }
+            let write = MissionEffects.write(decided.events, before: state, after: decided.state, book: book, tenant: tenant, cause: cause)
+            if try await store.append(decided.state, tenant: tenant, expected: state.position, write: write) {
+                after(write, state: decided.state, tenant: tenant)
+                return decided.state
+            }
+            conflicts.increment()
+        }
+        throw ErrorReply(code: .unavailable, message: "mission \(mission) is changing too fast to update; retry", retriable: true)
+    }
+
+    /// Effects that follow a commit: wake the timer sweeper for a timer due
+    /// soon, and tell execution to stop the attempts of a mission that ended
+    /// with steps still out (cancelled).
+    private func after(_ write: MissionStore.Write, state: MissionState, tenant: String) {
+        if let soonest = write.timers.map(\.dueAt).min() { timerWakeup(soonest) }
+        if write.events.contains(where: { if case .stepCancelled = $0.event { true } else { false } }) {
+            do {
+                try bus.publish(ExecutionSubjects.cancelSubject, Envelope(type: "agion.execution.cancel", tenant: tenant, payload: Array(state.id.utf8)))
+            } catch {
+                // The attempts then run to their end; their reports change nothing.
+                logger.warning("coordination.cancel_broadcast_failed", metadata: ["mission.id": "\(state.id)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AgionContract
+import AgionEnvelope
+import AgionStore
+import Foundation
+import MissionsCore
+
+extension MissionStore {
+    /// A tenant's missions, newest first, a page at a time (keyset on
+    /// submission time and id, so pages hold still while missions are added).
+    func list(_ request: ProtoMessage, tenant: String) async throws -> ProtoMessage {
+        var conditions = ["tenant = $1"]
+        var parameters: [any PostgresEncodable] = [tenant]
+        func add(_ condition: (Int) -> String, _ value: any PostgresEncodable) {
+            parameters.append(value)
+            conditions.append(condition(parameters.count))
+        }
+        let status = request.int("status")
+        if status != 0 {
+            guard let wanted = MissionState.Status(protoValue: status) else {
+                throw ErrorReply(code: .invalidArgument, message: "unknown status", field: "status")
+            }
+            add({ "status = $\($0)" }, wanted.rawValue)
+        }
+        if !request.string("name").isEmpty { add({ "name = $\($0)" }, request.string("name")) }
+        if request.int("since_unix_nanos") != 0 { add({ "submitted_at >= $\($0)" }, request.int("since_unix_nanos")) }
+        if request.int("until_unix_nanos") != 0 { add({ "submitted_at < $\($0)" }, request.int("until_unix_nanos")) }
+        if let after = try PageToken.parts(request.string("page_token"), count: 2) {
+            guard let submitted = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw PageToken.invalidToken }
+            parameters += [submitted, id]
+            conditions.append("(submitted_at, mission_id) < ($\(parameters.count - 1), $\(parameters.count))")
+        }
+        let pageSize = min(max(Int(request.int("page_size")), 0), 500)
+        let size = pageSize == 0 ? 50 : pageSize
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("""
+                SELECT state FROM \(schema).missions WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY submitted_at DESC, mission_id DESC LIMIT \(size + 1)
+                """, parameters)
+        }
+        let states = try rows.prefix(size).map { try Self.state(try $0.decode("state", as: [UInt8].self)) }
+        let next = rows.count > size ? PageToken.after([String(states.last!.submittedAtUnixNanos), states.last!.id]) : ""
+        return ProtoMessage("agion.v1.ListMissionsResponse", ["missions": .list(states.map { .message($0.summary) }),
+                                                              "next_page_token": .string(next)])
+    }
+
+    /// A mission's events after `after`, oldest first; nil when the tenant has no such mission.
+    func events(_ mission: UUID, tenant: String, after: Int64, limit: Int) async throws -> (events: [ProtoMessage], last: Int64)? {
+        try await pool.withConnection { connection in
+            let head = try await connection.query("SELECT position FROM \(schema).missions WHERE mission_id = $1 AND tenant = $2",
+                                                  [mission, tenant], prepared: true)
+            guard let last = try head.first?.decode("position", as: Int64.self) else { return nil }
+            let rows = try await connection.query("""
+                SELECT envelope FROM \(schema).mission_events WHERE stream = $1 AND position > $2 ORDER BY position LIMIT $3
+                """, [Self.stream(mission.lowercasedString), after, limit], prepared: true)
+            let events = try rows.map { row in
+                try ProtoSchema.decode("agion.v1.MissionEvent", from: try Envelope(decoding: try row.decode("envelope", as: [UInt8].self)).payload)
+            }
+            return (events, last)
+        }
+    }
+
+    // MARK: Timers
+
+    /// Timers due by `now`, each claimed for `lease` (its due time moved on,
+    /// so another replica leaves it alone; if this one dies, it fires again
+    /// after the lease).
+    func claimDueTimers(now: Int64, lease: Duration, limit: Int) async throws -> [(mission: UUID, kind: String, tenant: String, claimedDue: Int64)] {
+        let claimedDue = now + Int64(lease / .nanoseconds(1))
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("""
+                UPDATE \(schema).mission_timers SET due_at = $2
+                WHERE (mission_id, kind) IN (
+                    SELECT mission_id, kind FROM \(schema).mission_timers WHERE due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+                RETURNING mission_id, kind, tenant
+                """, [now, claimedDue, limit], prepared: true)
+        }
+        return try rows.map { (try $0.decode("mission_id", as: UUID.self), try $0.decode("kind"), try $0.decode("tenant"), claimedDue) }
+    }
+
+    /// Removes a fired timer, unless the decision it led to set it again.
+    func release(_ mission: UUID, kind: String, claimedDue: Int64) async throws {
+        _ = try await pool.withConnection { connection in
+            try await connection.execute("DELETE FROM \(schema).mission_timers WHERE mission_id = $1 AND kind = $2 AND due_at = $3",
+                                         [mission, kind, claimedDue], prepared: true)
+        }
+    }
+
+    /// When the next timer is due, if any (to sleep until then).
+    func nextDue() async throws -> Int64? {
+        try await pool.withConnection { connection in
+            try await connection.query("SELECT min(due_at) AS due FROM \(schema).mission_timers", prepared: true).first?.decode("due", as: Int64?.self)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import AgionContract
+import AgionEnvelope
+import AgionJSON
+import AgionStore
+import Foundation
+import MissionsCore
+
+/// Missions in PostgreSQL: each one's event stream (`mission:v1-<id>`), its
+/// projection beside it, its timers, and the outbox of what they publish,
+/// always changed together in one transaction.
+struct MissionStore: Sendable {
+    let pool: ConnectionPool
+    let schema: String
+    var outbox: Outbox { Outbox(schema: schema) }
+
+    static func stream(_ mission: String) -> String { "mission:v1-" + mission }
+
+    /// What one decision writes besides the projection.
+    struct Write: Sendable {
+        /// The new events, each in the envelope it is stored and published in.
+        var events: [(event: MissionEvent, envelope: Envelope)]
+        /// Further messages for the outbox (step work).
+        var messages: [(envelope: Envelope, subject: String)]
+        var timers: [(kind: String, dueAt: Int64)]
+        var clearedTimers: [String]
+        var clearAllTimers: Bool
+    }
+
+    // MARK: Reading
+
+    func load(_ mission: UUID, tenant: String) async throws -> MissionState? {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("SELECT state FROM \(schema).missions WHERE mission_id = $1 AND tenant = $2", [mission, tenant], prepared: true)
+        }
+        return try rows.first.map { try Self.state(try $0.decode("state", as: [UInt8].self)) }
+    }
+
+    func load(idempotencyKey: String, tenant: String) async throws -> MissionState? {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("SELECT state FROM \(schema).missions WHERE tenant = $1 AND idempotency_key = $2", [tenant, idempotencyKey],
+                                       prepared: true)
+        }
+        return try rows.first.map { try Self.state(try $0.decode("state", as: [UInt8].self)) }
+    }
+
+    static func state(_ bytes: [UInt8]) throws -> MissionState {
+        guard let state = MissionState(snapshot: try JSONValue.parse(bytes)) else {
+            throw ErrorReply(code: .internalError, message: "a stored mission could not be read", retriable: false)
+        }
+        return state
+    }
+
+    // MARK: Writing
+
+    /// Stores a new mission; `false` when the tenant already has one with its
+    /// idempotency key (a concurrent or repeated submission), nothing written.
+    func create(_ state: MissionState, tenant: String, write: Write) async throws -> Bool {
+        try await pool.withTransaction { connection in
+            let inserted = try await connection.execute("""
+                INSERT INTO \(schema).missions (mission_id, tenant, name, status, idempotency_key, position, state, submitted_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, idempotency_key) DO NOTHING
+                """, [UUID(uuidString: state.id)!, tenant, state.definition.name, state.status.rawValue,
+                      state.idempotencyKey.isEmpty ? nil : state.idempotencyKey, state.position, state.snapshot.serialized,
+                      state.submittedAtUnixNanos, state.updatedAtUnixNanos], prepared: true)
+            guard inserted == 1 else { return false }
+            try await record(write, state: state, tenant: tenant, firstPosition: 1, on: connection)
+            return true
+        }
+    }
+
+    /// Appends a decision's events after position `expected`; `false` when
+    /// another writer appended first (the caller decides again on the new state).
+    func append(_ state: MissionState, tenant: String, expected: Int64, write: Write) async throws -> Bool {
+        try await pool.withTransaction { connection in
+            let updated = try await connection.execute("""
+                UPDATE \(schema).missions SET status = $3, position = $4, state = $5, updated_at = $6
+                WHERE mission_id = $1 AND tenant = $2 AND position = $7
+                """, [UUID(uuidString: state.id)!, tenant, state.status.rawValue, state.position, state.snapshot.serialized,
+                      state.updatedAtUnixNanos, expected], prepared: true)
+            guard updated == 1 else { return false }
+            try await record(write, state: state, tenant: tenant, firstPosition: expected + 1, on: connection)
+            return true
+        }
+    }
+
+    private func record(_ write: Write, state: MissionState, tenant: String, firstPosition: Int64, on connection: Connection) async throws {
+        let mission = UUID(uuidString: state.id)!
+        if !write.events.isEmpty {
+            var columns = Array(repeating: [String](), count: 4)
+            var envelopes: [[UInt8]] = []
+            for (offset, (event, envelope)) in write.events.enumerated() {
+                columns[0].append(String(firstPosition + Int64(offset)))
+                columns[1].append(envelope.id.lowercasedString)
+                columns[2].append(CoordinationSubjects.eventType(event.name))
+                columns[3].append(String(envelope.occurredAtUnixNanos))
+                envelopes.append(try envelope.encoded())
+            }
+            // The primary key (stream, position) refuses a second writer of
+            // the same positions even if the projection's guard were bypassed.
+            try await connection.execute("""
+                INSERT INTO \(schema).mission_events (stream, position, event_id, type, occurred_at, envelope)
+                SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::bigint[], $6::bytea[])
+                """, [Self.stream(state.id), PostgresTextArray(columns[0]), PostgresTextArray(columns[1]), PostgresTextArray(columns[2]),
+                      PostgresTextArray(columns[3]), PostgresTextArray(envelopes.map { "\\x" + $0.hex })], prepared: true)
+        }
+        let published = write.events.map { ($0.envelope, CoordinationSubjects.eventSubject(tenant: tenant, mission: state.id)) } + write.messages
+        try await outbox.enqueue(batch: published, on: connection)
+        if write.clearAllTimers {
+            try await connection.execute("DELETE FROM \(schema).mission_timers WHERE mission_id = $1", [mission], prepared: true)
+        } else if !write.clearedTimers.isEmpty {
+            try await connection.execute("DELETE FROM \(schema).mission_timers WHERE mission_id = $1 AND kind = ANY($2::text[])",
+                                         [mission, PostgresTextArray(write.clearedTimers)], prepared: true)
+        }
+        for (kind, due) in write.timers {
+            try await connection.execute("""
+                INSERT INTO \(schema).mission_timers (mission_id, kind, tenant, due_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (mission_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at
+                """, [mission, kind, tenant, due], prepared: true)
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Lower-case hex, for a `bytea` in an array literal.
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

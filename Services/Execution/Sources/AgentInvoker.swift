@@ -1,0 +1,159 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionJSON
+import AsyncHTTPClient
+import Foundation
+import MissionsCore
+import NIOCore
+import NIOHTTP1
+
+/// Calls an agent the way its container said it can be reached: the HTTP
+/// container contract (docs/agent-contract.md) or NATS (an SDK agent). Every
+/// way an agent can fail ends as a `StepError` whose `retriable` says whether
+/// another attempt may help: timeouts, refused or dropped connections, 408,
+/// 429 and 5xx may; 4xx and answers that are not the contract's may not.
+struct AgentInvoker: Sendable {
+    let http: HTTPClient
+    let bus: Bus
+    let maxOutputBytes: Int
+
+    struct Invocation: Sendable {
+        var agent: AgentID
+        var endpoint: AgentEndpoint
+        var input: JSONValue
+        /// What the agent is told about the step (mission, step, attempt, key, ...).
+        var context: [String: JSONValue]
+        var idempotencyKey: String
+        var attempt: Int
+        var timeout: Duration
+        var traceparent: String
+    }
+
+    enum Answer: Sendable {
+        case output(JSONValue, Usage)
+        case failure(StepError)
+    }
+
+    func invoke(_ invocation: Invocation) async -> Answer {
+        switch invocation.endpoint {
+        case .http(let baseURL): await invokeHTTP(invocation, baseURL: baseURL)
+        case .nats(let subject): await invokeNATS(invocation, subject: subject)
+        }
+    }
+
+    // MARK: HTTP
+
+    private func invokeHTTP(_ invocation: Invocation, baseURL: String) async -> Answer {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        var request = HTTPClientRequest(url: "\(base)/agents/\(invocation.agent)/invoke")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: invocation.idempotencyKey)
+        request.headers.add(name: "Agion-Attempt", value: String(invocation.attempt))
+        if !invocation.traceparent.isEmpty { request.headers.add(name: "traceparent", value: invocation.traceparent) }
+        let body: JSONValue = ["input": invocation.input, "context": .object(invocation.context)]
+        request.body = .bytes(ByteBuffer(bytes: body.serialized))
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: TimeAmount.nanoseconds(Int64(invocation.timeout / .nanoseconds(1))))
+        } catch {
+            return .failure(Self.transportError(error, timeout: invocation.timeout))
+        }
+        let bytes: ByteBuffer
+        do {
+            bytes = try await response.body.collect(upTo: maxOutputBytes)
+        } catch is NIOTooManyBytesError {
+            return .failure(StepError(code: "output_too_large", message: "the agent answered more than \(maxOutputBytes) bytes", retriable: false))
+        } catch {
+            return .failure(Self.transportError(error, timeout: invocation.timeout))
+        }
+        let status = response.status.code
+        guard (200..<300).contains(status) else {
+            let excerpt = String(decoding: bytes.readableBytesView.prefix(300), as: UTF8.self)
+            let retriable = status == 408 || status == 429 || status >= 500
+            return .failure(StepError(code: retriable ? "agent_error" : "agent_rejected", message: "HTTP \(status): \(excerpt)", retriable: retriable))
+        }
+        return Self.answer(Array(bytes.readableBytesView))
+    }
+
+    /// The contract's answer: `{"output": <any JSON>, "usage": {...}}`.
+    static func answer(_ body: [UInt8]) -> Answer {
+        guard let json = try? JSONValue.parse(body), case .object(let fields) = json else {
+            return .failure(StepError(code: "invalid_output", message: "the agent's answer is not a JSON object", retriable: false))
+        }
+        guard let output = fields["output"] else {
+            return .failure(StepError(code: "invalid_output", message: "the agent's answer has no \"output\"", retriable: false))
+        }
+        guard let usage = usage(fields["usage"]) else {
+            return .failure(StepError(code: "invalid_output", message: "usage must be {input_tokens, output_tokens, cost_usd} of non-negative numbers",
+                                      retriable: false))
+        }
+        return .output(output, usage)
+    }
+
+    static func usage(_ json: JSONValue?) -> Usage? {
+        guard let json, json != .null else { return .zero }
+        guard case .object(let fields) = json else { return nil }
+        func number(_ key: String) -> Double? {
+            switch fields[key] {
+            case nil, .null?: 0
+            case .integer(let v)?: Double(v)
+            case .number(let v)?: v
+            default: nil
+            }
+        }
+        guard let input = number("input_tokens"), let output = number("output_tokens"), let cost = number("cost_usd"),
+              input >= 0, output >= 0, cost >= 0, cost.isFinite, input < 9e15, output < 9e15 else { return nil }
+        return Usage(inputTokens: Int64(input), outputTokens: Int64(output), costUSD: cost)
+    }
+
+    static func transportError(_ error: any Error, timeout: Duration) -> StepError {
+        if let client = error as? HTTPClientError, client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout {
+            return StepError(code: "timeout", message: "the agent did not answer within \(timeout)", retriable: true)
+        }
+        if error is CancellationError || (error as? HTTPClientError) == .cancelled {
+            return StepError(code: "cancelled", message: "the attempt was stopped", retriable: false)
+        }
+        return StepError(code: "unreachable", message: "the agent could not be reached: \(error)", retriable: true)
+    }
+
+    // MARK: NATS
+
+    private func invokeNATS(_ invocation: Invocation, subject: String) async -> Answer {
+        let deadline = Envelope.nowUnixNanos() + Int64(invocation.timeout / .nanoseconds(1))
+        let request = ProtoMessage("agion.v1.AgentInvocation", [
+            "agent_id": .string(invocation.agent.description), "input": .message(invocation.input.valueProto),
+            "mission_id": .string(invocation.context["mission_id"]?.stringValue ?? ""), "step_id": .string(invocation.context["step_id"]?.stringValue ?? ""),
+            "attempt": .uint(UInt64(invocation.attempt)), "idempotency_key": .string(invocation.idempotencyKey),
+            "action": .string(invocation.context["action"]?.stringValue ?? ""), "principal": .string(invocation.context["principal"]?.stringValue ?? ""),
+            "deadline_unix_nanos": .int(deadline),
+        ])
+        let reply: Envelope
+        do {
+            var envelope = Envelope(type: "agion.v1.AgentInvocation", tenant: invocation.context["tenant"]?.stringValue ?? "",
+                                    payload: try ProtoSchema.encode(request))
+            envelope.traceparent = invocation.traceparent
+            reply = try await bus.request(subject, envelope, timeout: invocation.timeout)
+        } catch let error as BusError {
+            switch error.code {
+            case .timeout: return .failure(StepError(code: "timeout", message: "the agent did not answer within \(invocation.timeout)", retriable: true))
+            case .remote:
+                let remote = error.remote
+                return .failure(StepError(code: "agent_error", message: "\(remote?.code.wire ?? "error"): \(remote?.message ?? "")",
+                                          retriable: remote?.retriable ?? false))
+            case .cancelled: return .failure(StepError(code: "cancelled", message: "the attempt was stopped", retriable: false))
+            default: return .failure(StepError(code: "unreachable", message: "the agent could not be reached: \(error)", retriable: true))
+            }
+        } catch {
+            return .failure(StepError(code: "unreachable", message: "\(error)", retriable: true))
+        }
+        guard reply.payload.count <= maxOutputBytes else {
+            return .failure(StepError(code: "output_too_large", message: "the agent answered more than \(maxOutputBytes) bytes", retriable: false))
+        }
+        guard let result = try? ProtoSchema.decode("agion.v1.AgentResult", from: reply.payload) else {
+            return .failure(StepError(code: "invalid_output", message: "the agent's reply is not an agion.v1.AgentResult", retriable: false))
+        }
+        return .output(result.json("output"), Usage(proto: result.message("usage")))
+    }
+}

@@ -1,0 +1,174 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionJSON
+import Foundation
+import Logging
+import Metrics
+import MissionsCore
+
+/// Runs one attempt of one step (a work message from AGION_STEPS): asks
+/// governance, invokes the agent, has governance validate the output, reports
+/// the outcome for trust, and records the end with its `attempt_finished`
+/// report. The work message is acked only after that record commits, so a
+/// replica that dies mid-attempt loses nothing (the work comes back) and one
+/// that dies after it does not run the attempt twice.
+struct StepRunner: Sendable {
+    let bus: Bus
+    let invoker: AgentInvoker
+    let log: AttemptLog
+    let running: RunningAttempts
+    let governanceTimeout: Duration
+    let logger: Logger
+    private let attempts = Counter(label: "agion_execution_attempts_total")
+
+    init(bus: Bus, invoker: AgentInvoker, log: AttemptLog, running: RunningAttempts, governanceTimeout: Duration, logger: Logger) {
+        self.bus = bus
+        self.invoker = invoker
+        self.log = log
+        self.running = running
+        self.governanceTimeout = governanceTimeout
+        self.logger = logger
+    }
+
+    /// The handler of the work consumer: returns once the attempt's end is recorded.
+    func run(_ envelope: Envelope, delivery: Delivery) async throws {
+        let work = try StepWork(envelope)
+        if try await log.ended(mission: work.missionUUID, step: work.step, attempt: work.attempt) { return }
+        attempts.increment()
+        publishStarted(work, cause: envelope)
+        // Long agents: keep the work message's lease while the attempt runs.
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                try? delivery.inProgress()
+            }
+        }
+        defer { heartbeat.cancel() }
+        let started = ContinuousClock.now
+        let outcome = await withAttemptTask(mission: work.mission) { await self.attempt(work, cause: envelope) }
+        let latency = (ContinuousClock.now - started) / .milliseconds(1)
+        try await record(outcome, work: work, latencyMillis: latency, cause: envelope)
+    }
+
+    /// Runs `body` so that a cancellation broadcast for the mission stops it.
+    private func withAttemptTask(mission: String, _ body: @escaping @Sendable () async -> AttemptOutcome.Result) async -> AttemptOutcome.Result {
+        let result = ResultBox()
+        await running.run(mission: mission) { result.value = await body() }
+        return result.value ?? .failed(StepError(code: "cancelled", message: "the mission ended", retriable: false), usage: .zero)
+    }
+
+    /// Check, invoke, validate, report: what happened to the attempt.
+    func attempt(_ work: StepWork, cause: Envelope) async -> AttemptOutcome.Result {
+        let decision: Decision
+        do {
+            decision = try await bus.call(GovernanceSubjects.check, CheckRequest(agentID: work.agent, action: work.action, context: work.checkContext,
+                                                                                 principal: work.principal.isEmpty ? nil : work.principal),
+                                          tenant: cause.tenant, as: Decision.self, timeout: governanceTimeout)
+        } catch {
+            return .failed(StepError(code: "governance_unavailable", message: "the governance check failed: \(error)", retriable: true), usage: .zero)
+        }
+        switch decision.effect {
+        case .deny:
+            return .failed(StepError(code: "denied", message: decision.reasons.joined(separator: "; "), retriable: false), usage: .zero)
+        case .requireApproval:
+            return .awaitingApproval(reasons: decision.reasons)
+        case .allow:
+            break
+        }
+        guard let endpoint = work.endpoint else {
+            return .failed(StepError(code: "unreachable", message: "the registry gave no endpoint for \(work.agent)", retriable: true), usage: .zero)
+        }
+        let invocation = AgentInvoker.Invocation(agent: work.agent, endpoint: endpoint, input: work.input, context: work.agentContext(decision: decision),
+                                                 idempotencyKey: work.idempotencyKey, attempt: work.attempt, timeout: work.timeout,
+                                                 traceparent: cause.traceparent)
+        let started = ContinuousClock.now
+        let answer = await invoker.invoke(invocation)
+        let latency = (ContinuousClock.now - started) / .milliseconds(1)
+        switch answer {
+        case .failure(let error):
+            if error.code != "cancelled" {
+                await report(work, outcome: error.code == "timeout" ? .timeout : .failure, latency: latency, tenant: cause.tenant)
+            }
+            return .failed(error, usage: .zero)
+        case .output(let output, let usage):
+            let output = Obligations.apply(decision.obligations, to: output)
+            let validated: ValidationResult
+            do {
+                validated = try await bus.call(GovernanceSubjects.validate, ValidateOutputRequest(
+                    agentID: work.agent, action: work.action, output: output.serializedString, contentType: "application/json",
+                    capability: work.capability, executionID: work.executionID), tenant: cause.tenant, as: ValidationResult.self, timeout: governanceTimeout)
+            } catch {
+                return .failed(StepError(code: "governance_unavailable", message: "the output could not be validated: \(error)", retriable: true), usage: usage)
+            }
+            guard validated.passed else {
+                await report(work, outcome: .failure, latency: latency, tenant: cause.tenant)
+                let reasons = validated.violations.map { "\($0.ruleID): \($0.message)" }.joined(separator: "; ")
+                return .failed(StepError(code: "invalid_output", message: reasons, retriable: false), usage: usage)
+            }
+            await report(work, outcome: .success, latency: latency, tenant: cause.tenant)
+            return .succeeded(output: output, usage: usage)
+        }
+    }
+
+    /// Trust evidence for governance; a lost report costs evidence, not the step.
+    private func report(_ work: StepWork, outcome: ExecutionReport.Outcome, latency: Double, tenant: String) async {
+        do {
+            _ = try await bus.call(GovernanceSubjects.report, ExecutionReport(agentID: work.agent, capability: work.capability, outcome: outcome,
+                                                                            latencyMillis: latency, executionID: work.executionID),
+                                   tenant: tenant, as: TrustScore.self, timeout: governanceTimeout)
+        } catch {
+            logger.warning("execution.report_failed", metadata: ["agent.id": "\(work.agent)", "error": "\(error)"])
+        }
+    }
+
+    private func publishStarted(_ work: StepWork, cause: Envelope) {
+        let payload = (try? ProtoSchema.encode(ProtoMessage("agion.v1.AttemptStarted", [
+            "mission_id": .string(work.mission), "step_id": .string(work.step), "attempt": .uint(UInt64(work.attempt)),
+            "agent_id": .string(work.agent.description),
+        ]))) ?? []
+        let event = cause.caused(type: ExecutionSubjects.EventType.attemptStarted, payload: payload)
+        let subject = ExecutionSubjects.eventSubject(tenant: cause.tenant, event: "attempt_started")
+        // Not waited for: the step's state says "running" a moment later or not
+        // at all, and its end is reported durably either way.
+        Task { [bus, logger] in
+            do { _ = try await bus.jetStream.publishAsync(subject, event) } catch {
+                logger.debug("execution.started_not_published", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func record(_ outcome: AttemptOutcome.Result, work: StepWork, latencyMillis: Double, cause: Envelope) async throws {
+        var fields: [String: ProtoValue] = [
+            "mission_id": .string(work.mission), "step_id": .string(work.step), "attempt": .uint(UInt64(work.attempt)),
+            "agent_id": .string(work.agent.description), "latency_ms": .double(latencyMillis),
+        ]
+        var ended = AttemptLog.Ended(result: "succeeded", error: nil, usage: .zero, latencyMillis: latencyMillis)
+        switch outcome {
+        case .succeeded(let output, let usage):
+            fields["result"] = .enumValue(1)
+            fields["output"] = .message(output.valueProto)
+            fields["usage"] = .message(usage.proto)
+            ended.usage = usage
+        case .failed(let error, let usage):
+            fields["result"] = .enumValue(2)
+            fields["error"] = .message(error.proto(attempt: work.attempt, agent: work.agent))
+            fields["usage"] = .message(usage.proto)
+            ended = AttemptLog.Ended(result: "failed", error: error, usage: usage, latencyMillis: latencyMillis)
+        case .awaitingApproval(let reasons):
+            fields["result"] = .enumValue(3)
+            fields["approval_reasons"] = .list(reasons.map { .string($0) })
+            ended.result = "awaiting_approval"
+        }
+        var report = cause.caused(type: ExecutionSubjects.EventType.attemptFinished, payload: try ProtoSchema.encode(ProtoMessage("agion.v1.AttemptFinished", fields)))
+        report.tenant = cause.tenant
+        try await log.record(tenant: cause.tenant, mission: work.missionUUID, step: work.step, attempt: work.attempt, agent: work.agent,
+                             ended: ended, report: report)
+    }
+}
+
+/// The result of a task run for its side effect.
+private final class ResultBox: @unchecked Sendable {
+    // @unchecked: written by the one task that runs the attempt, read after it ended.
+    var value: AttemptOutcome.Result?
+}

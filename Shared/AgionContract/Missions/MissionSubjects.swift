@@ -1,0 +1,53 @@
+/// Coordination's and execution's NATS subjects, streams and envelope types
+/// (docs/subjects.md, docs/missions.md).
+public enum CoordinationSubjects {
+    /// The queue group every coordination replica serves in.
+    public static let queue = "coordination"
+
+    public static let submit = "agion.rpc.coordination.submit"
+    public static let get = "agion.rpc.coordination.get"
+    public static let list = "agion.rpc.coordination.list"
+    public static let events = "agion.rpc.coordination.events"
+    public static let cancel = "agion.rpc.coordination.cancel"
+
+    /// Mission events: `agion.missions.evt.<tenant>.<mission_id>` in `AGION_MISSIONS`,
+    /// envelope type `agion.missions.<event>`, payload `agion.v1.MissionEvent`.
+    public static let stream = "AGION_MISSIONS"
+    public static let eventSubjects = "agion.missions.evt.>"
+    public static func eventSubject(tenant: String, mission: String) -> String { "agion.missions.evt.\(tenant).\(mission)" }
+    public static func eventType(_ name: String) -> String { "agion.missions.\(name)" }
+
+    /// Live progress of running steps (partial results), not stored:
+    /// `agion.missions.live.<tenant>.<mission_id>`.
+    public static func liveSubject(tenant: String, mission: String) -> String { "agion.missions.live.\(tenant).\(mission)" }
+}
+
+public enum ExecutionSubjects {
+    public static let queue = "execution"
+
+    /// Step work: `agion.steps.run.<tenant>` in the work-queue stream
+    /// `AGION_STEPS`, payload `agion.v1.StepWork`, consumed by execution
+    /// replicas through one shared durable.
+    public static let workStream = "AGION_STEPS"
+    public static let workSubjects = "agion.steps.run.>"
+    public static func workSubject(tenant: String) -> String { "agion.steps.run.\(tenant)" }
+    public static let workType = "agion.steps.run"
+    public static let workConsumer = "execution"
+
+    /// What execution reports: `agion.execution.evt.<tenant>.<event>` in
+    /// `AGION_EXECUTION` (`attempt_started`, `attempt_finished`).
+    public static let stream = "AGION_EXECUTION"
+    public static let eventSubjects = "agion.execution.evt.>"
+    public static func eventSubject(tenant: String, event: String) -> String { "agion.execution.evt.\(tenant).\(event)" }
+    public enum EventType {
+        public static let attemptStarted = "agion.execution.attempt_started"
+        public static let attemptFinished = "agion.execution.attempt_finished"
+    }
+
+    /// Broadcast (core NATS, `Bus.subscribe`): a mission ended; every
+    /// execution replica stops that mission's attempts. Payload: the mission id.
+    public static let cancelSubject = "agion.execution.cancel"
+
+    /// An agent served over NATS answers `agion.agent.<agent_id>.invoke`.
+    public static func agentInvokeSubject(_ agentID: AgentID) -> String { "agion.agent.\(agentID).invoke" }
+}
