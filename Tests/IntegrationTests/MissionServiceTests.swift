@@ -1,0 +1,181 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionJSON
+import Foundation
+import MissionsCore
+import Testing
+
+/// Missions end to end: two coordination and two execution replicas, the
+/// registry and governance, and agents that are real HTTP servers.
+@Suite(.serialized, .timeLimit(.minutes(4)), .needsGovernance) struct MissionServiceTests {
+    static let chain = """
+        {"name": "report", "input": {"topic": "solar"},
+         "steps": [
+           {"id": "research", "capability": "research", "action": "research.run", "input": {"topic": {"$ref": "input.topic"}}},
+           {"id": "write", "agent_id": "lab:writer", "action": "report.write", "depends_on": ["research"],
+            "input": {"facts": {"$ref": "steps.research.output.echo"}}},
+           {"id": "check", "agent_id": "lab:checker", "action": "report.check", "depends_on": ["write"],
+            "input": {"text": {"$ref": "steps.write.output"}}}
+         ]}
+        """
+
+    @Test func aChainRunsStepByStepAcrossAgentsAndItsHistoryIsComplete() async throws {
+        let tenant = try await MissionTenant(agents: ["lab:researcher": .echo(usage: .init(inputTokens: 10, outputTokens: 20, costUSD: 0.01)),
+                                                      "lab:writer": .echo(), "lab:checker": .answer(["ok": true])],
+                                             capabilities: ["lab:researcher": ["research"]])
+        let submitted = try await tenant.submit(Self.chain)
+        let id = submitted.string("mission_id")
+        #expect(MissionTenant.status(submitted) == "running")
+        let mission = try await tenant.final(id)
+        #expect(MissionTenant.status(mission) == "succeeded", "\(mission)")
+        #expect(mission.json("output") == ["check": ["ok": true]])
+        // The writer got the research output, built from the mission's input.
+        let write = try #require(MissionTenant.step(mission, "write"))
+        #expect(write.json("output")["echo"] == ["facts": ["topic": "solar"]])
+        #expect(mission.message("usage")?.int("output_tokens") == 20)
+        // Every event, in order, positions without gaps.
+        let events = try await tenant.events(id)
+        #expect(events.map { $0.int("position") } == Array(1...Int64(events.count)))
+        #expect(events.first?.string("name") == "submitted" && events.last?.string("name") == "succeeded")
+        #expect(events.filter { $0.string("name") == "step_succeeded" }.map { $0.string("step_id") } == ["research", "write", "check"])
+        #expect(mission.int("position") == Int64(events.count))
+        // From a position on, and the same key again is the same mission.
+        #expect(try await tenant.events(id, after: Int64(events.count - 2)).count == 2)
+    }
+
+    @Test func theSameIdempotencyKeyMakesOneMissionEvenInAFloodOfSubmissions() async throws {
+        let tenant = try await MissionTenant(agents: ["lab:researcher": .echo(), "lab:writer": .echo(), "lab:checker": .echo()],
+                                             capabilities: ["lab:researcher": ["research"]])
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<40 { group.addTask { try await tenant.submit(Self.chain, key: "once").string("mission_id") } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 1)
+        let list = try await tenant.call(CoordinationSubjects.list, ProtoMessage("agion.v1.ListMissionsRequest"))
+        #expect(list.list("missions").count == 1)
+    }
+
+    @Test func independentStepsRunInParallelAndAJoinWaitsForThemAll() async throws {
+        let tenant = try await MissionTenant(agents: ["fan:a": .slow(.milliseconds(300)), "fan:b": .slow(.milliseconds(300))],
+                                             capabilities: ["fan:a": ["work"], "fan:b": ["work"]])
+        let steps = (0..<6).map { #"{"id": "p\#($0)", "capability": "work", "action": "work.do"}"# }.joined(separator: ",")
+        let started = ContinuousClock.now
+        let submitted = try await tenant.submit(#"""
+            {"steps": [\#(steps), {"id": "join", "capability": "work", "action": "work.do", "depends_on": ["p0", "p1", "p2", "p3", "p4", "p5"],
+              "input": {"first": {"$ref": "steps.p0.output.agent"}}}]}
+            """#)
+        let mission = try await tenant.final(submitted.string("mission_id"))
+        #expect(MissionTenant.status(mission) == "succeeded")
+        // Seven steps of 300 ms: in parallel well under the 2.1 s they take one by one.
+        #expect(ContinuousClock.now - started < .seconds(2))
+        // Work spread over both agents.
+        #expect(Set(tenant.agents.invocations.map(\.agent)).count == 2)
+    }
+
+    @Test func aFailingAgentIsRetriedWithTheSameIdempotencyKeyUntilItAnswers() async throws {
+        let tenant = try await MissionTenant(agents: ["flaky:one": .failFirst(times: 2, status: 503)], capabilities: ["flaky:one": ["flaky"]])
+        let submitted = try await tenant.submit(#"""
+            {"steps": [{"id": "s", "capability": "flaky", "action": "flaky.run", "retry": {"max_attempts": 4, "initial_backoff_ms": 50, "max_backoff_ms": 200}}]}
+            """#)
+        let id = submitted.string("mission_id")
+        let mission = try await tenant.final(id)
+        #expect(MissionTenant.status(mission) == "succeeded", "\(mission)")
+        let step = try #require(MissionTenant.step(mission, "s"))
+        #expect(step.int("attempt") == 3 && step.list("errors").count == 2)
+        // Three calls, one key: an agent that applies each key once did the work once.
+        #expect(tenant.agents.callsByKey == ["\(id)/s": 3])
+        #expect(tenant.agents.invocations.map(\.attempt) == ["1", "2", "3"])
+    }
+
+    @Test func permanentFailuresAreNotRetriedAndFailTheMission() async throws {
+        let tenant = try await MissionTenant(agents: ["bad:client": .status(400), "bad:json": .invalidJSON, "bad:big": .oversized(bytes: 2 << 20)],
+                                             capabilities: [:])
+        for (agent, code) in [("bad:client", "agent_rejected"), ("bad:json", "invalid_output"), ("bad:big", "output_too_large")] {
+            let submitted = try await tenant.submit(#"{"steps": [{"id": "s", "agent_id": "\#(agent)", "action": "x.run"}]}"#)
+            let mission = try await tenant.final(submitted.string("mission_id"))
+            #expect(MissionTenant.status(mission) == "failed")
+            #expect(mission.string("outcome_code") == "step_failed" && mission.string("outcome_step") == "s")
+            let step = try #require(MissionTenant.step(mission, "s"))
+            #expect(step.int("attempt") == 1)
+            #expect(step.list("errors").first?.message?.string("code") == code, "\(agent): \(step)")
+        }
+    }
+
+    @Test func governanceDecidesBeforeAnyAgentRuns() async throws {
+        let tenant = try await MissionTenant(agents: ["gov:agent": .echo()], policy: """
+            rules:
+              - {id: ok, effect: allow, actions: [safe.run]}
+              - {id: nope, effect: deny, actions: [danger.run]}
+              - {id: ask, effect: require_approval, actions: [big.run]}
+            """)
+        let denied = try await tenant.final(try await tenant.submit(#"{"steps": [{"id": "s", "agent_id": "gov:agent", "action": "danger.run"}]}"#)
+            .string("mission_id"))
+        #expect(MissionTenant.step(denied, "s")?.list("errors").first?.message?.string("code") == "denied")
+        let parked = try await tenant.submit(#"{"steps": [{"id": "s", "agent_id": "gov:agent", "action": "big.run"}]}"#)
+        try await eventually("the step waits for approval") {
+            MissionTenant.step(try await tenant.get(parked.string("mission_id")), "s")?.int("status") == 5
+        }
+        let waiting = try await tenant.get(parked.string("mission_id"))
+        #expect(MissionTenant.status(waiting) == "running")
+        #expect(MissionTenant.step(waiting, "s")?.list("approval_reasons").isEmpty == false)
+        #expect(tenant.agents.invocations.isEmpty)
+        let cancelled = try await tenant.cancel(parked.string("mission_id"), reason: "no approver today")
+        #expect(MissionTenant.status(cancelled) == "cancelled")
+    }
+
+    @Test func cancellingStopsTheRunningAgentCallAndEndsTheMission() async throws {
+        let tenant = try await MissionTenant(agents: ["slow:one": .hang])
+        let submitted = try await tenant.submit(#"{"steps": [{"id": "s", "agent_id": "slow:one", "action": "x.run", "timeout_seconds": 60}]}"#)
+        let id = submitted.string("mission_id")
+        try await eventually("the agent is called") { !tenant.agents.invocations.isEmpty }
+        let cancelled = try await tenant.cancel(id, reason: "changed my mind")
+        #expect(MissionTenant.status(cancelled) == "cancelled" && cancelled.string("outcome_reason") == "changed my mind")
+        #expect(MissionTenant.step(cancelled, "s")?.int("status") == 8)
+        // A second cancel is no error; the history says who and why.
+        #expect(MissionTenant.status(try await tenant.cancel(id)) == "cancelled")
+        let events = try await tenant.events(id)
+        #expect(events.contains { $0.string("name") == "cancel_requested" && $0.string("requested_by") == "test:canceller" })
+    }
+
+    @Test func aSpentBudgetFailsTheMissionAndStartsNothingMore() async throws {
+        let tenant = try await MissionTenant(agents: ["cost:agent": .echo(usage: .init(inputTokens: 600, outputTokens: 600, costUSD: 0.5))])
+        let submitted = try await tenant.submit(#"""
+            {"budget": {"max_tokens": 1000}, "steps": [{"id": "a", "agent_id": "cost:agent", "action": "x.run"},
+                                                       {"id": "b", "agent_id": "cost:agent", "action": "x.run", "depends_on": ["a"]}]}
+            """#)
+        let mission = try await tenant.final(submitted.string("mission_id"))
+        #expect(MissionTenant.status(mission) == "failed" && mission.string("outcome_code") == "budget_exceeded", "\(mission)")
+        #expect(MissionTenant.step(mission, "b")?.int("status") == 8)
+        #expect(tenant.agents.invocations.count == 1)
+    }
+
+    @Test func aTimedOutAttemptIsRetriedAndTheDeadlineEndsTheMission() async throws {
+        let tenant = try await MissionTenant(agents: ["slow:one": .hang])
+        let submitted = try await tenant.submit(#"""
+            {"deadline_seconds": 4, "steps": [{"id": "s", "agent_id": "slow:one", "action": "x.run", "timeout_seconds": 1,
+              "retry": {"max_attempts": 10, "initial_backoff_ms": 10, "max_backoff_ms": 20}}]}
+            """#)
+        let mission = try await tenant.final(submitted.string("mission_id"), timeout: .seconds(20))
+        #expect(MissionTenant.status(mission) == "timed_out", "\(mission)")
+        let step = try #require(MissionTenant.step(mission, "s"))
+        #expect(step.list("errors").compactMap { $0.message?.string("code") }.allSatisfy { $0 == "timeout" })
+        #expect(step.list("errors").count >= 2)
+    }
+
+    @Test func badDefinitionsAreRefusedNamingTheFieldAndNothingIsStored() async throws {
+        let tenant = try await MissionTenant(agents: ["lab:x": .echo()])
+        let cycle = ProtoMessage("agion.v1.MissionDefinition", ["steps": .list([
+            .message(ProtoMessage("agion.v1.MissionStepDefinition", ["id": .string("a"), "agent_id": .string("lab:x"), "action": .string("x"),
+                                                                    "depends_on": .list([.string("b")])])),
+            .message(ProtoMessage("agion.v1.MissionStepDefinition", ["id": .string("b"), "agent_id": .string("lab:x"), "action": .string("x"),
+                                                                    "depends_on": .list([.string("a")])])),
+        ])])
+        let error = await remoteError { _ = try await tenant.submit(proto: cycle) }
+        #expect(error?.code == .invalidArgument && error?.field.hasSuffix("depends_on[0]") == true, "\(String(describing: error))")
+        let missing = await remoteError { _ = try await tenant.get(UUID().uuidString) }
+        #expect(missing?.code == .notFound)
+        let list = try await tenant.call(CoordinationSubjects.list, ProtoMessage("agion.v1.ListMissionsRequest"))
+        #expect(list.list("missions").isEmpty)
+    }
+}
