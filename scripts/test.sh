@@ -15,7 +15,7 @@ fi
 # and their supervisors first, or they would start them again.
 for pid in $(pgrep -f "$PWD/scripts/supervise.sh" || true); do kill "$pid" 2>/dev/null || true; done
 ours() {
-  for pid in $(pgrep -f 'agion-(registry|governance|gateway)' || true); do
+  for pid in $(pgrep -f 'agion-(registry|governance|coordination|execution|gateway)' || true); do
     case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in "$PWD"/.build/*) echo "$pid" ;; esac
   done
 }

@@ -65,6 +65,13 @@ struct StepRunner: Sendable {
             decision = try await bus.call(GovernanceSubjects.check, CheckRequest(agentID: work.agent, action: work.action, context: work.checkContext,
                                                                                  principal: work.principal.isEmpty ? nil : work.principal),
                                           tenant: cause.tenant, as: Decision.self, timeout: governanceTimeout)
+        } catch let error as BusError where error.code == .remote && error.remote?.retriable == false {
+            // Governance answered, and no retry changes its answer: a tenant
+            // without a policy is denied everything; a check it refuses is a
+            // step that cannot be checked.
+            let refused = error.remote!
+            return .failed(StepError(code: refused.code == .unknownTenant ? "denied" : "check_refused", message: refused.message, retriable: false),
+                           usage: .zero)
         } catch {
             return .failed(StepError(code: "governance_unavailable", message: "the governance check failed: \(error)", retriable: true), usage: .zero)
         }

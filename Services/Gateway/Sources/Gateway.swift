@@ -55,6 +55,7 @@ public enum Gateway: ServiceDefinition {
             calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes,
                                       batchLimits: .init(maxBatch: configuration.batchMax, maxInFlight: configuration.batchInFlight)),
             local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
+            missions: MissionStream(bus: runtime.bus, timeout: configuration.serviceTimeout),
             checks: readinessChecks(runtime), corsOrigins: configuration.corsOrigins, registry: RuntimeBootstrap.registry)
     }
 

@@ -11,6 +11,7 @@ public struct GatewayRouter: Sendable {
     let limiter: RateLimiter
     let calls: ServiceCallHandler
     let local: LocalHandler
+    let missions: MissionStream
     let checks: [ReadinessCheck]
     let corsOrigins: Set<String>
     let registry: PrometheusCollectorRegistry
@@ -56,6 +57,7 @@ public struct GatewayRouter: Sendable {
         switch route.action {
         case .call(let call): return try await calls.handle(route, call, credential: credential, request: request, context: context)
         case .local(let operation): return try await local.handle(operation, credential: credential, request: request, context: context)
+        case .missionStream: return try await missions.handle(credential: credential, request: request, context: context)
         }
     }
 }

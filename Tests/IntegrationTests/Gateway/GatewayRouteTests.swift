@@ -78,9 +78,10 @@ extension GatewayTests {
     @Test func everyRouteEnforcesTheRoleTable() async throws {
         let (_, admin) = try await tenant()
         let viewer: Set<String> = ["listAgents", "searchAgents", "getAgent", "agentVersions", "agentTrust", "queryDecisions", "listPolicies",
-                                   "getPolicy", "explainPolicy"]
+                                   "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission"]
         let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput"]
-        let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions"])
+        let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
+                                                      "submitMission", "cancelMission"])
         let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey"])
         let platform = adminRole.union(["createTenant", "listTenants"])
         let keys: [(role: String, key: String, allowed: Set<String>)] = [
@@ -94,7 +95,7 @@ extension GatewayTests {
         #expect(Set(operations.map(\.operationID)) == platform, "the table above names every route")
         for (method, path, operationID) in operations {
             let uri = path.replacingOccurrences(of: "{agent_id}", with: "langgraph-v2:nobody").replacingOccurrences(of: "{revision}", with: "999")
-                .replacingOccurrences(of: "{key_id}", with: "0000000000000000")
+                .replacingOccurrences(of: "{key_id}", with: "0000000000000000").replacingOccurrences(of: "{mission_id}", with: UUID().uuidString)
             for (role, key, allowed) in keys {
                 let answer = try await gateway(HTTPRequest.Method(method)!, uri, key: key, json: method == "POST" ? [:] : nil)
                 if allowed.contains(operationID) {

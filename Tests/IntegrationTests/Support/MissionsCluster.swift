@@ -31,7 +31,6 @@ actor MissionsCluster {
     static var execution: ExecutionConfiguration {
         var configuration = ExecutionConfiguration()
         configuration.schema = executionSchema
-        configuration.consumer = "it_execution"
         configuration.concurrency = 8
         return configuration
     }
@@ -68,8 +67,10 @@ actor MissionsCluster {
         for schema in [coordinationSchema, executionSchema] { await TestEnvironment.dropSchema(schema, pool) }
         await pool.shutdown()
         let admin = try await TestEnvironment.bus(name: "missions-setup")
-        // Work left by an earlier run would be taken by this run's replicas.
-        try? await admin.jetStream.deleteConsumer(stream: ExecutionSubjects.workStream, durable: execution.consumer)
+        // A work queue has one consumer: start from a clean one (work left by
+        // an earlier run, or by `make up`'s services, would be taken by these
+        // replicas and fail against agents that are gone).
+        try? await admin.jetStream.deleteStream(ExecutionSubjects.workStream)
         var replicas: [ServiceReplica] = []
         for _ in 0..<2 {
             replicas.append(try await ServiceReplica.start(Coordination.serviceName, build: {

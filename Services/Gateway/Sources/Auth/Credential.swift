@@ -65,12 +65,12 @@ public struct Credential: Sendable, Hashable {
     static let grants: [Role: Set<Permission>] = [
         .viewer: [.read],
         .agent: [.register, .heartbeat, .check, .validate],
-        .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit],
-        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit, .manageKeys],
+        .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit, .runMissions],
+        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys],
     ]
 }
 
 /// What a route needs the caller to be allowed (docs/gateway.md has the table).
 public enum Permission: String, Sendable, CaseIterable {
-    case read, register, heartbeat, deregister, check, validate, feedback, managePolicies, verifyAudit, manageKeys, manageTenants
+    case read, register, heartbeat, deregister, check, validate, feedback, managePolicies, verifyAudit, runMissions, manageKeys, manageTenants
 }

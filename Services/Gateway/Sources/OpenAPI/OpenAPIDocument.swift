@@ -70,17 +70,31 @@ enum OpenAPIDocument {
                 parameters.append(["name": .string(name), "in": "query", "required": .bool(OpenAPIConstraints.required[call.request]?.contains(name) == true),
                                    "schema": schema])
             }
+            for (header, field) in call.headers.sorted(by: { $0.key < $1.key }) {
+                parameters.append(["name": .string(header), "in": "header", "required": false, "schema": ["type": "string", "maxLength": 256],
+                                   "description": .string("Fills \(field)")])
+            }
             switch call.body {
             case .none: break
-            case .json:
-                let excluded = Set(route.pathParameters + call.query)
-                operation["requestBody"] = ["required": true, "content": ["application/json": [
+            case .json, .optionalJSON:
+                let excluded = Set(route.pathParameters + call.query + call.headers.values)
+                operation["requestBody"] = ["required": .bool(call.body == .json), "content": ["application/json": [
                     "schema": messageSchema(call.request, excluding: excluded, schemas: &schemas)]]]
+            case .jsonField(let name):
+                guard let field = fields.first(where: { $0.name == name }), case .message(let message) = field.kind else { break }
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": reference(message, schemas: &schemas)]]]
             case .document:
                 operation["requestBody"] = ["required": true, "description": "The policy document (docs/governance.md)", "content": [
                     "application/yaml": ["schema": ["type": "string"]], "application/json": ["schema": ["type": "object"]]]]
             }
             responses[String(call.status.code)] = ["description": "OK", "content": ["application/json": ["schema": reference(call.response, schemas: &schemas)]]]
+        case .missionStream:
+            parameters = route.pathParameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]] }
+            parameters.append(["name": "Last-Event-ID", "in": "header", "required": false, "schema": ["type": "string", "pattern": "^[0-9]+$"],
+                               "description": "The position of the last event received: the stream goes on after it"])
+            _ = reference("agion.v1.MissionEvent", schemas: &schemas)
+            responses["200"] = ["description": "Server-sent events: id is the event's position, event its name, data the MissionEvent as JSON",
+                                "content": ["text/event-stream": ["schema": ["type": "string"]]]]
         case .local(let local):
             parameters = route.pathParameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] }
             let (body, reply, status) = LocalSchemas.operation(local)
@@ -103,6 +117,7 @@ enum OpenAPIDocument {
                                          (413, "Body too large"), (415, "Unsupported content type"), (429, "Rate limited"),
                                          (500, "Internal error"), (503, "The service is unavailable"), (504, "The service did not answer in time")]
         if case .local = route.action { statuses.append((409, "Conflict")) }
+        if route.tag == "missions" { statuses.append((409, "The mission's state does not allow this (failed-precondition)")) }
         var responses: [String: JSONValue] = [:]
         for (status, description) in statuses {
             responses[String(status)] = ["description": .string(description),

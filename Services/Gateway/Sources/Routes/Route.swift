@@ -18,6 +18,8 @@ struct Route: Sendable {
         case call(ServiceCall)
         /// Answered by the gateway itself (tenants, API keys).
         case local(LocalOperation)
+        /// A server-sent event stream the gateway keeps open (`MissionStream`).
+        case missionStream
     }
 
     /// Whether the path has `{parameters}` (asked on every check: no allocation).
@@ -44,6 +46,10 @@ struct ServiceCall: Sendable {
         case none
         /// The JSON body is the request message.
         case json
+        /// The JSON body, if any, is the request message.
+        case optionalJSON
+        /// The JSON body is this message field (a mission's definition).
+        case jsonField(String)
         /// The raw body (YAML or JSON text) goes into this string field.
         case document(field: String)
     }
@@ -62,6 +68,8 @@ struct ServiceCall: Sendable {
     let response: String
     var body: Body = .none
     var query: [String] = []
+    /// HTTP headers that fill string fields (`Idempotency-Key` → `idempotency_key`).
+    var headers: [String: String] = [:]
     var status: HTTPResponse.Status = .ok
     var scope: AgentScope?
     /// Concurrent calls share NATS messages (`RequestBatcher`): for high-rate

@@ -4,7 +4,7 @@ import Hummingbird
 /// Every /v1 route. Later services (missions) add theirs here; the router,
 /// the permission checks and the OpenAPI document follow from this list.
 enum RouteTable {
-    static let all: [Route] = agents + governance + policies + administration
+    static let all: [Route] = agents + governance + policies + missions + administration
 
     static let agents: [Route] = [
         Route(method: .post, path: "/v1/agents", operationID: "registerAgents",
@@ -94,6 +94,33 @@ enum RouteTable {
               permission: .read, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.explain, request: "agion.v1.ExplainRequest",
                 response: "agion.v1.Decision", body: .json))),
+    ]
+
+    static let missions: [Route] = [
+        Route(method: .post, path: "/v1/missions", operationID: "submitMission",
+              summary: "Submit a mission: a DAG of steps run by agents (docs/missions.md); the same Idempotency-Key returns the same mission",
+              tag: "missions", permission: .runMissions, action: .call(ServiceCall(
+                service: "coordination", subject: CoordinationSubjects.submit, request: "agion.v1.SubmitMissionRequest",
+                response: "agion.v1.Mission", body: .jsonField("definition"), headers: ["Idempotency-Key": "idempotency_key"], status: .created))),
+        Route(method: .get, path: "/v1/missions", operationID: "listMissions",
+              summary: "Missions, newest first, by status, name and submission time", tag: "missions", permission: .read, action: .call(ServiceCall(
+                service: "coordination", subject: CoordinationSubjects.list, request: "agion.v1.ListMissionsRequest",
+                response: "agion.v1.ListMissionsResponse", query: ["status", "name", "since_unix_nanos", "until_unix_nanos", "page_size", "page_token"]))),
+        Route(method: .get, path: "/v1/missions/{mission_id}", operationID: "getMission",
+              summary: "A mission: its status, each step's status, attempts, agent, output and usage", tag: "missions", permission: .read,
+              action: .call(ServiceCall(service: "coordination", subject: CoordinationSubjects.get, request: "agion.v1.GetMissionRequest",
+                                        response: "agion.v1.Mission"))),
+        Route(method: .get, path: "/v1/missions/{mission_id}/events", operationID: "missionEvents",
+              summary: "A mission's history, oldest first, after a position", tag: "missions", permission: .read, action: .call(ServiceCall(
+                service: "coordination", subject: CoordinationSubjects.events, request: "agion.v1.MissionEventsRequest",
+                response: "agion.v1.MissionEventsResponse", query: ["after_position", "limit"]))),
+        Route(method: .get, path: "/v1/missions/{mission_id}/stream", operationID: "streamMission",
+              summary: "Server-sent events of a mission as they happen, from Last-Event-ID (a position) on; ends with its final event",
+              tag: "missions", permission: .read, action: .missionStream),
+        Route(method: .post, path: "/v1/missions/{mission_id}/cancel", operationID: "cancelMission",
+              summary: "Cancel a mission: running steps are stopped, nothing new starts", tag: "missions", permission: .runMissions,
+              action: .call(ServiceCall(service: "coordination", subject: CoordinationSubjects.cancel, request: "agion.v1.CancelMissionRequest",
+                                        response: "agion.v1.Mission", body: .optionalJSON))),
     ]
 
     static let administration: [Route] = [

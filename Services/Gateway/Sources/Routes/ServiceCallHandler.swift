@@ -75,6 +75,11 @@ struct ServiceCallHandler: Sendable {
             if schema.contains(where: { $0.name == name }) { fields[name] = .string(value) }
             else { fields[name + "s"] = .array([.string(value)]) }
         }
+        for (header, field) in call.headers {
+            guard let name = HTTPField.Name(header), let value = request.headers[name] else { continue }
+            if fields[field] != nil { throw Problem(.invalidRequest, "\(field) is given twice (header \(header) and body)", field: field) }
+            fields[field] = .string(value)
+        }
         for (name, value) in request.uri.queryParameters {
             let name = String(name)
             guard call.query.contains(name), let field = schema.first(where: { $0.name == name }) else {
@@ -88,7 +93,10 @@ struct ServiceCallHandler: Sendable {
         do {
             message = try ProtoJSON.message(call.request, from: .object(fields), refusing: ["tenant"])
         } catch {
-            throw Problem(.invalidRequest, error.message, field: error.field)
+            // The client sent the field's message as the body: name fields as it sees them.
+            var field = error.field
+            if case .jsonField(let name) = call.body, field.hasPrefix(name + ".") { field = String(field.dropFirst(name.count + 1)) }
+            throw Problem(.invalidRequest, error.message, field: field)
         }
         try Self.checkScope(call.scope, credential: credential, agentIDs: { message.list("agents").map { $0.message?.string("id") ?? "" } }) {
             message.string($0)
@@ -100,8 +108,9 @@ struct ServiceCallHandler: Sendable {
         switch body {
         case .none:
             return [:]
-        case .json:
+        case .json, .optionalJSON, .jsonField:
             let bytes = try await collect(request)
+            if bytes.isEmpty, body == .optionalJSON { return [:] }
             guard !bytes.isEmpty else { throw Problem(.invalidRequest, "this route needs a JSON body") }
             if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
                 throw Problem(.unsupportedMediaType, "send the body as application/json")
@@ -109,6 +118,7 @@ struct ServiceCallHandler: Sendable {
             let json: JSONValue
             do { json = try JSONValue.parse(bytes) } catch { throw Problem(.invalidJSON, error.description) }
             guard case .object(let object) = json else { throw Problem(.invalidRequest, "the body must be a JSON object, not \(json.typeName)") }
+            if case .jsonField(let field) = body { return [field: json] }
             return object
         case .document(let field):
             let bytes = try await collect(request)

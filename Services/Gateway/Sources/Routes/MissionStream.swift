@@ -1,0 +1,134 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import AgionJSON
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `GET /v1/missions/{mission_id}/stream`: a mission's events as server-sent
+/// events, as they happen. Each event's SSE id is its position in the
+/// mission's stream, so a client that reconnects with `Last-Event-ID` misses
+/// nothing and sees nothing twice: the gateway subscribes to the mission's
+/// events first, then sends the history after that position (coordination's
+/// `events`), then the live ones, skipping any it already sent and reading
+/// any gap from the history again. The stream ends after the final event;
+/// a comment every 15 s keeps proxies from closing an idle one.
+struct MissionStream: Sendable {
+    let bus: Bus
+    let timeout: Duration
+    static let keepAlive: Duration = .seconds(15)
+    static let finalEvents: Set<String> = ["succeeded", "failed", "cancelled", "timed_out"]
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    func handle(credential: Credential, request: Request, context: GatewayContext) async throws -> Response {
+        guard let id = try context.pathParameter("mission_id"), let mission = UUID(uuidString: id) else {
+            throw Problem(.invalidRequest, "a mission id is a UUID", field: "mission_id")
+        }
+        let missionID = mission.lowercasedString
+        var after: Int64 = 0
+        if let header = request.headers[Self.lastEventID] {
+            guard let position = Int64(header.trimmingCharacters(in: .whitespaces)), position >= 0 else {
+                throw Problem(.invalidRequest, "Last-Event-ID is the position of the last event received", field: "Last-Event-ID")
+            }
+            after = position
+        }
+        let tenant = credential.tenant, start = after
+        // Subscribed before the history is read: nothing published in between is lost.
+        let live = try bus.subscribe(CoordinationSubjects.eventSubject(tenant: tenant, mission: missionID))
+        let first: (events: [ProtoMessage], last: Int64)
+        do {
+            first = try await history(missionID, tenant: tenant, after: after, context: context)
+        } catch {
+            live.close()
+            throw error
+        }
+        let stream = self
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
+            defer { live.close() }
+            var sent = start
+            func send(_ events: [ProtoMessage], _ writer: inout any ResponseBodyWriter) async throws -> Bool {
+                for event in events where event.int("position") > sent {
+                    sent = event.int("position")
+                    try await writer.write(Self.frame(event))
+                    if Self.finalEvents.contains(event.string("name")) { return true }
+                }
+                return false
+            }
+            if try await send(first.events, &writer) { return try await writer.finish(nil) }
+            // Catch up if the first page did not reach the end.
+            while sent < first.last {
+                let page = try await stream.history(missionID, tenant: tenant, after: sent, context: context)
+                if page.events.isEmpty { break }
+                if try await send(page.events, &writer) { return try await writer.finish(nil) }
+            }
+            for await item in Self.merge(live, keepAlive: Self.keepAlive) {
+                switch item {
+                case .keepAlive:
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                case .event(let envelope):
+                    guard let event = try? ProtoSchema.decode("agion.v1.MissionEvent", from: envelope.payload) else { continue }
+                    var events = [event]
+                    if event.int("position") > sent + 1 {
+                        // A gap (a message this subscriber missed): read it from the history.
+                        events = try await stream.history(missionID, tenant: tenant, after: sent, context: context).events
+                    }
+                    if try await send(events, &writer) { return try await writer.finish(nil) }
+                }
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// One page of the mission's history after `after`; a Problem when the
+    /// tenant has no such mission or coordination cannot answer.
+    func history(_ mission: String, tenant: String, after: Int64, context: GatewayContext) async throws -> (events: [ProtoMessage], last: Int64) {
+        let request = ProtoMessage("agion.v1.MissionEventsRequest", ["mission_id": .string(mission), "after_position": .int(after), "limit": .uint(500)])
+        var envelope = Envelope(type: request.name, tenant: tenant, payload: try ProtoSchema.encode(request))
+        envelope.correlationID = context.requestID
+        envelope.traceparent = context.traceparent.description
+        let reply: Envelope
+        do {
+            reply = try await bus.request(CoordinationSubjects.events, envelope, timeout: timeout)
+        } catch let error as BusError {
+            throw Problem(error, service: "coordination")
+        }
+        let response = try ProtoSchema.decode("agion.v1.MissionEventsResponse", from: reply.payload)
+        return (response.list("events").compactMap(\.message), response.int("last_position"))
+    }
+
+    /// `id: <position>`, `event: <name>`, `data: <the event as JSON>`.
+    static func frame(_ event: ProtoMessage) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeString("id: \(event.int("position"))\nevent: \(event.string("name"))\ndata: ")
+        buffer.writeBytes(ProtoJSON.json(event).serialized)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    enum Item: Sendable {
+        case event(Envelope)
+        case keepAlive
+    }
+
+    /// The live events and a keep-alive tick, as one sequence.
+    static func merge(_ live: Broadcast, keepAlive: Duration) -> AsyncStream<Item> {
+        AsyncStream { continuation in
+            let events = Task {
+                for await envelope in live { continuation.yield(.event(envelope)) }
+                continuation.finish()
+            }
+            let ticks = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepAlive)
+                    continuation.yield(.keepAlive)
+                }
+            }
+            continuation.onTermination = { _ in
+                events.cancel()
+                ticks.cancel()
+            }
+        }
+    }
+}

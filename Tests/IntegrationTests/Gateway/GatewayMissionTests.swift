@@ -1,0 +1,82 @@
+import AgionContract
+import AgionJSON
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Missions through the public API: submit with an Idempotency-Key, read,
+/// list, the history, cancel, and the server-sent event stream, resumed.
+extension MissionServiceTests {
+    @Test func missionsThroughTheGatewayWithTheirEventStream() async throws {
+        let tenant = try await MissionTenant(agents: ["web:researcher": .echo(), "web:writer": .slow(.milliseconds(200))],
+                                             capabilities: ["web:researcher": ["research"]])
+        // The gateway's tenant is the mission tenant's name: make its keys.
+        let platform = try await GatewayHarness.shared.adminKey()
+        let created = try await gateway(.post, "/v1/tenants", key: platform, json: ["tenant": .string(tenant.name)])
+        let admin = try #require(created.json?["admin_key"]?["key"]?.stringValue, "\(created.text)")
+        let definition: JSONValue = ["name": "web", "input": ["topic": "wind"], "steps": [
+            ["id": "research", "capability": "research", "action": "research.run", "input": ["t": ["$ref": "input.topic"]]],
+            ["id": "write", "agent_id": "web:writer", "action": "report.write", "depends_on": ["research"]],
+        ]]
+        let submitted = try await gateway(.post, "/v1/missions", key: admin, json: definition, headers: [HTTPField.Name("Idempotency-Key")!: "web-1"])
+        #expect(submitted.status == .created, "\(submitted.text)")
+        let id = try #require(submitted.json?["mission_id"]?.stringValue)
+        let again = try await gateway(.post, "/v1/missions", key: admin, json: definition, headers: [HTTPField.Name("Idempotency-Key")!: "web-1"])
+        #expect(again.json?["mission_id"]?.stringValue == id)
+
+        // The stream: every event from the first, and the stream ends with the final one.
+        let stream = try await gateway(.get, "/v1/missions/\(id)/stream", key: admin)
+        #expect(stream.status == .ok && stream.headers[.contentType] == "text/event-stream")
+        let frames = Self.frames(stream.text)
+        #expect(frames.map(\.id) == Array(1...Int64(frames.count)), "\(stream.text)")
+        #expect(frames.first?.event == "submitted" && frames.last?.event == "succeeded")
+        #expect(frames.last?.data["data"]?["write"]?["agent"] == "web:writer")
+        // Resumed after position 3: the rest, nothing twice.
+        let resumed = try await gateway(.get, "/v1/missions/\(id)/stream", key: admin, headers: [HTTPField.Name("Last-Event-ID")!: "3"])
+        #expect(Self.frames(resumed.text).map(\.id) == Array(4...Int64(frames.count)))
+
+        let mission = try await gateway(.get, "/v1/missions/\(id)", key: admin)
+        #expect(mission.json?["status"] == "succeeded")
+        #expect(Self.items(mission.json?["steps"]).map { $0["status"] } == ["succeeded", "succeeded"])
+        #expect(mission.json?["output"]?["write"]?["agent"] == "web:writer", "\(mission.text)")
+        let events = try await gateway(.get, "/v1/missions/\(id)/events?after_position=2&limit=2", key: admin)
+        #expect(Self.items(events.json?["events"]).count == 2)
+        let list = try await gateway(.get, "/v1/missions?status=succeeded", key: admin)
+        #expect(Self.items(list.json?["missions"]).first?["mission_id"]?.stringValue == id, "\(list.text)")
+
+        // Refused definitions name the field; other tenants see nothing.
+        let broken = try await gateway(.post, "/v1/missions", key: admin, json: ["steps": [["id": "a", "capability": "c", "action": "x", "depends_on": ["zz"]]]])
+        #expect(broken.status == .badRequest && broken.field == "steps[0].depends_on[0]", "\(broken.text)")
+        let typo = try await gateway(.post, "/v1/missions", key: admin, json: ["stepz": []])
+        #expect(typo.status == .badRequest && typo.field == "stepz", "\(typo.text)")
+        let other = try await gateway(.post, "/v1/tenants", key: platform, json: ["tenant": .string(tenant.name + "x")])
+        let outsider = try #require(other.json?["admin_key"]?["key"]?.stringValue)
+        #expect(try await gateway(.get, "/v1/missions/\(id)", key: outsider).status == .notFound)
+        #expect(try await gateway(.get, "/v1/missions/\(id)/stream", key: outsider).status == .notFound)
+        #expect(try await gateway(.post, "/v1/missions/\(id)/cancel", key: outsider).status == .notFound)
+
+        // Cancelling a finished mission is a conflict, a running one stops.
+        let finished = try await gateway(.post, "/v1/missions/\(id)/cancel", key: admin)
+        #expect(finished.status == .conflict && finished.problemType == "https://agion.dev/problems/failed-precondition", "\(finished.text)")
+        tenant.agents.set("web:writer", .hang)
+        let long = try await gateway(.post, "/v1/missions", key: admin, json: definition)
+        let longID = try #require(long.json?["mission_id"]?.stringValue)
+        try await eventually("the writer is called") { tenant.agents.invocations.filter { $0.agent == "web:writer" }.count == 2 }
+        let cancelled = try await gateway(.post, "/v1/missions/\(longID)/cancel", key: admin, json: ["reason": "enough"])
+        #expect(cancelled.json?["status"] == "cancelled" && cancelled.json?["outcome_reason"] == "enough", "\(cancelled.text)")
+    }
+
+    static func items(_ json: JSONValue?) -> [JSONValue] { if case .array(let items)? = json { items } else { [] } }
+
+    static func frames(_ text: String) -> [(id: Int64, event: String, data: JSONValue)] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var id: Int64?, event = "", data = JSONValue.null
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("id: ") { id = Int64(line.dropFirst(4)) }
+                if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data = (try? JSONValue.parse(Array(line.dropFirst(6).utf8))) ?? .null }
+            }
+            return id.map { ($0, event, data) }
+        }
+    }
+}
