@@ -12,13 +12,14 @@ struct APIClient: Sendable {
     let timeout: TimeInterval
 
     func call(_ method: String, _ path: String, query: [String: String?] = [:], json body: JSONValue? = nil,
-              raw: (text: String, contentType: String)? = nil) async throws -> JSONValue {
+              raw: (text: String, contentType: String)? = nil, headers: [String: String] = [:]) async throws -> JSONValue {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components.queryItems = items }
         var request = URLRequest(url: components.url!, timeoutInterval: timeout)
         request.httpMethod = method
         if let key { request.setValue("Bearer " + key, forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = Data(body.serialized)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -2,6 +2,8 @@ import AgionContract
 import AgionJSON
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 /// Missions through the public API: submit with an Idempotency-Key, read,
@@ -77,6 +79,54 @@ extension MissionServiceTests {
                 if line.hasPrefix("data: ") { data = (try? JSONValue.parse(Array(line.dropFirst(6).utf8))) ?? .null }
             }
             return id.map { ($0, event, data) }
+        }
+    }
+}
+
+extension MissionServiceTests {
+    /// agionctl: a mission from a YAML file, followed to its end (exit 0),
+    /// one that fails (exit 1), and the list and one mission.
+    @Test func agionctlRunsAMissionFromYAMLAndFollowsIt() async throws {
+        let tenant = try await MissionTenant(agents: ["ctl:researcher": .echo(), "ctl:broken": .status(400)], capabilities: ["ctl:researcher": ["research"]])
+        let created = try await gateway(.post, "/v1/tenants", key: try await GatewayHarness.shared.adminKey(), json: ["tenant": .string(tenant.name)])
+        let admin = try #require(created.json?["admin_key"]?["key"]?.stringValue)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agionctl-\(tenant.name)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let good = directory.appendingPathComponent("good.yaml").path
+        try """
+            name: from-yaml
+            input: {topic: tides}
+            steps:
+              - id: research
+                capability: research
+                action: research.run
+                input: {topic: {$ref: input.topic}}
+              - id: again
+                capability: research
+                action: research.run
+                depends_on: [research]
+                input: {prior: {$ref: steps.research.output.echo.topic}}
+            """.write(toFile: good, atomically: true, encoding: .utf8)
+        let bad = directory.appendingPathComponent("bad.json").path
+        try #"{"steps": [{"id": "s", "agent_id": "ctl:broken", "action": "x.run"}]}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+
+        let application = Application(router: try await GatewayHarness.shared.router().make(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let url = "http://127.0.0.1:\(client.port!)"
+            let run = try await AgionCtlTests.agionctl(["missions", "run", "-f", good, "--wait", "--idempotency-key", "ctl-1"], url: url, key: admin)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("step_succeeded  research") && run.stdout.contains("succeeded"), "\(run.stdout)")
+            #expect(run.stdout.contains(#""prior":"tides""#), "\(run.stdout)")
+            let failed = try await AgionCtlTests.agionctl(["missions", "run", "-f", bad, "--wait"], url: url, key: admin)
+            #expect(failed.status == 1 && failed.stdout.contains("agent_rejected"), "\(failed.stdout)\n\(failed.stderr)")
+            let list = try await AgionCtlTests.agionctl(["missions", "list", "-o", "json"], url: url, key: admin)
+            let missions = (try JSONValue.parse(Array(list.stdout.utf8)))["missions"]?.arrayValue ?? []
+            #expect(missions.count == 2)
+            let id = try #require(missions.first { $0["name"] == "from-yaml" }?["mission_id"]?.stringValue)
+            let one = try await AgionCtlTests.agionctl(["missions", "get", id], url: url, key: admin)
+            #expect(one.status == 0 && one.stdout.contains("research") && one.stdout.contains("again"), "\(one.stdout)")
+            let missing = try await AgionCtlTests.agionctl(["missions", "get", UUID().uuidString], url: url, key: admin)
+            #expect(missing.status == 5)
         }
     }
 }
