@@ -219,6 +219,24 @@ let package = Package(
             path: "Tools/agionctl"
         ),
 
+        // Example agent containers (docs/agent-contract.md): real HTTP servers
+        // that register, heartbeat and deregister through the gateway.
+        .target(
+            name: "ExampleAgentKit",
+            dependencies: [
+                "AgionJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/AgentKit"
+        ),
+        .executableTarget(name: "agion-example-research", dependencies: ["ExampleAgentKit", "AgionJSON"], path: "Examples/ResearchAgent"),
+        .executableTarget(name: "agion-example-writer", dependencies: ["ExampleAgentKit", "AgionJSON"], path: "Examples/WriterAgent"),
+
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",

@@ -43,7 +43,7 @@ for _ in $(seq 60); do curl -fsS -o /dev/null http://127.0.0.1:8080/health && br
 echo
 echo "== The HTTP API (gateway on :8080, key in .run/credentials/admin.key) =="
 echo "\$ curl -X POST localhost:8080/v1/agents -d '{\"container\": \"crewai\", \"agents\": [...]}'"
-api -X POST http://127.0.0.1:8080/v1/agents -H 'Content-Type: application/json' -d '{"container": "crewai", "agents": [{"id": "crewai:researcher", "type": "llm", "capabilities": ["research"], "version": "1", "endpoint": {"kind": "http", "address": "http://localhost:9001"}}]}'
+api -X POST http://127.0.0.1:8080/v1/agents -H 'Content-Type: application/json' -d '{"container": "crewai", "agents": [{"id": "crewai:researcher", "type": "llm", "capabilities": ["web-research"], "version": "1", "endpoint": {"kind": "http", "address": "http://localhost:9001"}}]}'
 echo "\$ curl -X POST localhost:8080/v1/policies --data-binary @.run/demo-policy.yaml"
 sed 's/langgraph-v2:\*/crewai:*/; s/reports.generate/research.run/' .run/demo-policy.yaml > .run/demo-policy-http.yaml
 api -X POST 'http://127.0.0.1:8080/v1/policies?comment=make%20run%20demo' -H 'Content-Type: application/yaml' --data-binary @.run/demo-policy-http.yaml
@@ -72,3 +72,59 @@ echo "\$ agionctl check --agent autogen:planner --action plans.write --context '
 $agionctl check --agent autogen:planner --action plans.write --context '{"rows": 20}' --principal user:alice || true
 echo "\$ agionctl check --agent autogen:planner --action files.delete; echo \"exit \$?\"   # 10: denied"
 $agionctl check --agent autogen:planner --action files.delete && echo "exit 0" || echo "exit $?"
+
+# A mission: three steps on the example agent containers (Examples/), which
+# registered themselves through the gateway when they started.
+cat > .run/demo-mission-policy.yaml <<'YAML'
+version: 1
+rules:
+  - id: missions
+    description: the example agents may do their work
+    effect: allow
+    agents: ["research:*", "writer:*"]
+    actions: [research.run, report.write, report.review]
+  - id: planning
+    effect: allow
+    agents: ["autogen:*"]
+    actions: [plans.write]
+  - id: no-deletes
+    description: agents never delete
+    effect: deny
+    actions: ["*.delete"]
+output:
+  - id: reports-have-text
+    agents: ["writer:author"]
+    require_fields: [text]
+YAML
+cat > .run/demo-mission.yaml <<'YAML'
+name: energy-report
+input: {topic: solar storage}
+budget: {max_tokens: 5000, max_cost_usd: 0.5}
+steps:
+  - id: research
+    capability: research
+    action: research.run
+    input: {topic: {$ref: input.topic}}
+  - id: write
+    capability: writing
+    action: report.write
+    depends_on: [research]
+    input: {topic: {$ref: input.topic}, facts: {$ref: steps.research.output.facts}}
+  - id: review
+    capability: review
+    action: report.review
+    depends_on: [write]
+    input: {text: {$ref: steps.write.output.text}}
+YAML
+echo
+echo "== A mission (docs/missions.md) on the example agents =="
+for _ in $(seq 60); do
+  [ "$($agionctl agents list --capability review -o json 2>/dev/null | grep -c writer:editor)" -gt 0 ] && break
+  sleep 0.5
+done
+echo "\$ agionctl agents list --container writer"
+$agionctl agents list --container writer || true
+$agionctl policies apply -f .run/demo-mission-policy.yaml --comment "make run demo (missions)" >/dev/null || true
+sleep 1
+echo "\$ agionctl missions run -f mission.yaml --wait      # research -> write -> review, each step checked by governance"
+$agionctl missions run -f .run/demo-mission.yaml --wait || echo "the mission did not succeed: see .run/services/agion-coordination.log"

@@ -17,6 +17,9 @@ bin="$root/.build/release"
 mkdir -p "$dir"
 services=()
 for d in "$root"/Services/*/; do [ -d "$d" ] && services+=("agion-$(basename "$d" | tr '[:upper:]' '[:lower:]')"); done
+# The example agent containers (Examples/): started after the services, they
+# register through the gateway with the admin key `make run` wrote.
+examples=(agion-example-research agion-example-writer)
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -32,19 +35,21 @@ case "${1:-}" in
   start)
     if [ ${#services[@]} -eq 0 ]; then echo "services: none built yet (Services/ is empty)"; exit 0; fi
     build
-    for s in "${services[@]}"; do
+    for s in "${services[@]}" "${examples[@]}"; do
       if alive "$dir/$s.supervisor.pid"; then echo "services: $s running"; continue; fi
       # Each governance replica needs its own audit spool (this one lives with
       # the logs); the gateway writes the first admin key under .run/credentials.
       AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$root/.run/credentials/admin.key" \
+        AGION_API_KEY_FILE="$root/.run/credentials/admin.key" \
         setsid nohup "$root/scripts/supervise.sh" "$s" "$dir/$s.log" "$dir/$s.pid" "$bin/$s" >>"$dir/supervisor.log" 2>&1 &
       echo $! >"$dir/$s.supervisor.pid"
       echo "services: $s started (supervised)"
     done ;;
   stop)
     # SIGTERM to the supervisor: it stops its service (which drains, ships its
-    # audit spool, and exits) and does not restart it.
-    for pid in "$dir"/*.supervisor.pid; do
+    # audit spool, and exits) and does not restart it. The example agents go
+    # first, so they can still deregister through the gateway.
+    for pid in "$dir"/agion-example-*.supervisor.pid "$dir"/*.supervisor.pid; do
       [ -f "$pid" ] || continue
       s=$(basename "$pid" .supervisor.pid)
       p=$(cat "$pid")
@@ -66,7 +71,7 @@ case "${1:-}" in
     done ;;
   status)
     [ ${#services[@]} -eq 0 ] && echo "services: none built yet"
-    for s in "${services[@]}"; do
+    for s in "${services[@]}" "${examples[@]}"; do
       # Restarts by the current supervisor: those logged after its start line.
       restarts=$(awk '/"msg":"service.supervising"/ { n = 0; last = "" }
                       /"msg":"service.restarting"/ { n++; last = $0 }
