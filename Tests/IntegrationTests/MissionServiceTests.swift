@@ -4,6 +4,7 @@ import AgionEnvelope
 import AgionJSON
 import Foundation
 import MissionsCore
+import Synchronization
 import Testing
 
 /// Missions end to end: two coordination and two execution replicas, the
@@ -178,4 +179,56 @@ import Testing
         let list = try await tenant.call(CoordinationSubjects.list, ProtoMessage("agion.v1.ListMissionsRequest"))
         #expect(list.list("missions").isEmpty)
     }
+}
+
+extension MissionServiceTests {
+    /// An agent served over NATS (as SDK agents are): invoked with an
+    /// AgentInvocation, answering an AgentResult or an error reply whose
+    /// `retriable` decides the retry.
+    @Test func anAgentServedOverNATSRunsStepsAndItsErrorsDecideRetries() async throws {
+        let tenant = try await MissionTenant(agents: [:])
+        let bus = try await TestEnvironment.bus(name: "nats-agent")
+        let agent = try AgentID("natsy:echo")
+        let subject = ExecutionSubjects.agentInvokeSubject(agent)
+        let failures = CallCounter()
+        let responder = try bus.respond(subject, queue: "natsy") { request in
+            let invocation = try ProtoSchema.decode("agion.v1.AgentInvocation", from: request.payload)
+            if invocation.json("input")["fail"] == .bool(true), failures.next() <= 1 {
+                throw ErrorReply(code: .unavailable, message: "busy, try again", retriable: true)
+            }
+            let result = ProtoMessage("agion.v1.AgentResult", [
+                "output": .message(JSONValue.object(["got": invocation.json("input"), "key": .string(invocation.string("idempotency_key")),
+                                                     "attempt": .integer(invocation.int("attempt"))]).valueProto),
+                "usage": .message(ProtoMessage("agion.v1.Usage", ["output_tokens": .int(7)])),
+            ])
+            return request.caused(type: "agion.v1.AgentResult", payload: try ProtoSchema.encode(result))
+        }
+        let registry = try await RegistryCluster.shared.bus()
+        _ = try await registry.call(RegistrySubjects.register, RegisterAgentsRequest(container: "natsy", agents: [
+            Agent(id: agent, type: "sdk", capabilities: ["echo"], version: "1", endpoint: .nats(subject: subject)),
+        ]), tenant: tenant.name, as: RegisterAgentsResponse.self)
+        try await eventually("governance knows the NATS agent") {
+            let decision = try await tenant.bus.call(GovernanceSubjects.explain, ExplainRequest(request: CheckRequest(agentID: agent, action: "x")),
+                                                     tenant: tenant.name, as: Decision.self)
+            return !decision.reasons.contains { $0.contains("not registered") }
+        }
+        let submitted = try await tenant.submit(#"""
+            {"steps": [{"id": "a", "capability": "echo", "action": "echo.run", "input": {"fail": true},
+                        "retry": {"max_attempts": 3, "initial_backoff_ms": 20, "max_backoff_ms": 40}}]}
+            """#)
+        let mission = try await tenant.final(submitted.string("mission_id"))
+        #expect(MissionTenant.status(mission) == "succeeded", "\(mission)")
+        let step = try #require(MissionTenant.step(mission, "a"))
+        #expect(step.int("attempt") == 2 && step.list("errors").first?.message?.string("code") == "agent_error")
+        #expect(step.json("output") == ["got": ["fail": true], "key": .string("\(submitted.string("mission_id"))/a"), "attempt": 2])
+        #expect(mission.message("usage")?.int("output_tokens") == 7)
+        try await responder.drain()
+        try await bus.drain()
+    }
+}
+
+/// A counter shared with a responder's handler.
+final class CallCounter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }
