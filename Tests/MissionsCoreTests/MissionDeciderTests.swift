@@ -132,6 +132,48 @@ import Testing
         #expect(!events.contains { if case .stepScheduled = $0 { true } else { false } })
     }
 
+    @Test func aPlatformFailureIsRetriedWithoutUsingUpTheStepsAttempts() {
+        let definition = MissionDefinition(steps: [Self.step("a", attempts: 2)])
+        var (events, state) = Self.decider().submit(id: "m", definition: definition, idempotencyKey: "")
+        // Governance out of reach, five times over: never final, backoff from 0.5 s doubling.
+        var delays: [Int64] = []
+        for round in 1...5 {
+            let current = state.steps["a"]!
+            (events, state) = Self.decider(at: 2_000).handle(.attemptFinished(AttemptOutcome(
+                step: "a", attempt: current.attempt, agent: current.agent!,
+                result: .failed(StepError(code: "governance_unavailable", message: "down", retriable: true, platform: true), usage: .zero))), state: state)
+            #expect(events.map(\.name) == ["step_failed", "step_retry_scheduled"], "round \(round)")
+            guard case .stepRetryScheduled(_, _, let at) = events[1] else { return }
+            delays.append((at - Self.t0 - 2_000) / 1_000_000)
+            (events, state) = Self.decider(at: at - Self.t0).handle(.retryDue(step: "a"), state: state)
+        }
+        #expect(delays == [250, 500, 1_000, 2_000, 4_000])
+        #expect(state.steps["a"]!.platformFailures == 5 && state.steps["a"]!.agentAttempts == 1)
+        // The agent's own failures still count: two of them end the step.
+        (events, state) = Self.fail("a", state, retriable: true)
+        #expect(events.map(\.name) == ["step_failed", "step_retry_scheduled"])
+        (events, state) = Self.decider(at: 60_000_000_000).handle(.retryDue(step: "a"), state: state)
+        (events, state) = Self.fail("a", state, retriable: true)
+        #expect(events.map(\.name) == ["step_failed", "failed"])
+        #expect(state.steps["a"]!.attempt == 7)
+    }
+
+    @Test func aRegistryThatDoesNotAnswerDelaysTheStepWithoutFailingIt() {
+        let target = StepDefinition.Target.capability("research")
+        var silent = Self.book
+        silent.unknown = [target]
+        let definition = MissionDefinition(steps: [Self.step("a", attempts: 1)])
+        var (events, state) = Self.decider(book: silent).submit(id: "m", definition: definition, idempotencyKey: "")
+        #expect(events.map(\.name) == ["submitted", "step_failed", "step_retry_scheduled"])
+        if case .stepFailed(let failed) = events[1] { #expect(failed.error.code == "registry_unavailable" && failed.error.platform && !failed.final) }
+        (events, state) = Self.decider(at: 1_000_000_000, book: silent).handle(.retryDue(step: "a"), state: state)
+        #expect(events.map(\.name) == ["step_failed", "step_retry_scheduled"])
+        // The registry answers again: the step is scheduled, its one attempt intact.
+        (events, state) = Self.decider(at: 5_000_000_000).handle(.retryDue(step: "a"), state: state)
+        #expect(events.map(\.name) == ["step_scheduled"])
+        #expect(state.steps["a"]!.agentAttempts == 1)
+    }
+
     @Test func aRepeatedOrStaleReportChangesNothing() {
         var (_, state) = Self.decider().submit(id: "m", definition: MissionDefinition(steps: [Self.step("a"), Self.step("b", after: ["a"])]),
                                                idempotencyKey: "")

@@ -25,19 +25,24 @@ final class AgentCatalog: Sendable {
     }
 
     /// What the decider needs for the steps of `state` that may be scheduled
-    /// now or soon (not finished). A registry that does not answer gives no
-    /// candidates: the step then fails for want of an agent and is retried.
+    /// now or soon (not finished). A target the registry did not answer for is
+    /// `unknown`: its step waits for the registry (a platform failure, which
+    /// uses up none of its attempts) instead of failing for want of an agent.
     func book(for state: MissionState, tenant: String) async -> AgentBook {
         var book = AgentBook()
-        for step in state.definition.steps where !(state.steps[step.id]?.status.isFinal ?? true) {
+        for step in state.definition.steps where !(state.steps[step.id]?.status.isFinal ?? true) && !book.unknown.contains(step.target) {
             switch step.target {
             case .capability(let capability) where book.byCapability[capability] == nil:
-                book.byCapability[capability] = await candidates(tenant: tenant, key: "c:" + capability) {
-                    try await self.search(capability, tenant: tenant)
+                if let found = await candidates(tenant: tenant, key: "c:" + capability, { try await self.search(capability, tenant: tenant) }) {
+                    book.byCapability[capability] = found
+                } else {
+                    book.unknown.insert(step.target)
                 }
             case .agent(let id) where book.byID[id] == nil:
-                if let candidate = await candidates(tenant: tenant, key: "a:" + id.description, { try await self.get(id, tenant: tenant) }).first {
-                    book.byID[id] = candidate
+                if let found = await candidates(tenant: tenant, key: "a:" + id.description, { try await self.get(id, tenant: tenant) }) {
+                    book.byID[id] = found.first
+                } else {
+                    book.unknown.insert(step.target)
                 }
             default:
                 break
@@ -51,7 +56,9 @@ final class AgentCatalog: Sendable {
         cache.withLock { $0 = $0.filter { !$0.key.hasPrefix(tenant + "/") } }
     }
 
-    private func candidates(tenant: String, key: String, _ fetch: () async throws -> [AgentCandidate]) async -> [AgentCandidate] {
+    /// The cached or fresh candidates; nil when the registry did not answer
+    /// (nothing is cached then, so the next mission asks again).
+    private func candidates(tenant: String, key: String, _ fetch: () async throws -> [AgentCandidate]) async -> [AgentCandidate]? {
         let cacheKey = tenant + "/" + key
         let now = ContinuousClock.now
         if let hit = cache.withLock({ $0[cacheKey] }), hit.expires > now { return hit.candidates }
@@ -59,9 +66,13 @@ final class AgentCatalog: Sendable {
             let fresh = try await fetch()
             cache.withLock { $0[cacheKey] = (fresh, now + ttl) }
             return fresh
+        } catch let error as BusError where !error.isRetriable {
+            // The registry answered and refused: no retry changes that, so no agent.
+            logger.warning("coordination.registry_refused", metadata: ["tenant": "\(tenant)", "agents": "\(key)", "error": "\(error)"])
+            return []
         } catch {
             logger.warning("coordination.registry_unavailable", metadata: ["tenant": "\(tenant)", "agents": "\(key)", "error": "\(error)"])
-            return []
+            return nil
         }
     }
 

@@ -19,9 +19,7 @@ enum AttemptReports {
             switch report.int("result") {
             case 1: result = .succeeded(output: report.json("output"), usage: usage)
             case 2:
-                let error = report.message("error")
-                result = .failed(StepError(code: error?.string("code") ?? "failed", message: error?.string("message") ?? "",
-                                           retriable: error?.bool("retriable") ?? false), usage: usage)
+                result = .failed(StepError(proto: report.message("error"), defaultCode: "failed"), usage: usage)
             case 3: result = .awaitingApproval(reasons: report.list("approval_reasons").compactMap(\.string))
             default: throw EnvelopeError(.invalidField, "unknown result \(report.int("result"))", field: "result")
             }

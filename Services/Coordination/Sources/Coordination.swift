@@ -20,7 +20,7 @@ public enum Coordination: ServiceDefinition {
         // Execution's reports: a short ack wait (handling one is a read and a
         // transaction), generous deliveries (a report must not be lost to a
         // database restart).
-        let reports = ConsumerSpec(stream: ExecutionSubjects.stream, durable: "coordination_reports_\(schema)", ackWait: .seconds(10), maxDeliver: 20)
+        let reports = ConsumerSpec(stream: ExecutionSubjects.stream, durable: "coordination_reports_\(schema)", ackWait: .seconds(10), maxDeliver: 100)
         try await runtime.provision(streams: [EventStreams.missions, EventStreams.steps, EventStreams.execution], consumers: [reports])
 
         let logger = runtime.logger

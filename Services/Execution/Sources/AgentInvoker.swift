@@ -143,6 +143,9 @@ struct AgentInvoker: Sendable {
                 return .failure(StepError(code: "agent_error", message: "\(remote?.code.wire ?? "error"): \(remote?.message ?? "")",
                                           retriable: remote?.retriable ?? false))
             case .cancelled: return .failure(StepError(code: "cancelled", message: "the attempt was stopped", retriable: false))
+            case .connectionFailed, .closed:
+                // Our own bus is down, not the agent: not one of its attempts.
+                return .failure(StepError(code: "bus_unavailable", message: "NATS is unavailable: \(error)", retriable: true, platform: true))
             default: return .failure(StepError(code: "unreachable", message: "the agent could not be reached: \(error)", retriable: true))
             }
         } catch {

@@ -73,9 +73,13 @@ struct StepRunner: Sendable {
             return .failed(StepError(code: refused.code == .unknownTenant ? "denied" : "check_refused", message: refused.message, retriable: false),
                            usage: .zero)
         } catch {
-            return .failed(StepError(code: "governance_unavailable", message: "the governance check failed: \(error)", retriable: true), usage: .zero)
+            return .failed(Self.platformFailure("governance_unavailable", "the governance check failed: \(error)"), usage: .zero)
         }
         switch decision.effect {
+        case .deny where decision.failClosed:
+            // Governance could not decide (a store of its own was down): not
+            // the agent's doing, and the same check may pass once it is back.
+            return .failed(Self.platformFailure("governance_unavailable", decision.reasons.joined(separator: "; ")), usage: .zero)
         case .deny:
             return .failed(StepError(code: "denied", message: decision.reasons.joined(separator: "; "), retriable: false), usage: .zero)
         case .requireApproval:
@@ -106,7 +110,7 @@ struct StepRunner: Sendable {
                     agentID: work.agent, action: work.action, output: output.serializedString, contentType: "application/json",
                     capability: work.capability, executionID: work.executionID), tenant: cause.tenant, as: ValidationResult.self, timeout: governanceTimeout)
             } catch {
-                return .failed(StepError(code: "governance_unavailable", message: "the output could not be validated: \(error)", retriable: true), usage: usage)
+                return .failed(Self.platformFailure("governance_unavailable", "the output could not be validated: \(error)"), usage: usage)
             }
             guard validated.passed else {
                 await report(work, outcome: .failure, latency: latency, tenant: cause.tenant)
@@ -116,6 +120,13 @@ struct StepRunner: Sendable {
             await report(work, outcome: .success, latency: latency, tenant: cause.tenant)
             return .succeeded(output: output, usage: usage)
         }
+    }
+
+    /// A failure of Agion's own (governance out of reach): retried without
+    /// using up one of the step's attempts, unless the attempt was stopped.
+    static func platformFailure(_ code: String, _ message: String) -> StepError {
+        if Task.isCancelled { return StepError(code: "cancelled", message: "the attempt was stopped", retriable: false) }
+        return StepError(code: code, message: message, retriable: true, platform: true)
     }
 
     /// Trust evidence for governance; a lost report costs evidence, not the step.

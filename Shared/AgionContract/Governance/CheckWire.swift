@@ -29,7 +29,7 @@ extension Decision {
     /// this version does not know), so a caller can fall back to it.
     public init(wire bytes: [UInt8]) throws(EnvelopeError) {
         var reader = ProtoReader(bytes, messageName: Self.protoName)
-        var decisionID = "", effect: Int64 = 0, trustScore = 0.0, revision: UInt64 = 0
+        var decisionID = "", effect: Int64 = 0, trustScore = 0.0, revision: UInt64 = 0, failClosed = false
         var ruleIDs: [String] = [], reasons: [String] = [], obligations: [Obligation] = []
         while let (number, wireType) = try reader.nextField() {
             switch number {
@@ -54,12 +54,15 @@ extension Decision {
                 try reader.expect(wireType, is: .varint, field: number)
                 revision = try reader.varint()
                 guard revision <= UInt64(UInt32.max) else { throw EnvelopeError(.malformed, "policy_revision is out of range", field: "policy_revision") }
+            case 8:
+                try reader.expect(wireType, is: .varint, field: number)
+                failClosed = try reader.bool()
             default:
                 try reader.skip(wireType)
             }
         }
         self.init(decisionID: decisionID, effect: try Effect(protoValue: effect, field: "effect"), ruleIDs: ruleIDs, reasons: reasons,
-                  obligations: obligations, trustScore: trustScore, policyRevision: UInt32(revision))
+                  obligations: obligations, trustScore: trustScore, policyRevision: UInt32(revision), failClosed: failClosed)
     }
 
     private static func obligation(_ message: ProtoReader) throws(EnvelopeError) -> Obligation {

@@ -57,9 +57,13 @@ public struct Decision: ProtoConvertible, Hashable {
     public var obligations: [Obligation]
     public var trustScore: Double
     public var policyRevision: UInt32
+    /// A deny because governance could not decide (a store it needs was
+    /// unavailable and the policy fails closed), not because of a rule: the
+    /// same check may be allowed later, so callers may retry it.
+    public var failClosed: Bool
 
     public init(decisionID: String, effect: Effect, ruleIDs: [String] = [], reasons: [String] = [], obligations: [Obligation] = [],
-                trustScore: Double, policyRevision: UInt32) {
+                trustScore: Double, policyRevision: UInt32, failClosed: Bool = false) {
         self.decisionID = decisionID
         self.effect = effect
         self.ruleIDs = ruleIDs
@@ -67,6 +71,7 @@ public struct Decision: ProtoConvertible, Hashable {
         self.obligations = obligations
         self.trustScore = trustScore
         self.policyRevision = policyRevision
+        self.failClosed = failClosed
     }
 
     public init(proto: ProtoMessage) throws(EnvelopeError) {
@@ -77,6 +82,7 @@ public struct Decision: ProtoConvertible, Hashable {
         obligations = proto.list("obligations").compactMap(\.message).map(Obligation.init(proto:))
         trustScore = proto.double("trust_score")
         policyRevision = UInt32(clamping: proto.int("policy_revision"))
+        failClosed = proto.bool("fail_closed")
     }
 
     public var proto: ProtoMessage {
@@ -84,7 +90,7 @@ public struct Decision: ProtoConvertible, Hashable {
             "decision_id": .string(decisionID), "effect": .enumValue(effect.protoValue),
             "rule_ids": .list(ruleIDs.map { .string($0) }), "reasons": .list(reasons.map { .string($0) }),
             "obligations": .list(obligations.map { .message($0.proto) }), "trust_score": .double(trustScore),
-            "policy_revision": .uint(UInt64(policyRevision)),
+            "policy_revision": .uint(UInt64(policyRevision)), "fail_closed": .bool(failClosed),
         ])
     }
 }

@@ -17,6 +17,7 @@ extension Decision {
         for obligation in obligations { w.obligation(5, obligation) }
         w.double(6, trustScore)
         w.uint64(7, UInt64(policyRevision))
+        w.bool(8, failClosed)
         return w.bytes
     }
 }

@@ -3,7 +3,8 @@ import AgionJSON
 import Foundation
 import Testing
 
-/// The registry, governance and the gateway as real processes (two replicas
+/// The registry, governance, the gateway (and, with `missions`, coordination
+/// and execution) as real processes (two replicas
 /// each by default) on a nats-server of their own, with the shared PostgreSQL
 /// and Redis under schemas and key prefixes of their own: for what only
 /// processes show (a crash is a dead process, not a dead test runner) and for
@@ -15,16 +16,23 @@ final class ChildStack: @unchecked Sendable {
     private(set) var registries: [ChildService] = []
     private(set) var governors: [ChildService] = []
     private(set) var gateways: [(service: ChildService, port: Int)] = []
+    private(set) var coordinators: [ChildService] = []
+    private(set) var executors: [ChildService] = []
+    /// Every service reaches PostgreSQL through this proxy, so a test can cut it.
+    let postgres: TCPProxy
     let keyFile: String
     private let spools: [String]
 
     var registrySchema: String { "\(name)_registry" }
     var governanceSchema: String { "\(name)_governance" }
     var gatewaySchema: String { "\(name)_gateway" }
-    var services: [ChildService] { registries + governors + gateways.map(\.service) }
+    var coordinationSchema: String { "\(name)_coordination" }
+    var executionSchema: String { "\(name)_execution" }
+    var services: [ChildService] { registries + governors + gateways.map(\.service) + coordinators + executors }
 
     private init(replicas: Int) throws {
         nats = try PrivateServer.nats()
+        postgres = try TCPProxy(target: TestEnvironment.postgresPort)
         name = TestEnvironment.uniqueName("cs").lowercased()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agion-\(name)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -34,8 +42,8 @@ final class ChildStack: @unchecked Sendable {
 
     /// Runs `body` on a stack of its own, shut down (and its schemas dropped)
     /// afterwards whether `body` passed or threw.
-    static func with(replicas: Int = 2, _ body: (ChildStack) async throws -> Void) async throws {
-        let stack = try await start(replicas: replicas)
+    static func with(replicas: Int = 2, missions: Bool = false, _ body: (ChildStack) async throws -> Void) async throws {
+        let stack = try await start(replicas: replicas, missions: missions)
         do {
             try await body(stack)
         } catch {
@@ -46,10 +54,10 @@ final class ChildStack: @unchecked Sendable {
     }
 
     /// Starts NATS and the services, and returns once every replica is ready.
-    static func start(replicas: Int = 2) async throws -> ChildStack {
+    static func start(replicas: Int = 2, missions: Bool = false) async throws -> ChildStack {
         let stack = try ChildStack(replicas: replicas)
         try await stack.nats.start()
-        let common = ["AGION_NATS_URL": stack.nats.url]
+        let common = ["AGION_NATS_URL": stack.nats.url, "AGION_POSTGRES_PORT": String(stack.postgres.port)]
         for _ in 0..<replicas {
             stack.registries.append(try ChildService("agion-registry", environment: common.merging(["AGION_REGISTRY_SCHEMA": stack.registrySchema]) { $1 }))
         }
@@ -69,8 +77,32 @@ final class ChildStack: @unchecked Sendable {
             // The first replica writes the bootstrap key; the others find it.
             if index == 0 { try await eventually(timeout: .seconds(60), "the bootstrap key") { FileManager.default.fileExists(atPath: stack.keyFile) } }
         }
+        if missions {
+            for _ in 0..<replicas {
+                stack.coordinators.append(try stack.startCoordination())
+                stack.executors.append(try stack.startExecution())
+            }
+        }
         try await stack.waitUntilReady(timeout: .seconds(60))
         return stack
+    }
+
+    func startCoordination() throws -> ChildService {
+        try ChildService("agion-coordination", environment: ["AGION_NATS_URL": nats.url, "AGION_POSTGRES_PORT": String(postgres.port),
+                                                             "AGION_COORDINATION_SCHEMA": coordinationSchema, "AGION_COORDINATION_TIMER_POLL_MS": "50"])
+    }
+
+    func startExecution() throws -> ChildService {
+        try ChildService("agion-execution", environment: ["AGION_NATS_URL": nats.url, "AGION_POSTGRES_PORT": String(postgres.port),
+                                                          "AGION_EXECUTION_SCHEMA": executionSchema, "AGION_EXECUTION_CONCURRENCY": "8"])
+    }
+
+    /// Replaces a replica that was killed with a new process of the same service.
+    func replace(_ dead: ChildService) throws -> ChildService {
+        let fresh = try dead.process.executableURL!.lastPathComponent == "agion-coordination" ? startCoordination() : startExecution()
+        if let index = coordinators.firstIndex(where: { $0 === dead }) { coordinators[index] = fresh }
+        if let index = executors.firstIndex(where: { $0 === dead }) { executors[index] = fresh }
+        return fresh
     }
 
     func adminURL(_ service: ChildService, _ path: String) -> String { "http://127.0.0.1:\(service.adminPort)\(path)" }
@@ -111,7 +143,9 @@ final class ChildStack: @unchecked Sendable {
         for service in services { service.terminate() }
         nats.stop()
         let pool = TestEnvironment.pool(size: 1)
-        for schema in [registrySchema, governanceSchema, gatewaySchema] { await TestEnvironment.dropSchema(schema, pool) }
+        for schema in [registrySchema, governanceSchema, gatewaySchema, coordinationSchema, executionSchema] {
+            await TestEnvironment.dropSchema(schema, pool)
+        }
         await pool.shutdown()
     }
 }

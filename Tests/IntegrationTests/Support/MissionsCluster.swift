@@ -91,11 +91,13 @@ struct MissionTenant {
     let bus: Bus
     let agents: TestAgentServer
 
+    /// With `bus`, everything goes to the services on that connection's
+    /// NATS (a `ChildStack`); without, to the shared in-process clusters.
     init(agents: [String: TestAgentServer.Behavior], capabilities: [String: [String]] = [:],
-         policy: String = "rules: [{id: all, effect: allow}]") async throws {
-        bus = try await MissionsCluster.shared.bus()
+         policy: String = "rules: [{id: all, effect: allow}]", on stackBus: Bus? = nil) async throws {
+        if let stackBus { bus = stackBus } else { bus = try await MissionsCluster.shared.bus() }
         self.agents = try await TestAgentServer(agents)
-        let registry = try await RegistryCluster.shared.bus()
+        let registry = if let stackBus { stackBus } else { try await RegistryCluster.shared.bus() }
         for (container, ids) in Dictionary(grouping: agents.keys, by: { String($0.prefix { $0 != ":" }) }) {
             let records = try ids.map { id in
                 Agent(id: try AgentID(id), type: "test", capabilities: capabilities[id] ?? [], version: "1",
@@ -103,6 +105,12 @@ struct MissionTenant {
             }
             _ = try await registry.call(RegistrySubjects.register, RegisterAgentsRequest(container: container, agents: records), tenant: name,
                                         as: RegisterAgentsResponse.self)
+        }
+        // One long heartbeat instead of one every 30 s: the agents stay
+        // healthy through the longest test (and its faults).
+        for id in agents.keys {
+            _ = try await registry.call(RegistrySubjects.heartbeat, Heartbeat(agentID: try AgentID(id), ttlSeconds: 3_600), tenant: name,
+                                        as: HeartbeatAck.self)
         }
         _ = try await bus.call(GovernanceSubjects.putPolicy, PutPolicyRequest(document: policy), tenant: name, as: PolicyRevision.self)
         // Governance hears of the agents through the registry's events.
@@ -157,7 +165,11 @@ struct MissionTenant {
     func final(_ id: String, timeout: Duration = .seconds(30)) async throws -> ProtoMessage {
         var last = ProtoMessage("agion.v1.Mission")
         try await eventually(timeout: timeout, "mission \(id) ends (last seen \(last.int("status")))") {
-            last = try await get(id)
+            do {
+                last = try await get(id)
+            } catch let error as BusError where error.isRetriable || error.code == .connectionFailed {
+                return false  // NATS or the service is away for a moment (the fault tests)
+            }
             return last.int("status") > 1
         }
         return last

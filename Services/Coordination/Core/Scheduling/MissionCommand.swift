@@ -42,16 +42,21 @@ public struct AttemptOutcome: Hashable, Sendable {
 public struct AgentBook: Hashable, Sendable {
     public var byCapability: [String: [AgentCandidate]]
     public var byID: [AgentID: AgentCandidate]
+    /// Targets the registry could not be asked about (it did not answer).
+    public var unknown: Set<StepDefinition.Target>
 
-    public init(byCapability: [String: [AgentCandidate]] = [:], byID: [AgentID: AgentCandidate] = [:]) {
+    public init(byCapability: [String: [AgentCandidate]] = [:], byID: [AgentID: AgentCandidate] = [:], unknown: Set<StepDefinition.Target> = []) {
         self.byCapability = byCapability
         self.byID = byID
+        self.unknown = unknown
     }
 
-    public func candidates(for target: StepDefinition.Target) -> [AgentCandidate] {
+    /// The candidates for `target`; nil when the registry could not say.
+    public func candidates(for target: StepDefinition.Target) -> [AgentCandidate]? {
+        if unknown.contains(target) { return nil }
         switch target {
-        case .capability(let capability): byCapability[capability] ?? []
-        case .agent(let id): byID[id].map { [$0] } ?? []
+        case .capability(let capability): return byCapability[capability] ?? []
+        case .agent(let id): return byID[id].map { [$0] } ?? []
         }
     }
 }

@@ -62,17 +62,31 @@ public struct MissionDecider {
             plan.append(.stepSucceeded(.init(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, output: output, usage: usage,
                                              latencyMillis: outcome.latencyMillis)))
         case .failed(let error, let usage):
-            let again = error.retriable && outcome.attempt < definition.retry.maxAttempts && !plan.state.status.isFinal
-            plan.append(.stepFailed(.init(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, error: error, usage: usage, final: !again)))
-            if again { plan.append(retry(outcome.step, after: outcome.attempt, definition: definition)) }
+            fail(outcome.step, attempt: outcome.attempt, agent: outcome.agent, error: error, usage: usage, in: &plan)
         case .awaitingApproval(let reasons):
             plan.append(.stepAwaitingApproval(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, reasons: reasons))
         }
     }
 
-    private func retry(_ step: String, after attempt: Int, definition: StepDefinition) -> MissionEvent {
-        let delay = Int64(definition.retry.delayMillis(after: attempt, unit: random())) * 1_000_000
-        return .stepRetryScheduled(step: step, attempt: attempt + 1, atUnixNanos: now + delay)
+    /// Records a failed attempt and, when another may help, the retry: a
+    /// failure of the platform's (`StepError.platform`) is retried for as long
+    /// as it lasts and does not use up an attempt; the agent's use them up.
+    private func fail(_ step: String, attempt: Int, agent: AgentID?, error: StepError, usage: Usage = .zero, in plan: inout Plan) {
+        let definition = plan.state.definition(of: step)
+        let current = plan.state.steps[step]!
+        let used = current.agentAttempts + (attempt > current.attempt ? 1 : 0) - (error.platform ? 1 : 0)
+        let again = error.retriable && !plan.state.status.isFinal && (error.platform || used < definition.retry.maxAttempts)
+        plan.append(.stepFailed(.init(step: step, attempt: attempt, agent: agent, error: error, usage: usage, final: !again)))
+        guard again else { return }
+        let unit = random()
+        let millis = error.platform ? Self.platformDelayMillis(failures: plan.state.steps[step]!.platformFailures, unit: unit)
+                                    : definition.retry.delayMillis(after: max(used, 1), unit: unit)
+        plan.append(.stepRetryScheduled(step: step, attempt: attempt + 1, atUnixNanos: now + Int64(millis) * 1_000_000))
+    }
+
+    /// 0.5 s doubling to 30 s while the platform stays down, with equal jitter.
+    static func platformDelayMillis(failures: Int, unit: Double) -> Int {
+        RetryPolicy(maxAttempts: 1, initialBackoffMillis: 500, maxBackoffMillis: 30_000).delayMillis(after: max(failures, 1), unit: unit)
     }
 
     // MARK: Progress
@@ -124,11 +138,11 @@ public struct MissionDecider {
             return plan.append(.stepFailed(.init(step: step, attempt: attempt, agent: nil, error: failure, final: true)))
         }
         let tried = plan.state.steps[step]!.tried
-        guard let agent = AgentPicker.pick(from: agents.candidates(for: definition.target), avoiding: tried, unit: random()) else {
-            let again = attempt < definition.retry.maxAttempts
-            plan.append(.stepFailed(.init(step: step, attempt: attempt, agent: nil, error: .noAgent(definition.target), final: !again)))
-            if again { plan.append(retry(step, after: attempt, definition: definition)) }
-            return
+        guard let candidates = agents.candidates(for: definition.target) else {
+            return fail(step, attempt: attempt, agent: nil, error: .registryUnavailable, in: &plan)
+        }
+        guard let agent = AgentPicker.pick(from: candidates, avoiding: tried, unit: random()) else {
+            return fail(step, attempt: attempt, agent: nil, error: .noAgent(definition.target), in: &plan)
         }
         plan.append(.stepScheduled(.init(step: step, attempt: attempt, agent: agent.id, input: input, action: definition.action,
                                          timeoutSeconds: definition.timeoutSeconds)))

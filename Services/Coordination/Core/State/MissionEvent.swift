@@ -127,12 +127,21 @@ public struct StepError: Hashable, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var retriable: Bool
+    /// Agion's own failure (governance, the registry or NATS unavailable),
+    /// not the agent's: retried until the platform is back, without using up
+    /// an attempt (a mission's deadline still bounds the wait).
+    public var platform: Bool
 
-    public init(code: String, message: String, retriable: Bool) {
+    public init(code: String, message: String, retriable: Bool, platform: Bool = false) {
         self.code = code
         self.message = message
         self.retriable = retriable
+        self.platform = platform
     }
+
+    /// The registry could not be asked which agents may take the step.
+    public static let registryUnavailable = StepError(code: "registry_unavailable", message: "the registry did not answer", retriable: true,
+                                                      platform: true)
 
     public var description: String { "\(code): \(message)" }
 

@@ -93,6 +93,7 @@ public struct MissionState: Hashable, Sendable {
                 if failure.agent != nil { $0.lastReportedAttempt = max($0.lastReportedAttempt, failure.attempt) }
                 guard $0.attempt == failure.attempt || failure.agent == nil, !$0.status.isFinal else { return }
                 $0.attempt = failure.attempt
+                if failure.error.platform { $0.platformFailures += 1 }
                 $0.errors.append(StepState.AttemptError(attempt: failure.attempt, agent: failure.agent, error: failure.error))
                 if failure.final {
                     $0.status = .failed
@@ -191,8 +192,14 @@ public struct StepState: Hashable, Sendable {
     /// The highest attempt whose outcome execution reported: a report again
     /// (a redelivery) changes nothing.
     public var lastReportedAttempt = 0
+    /// Attempts that failed for the platform's sake, not the agent's: they do
+    /// not count against the step's `max_attempts`.
+    public var platformFailures = 0
 
     public init() {}
+
+    /// Attempts that count against the step's `max_attempts`.
+    public var agentAttempts: Int { attempt - platformFailures }
 
     /// Whether the outcome of `attempt` was already recorded.
     public func reported(_ attempt: Int) -> Bool { attempt <= lastReportedAttempt }

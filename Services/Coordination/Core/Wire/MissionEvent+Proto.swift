@@ -90,10 +90,7 @@ extension MissionEvent {
             self = .stepSucceeded(StepSucceeded(step: stepID, attempt: attempt, agent: try agent()!, output: proto.json("data"),
                                                 usage: Usage(proto: proto.message("usage")), latencyMillis: proto.double("latency_ms")))
         case "step_failed":
-            let error = proto.message("error")
-            self = .stepFailed(StepFailed(step: stepID, attempt: attempt, agent: try agent(false),
-                                          error: StepError(code: error?.string("code") ?? "", message: error?.string("message") ?? "",
-                                                           retriable: error?.bool("retriable") ?? false),
+            self = .stepFailed(StepFailed(step: stepID, attempt: attempt, agent: try agent(false), error: StepError(proto: proto.message("error")),
                                           usage: Usage(proto: proto.message("usage")), final: proto.bool("final")))
         case "step_retry_scheduled": self = .stepRetryScheduled(step: stepID, attempt: attempt, atUnixNanos: proto.int("at_unix_nanos"))
         case "step_awaiting_approval":
@@ -122,8 +119,14 @@ extension Usage {
 }
 
 extension StepError {
+    public init(proto: ProtoMessage?, defaultCode: String = "") {
+        let code = proto?.string("code") ?? ""
+        self.init(code: code.isEmpty ? defaultCode : code, message: proto?.string("message") ?? "", retriable: proto?.bool("retriable") ?? false,
+                  platform: proto?.bool("platform") ?? false)
+    }
+
     public func proto(attempt: Int, agent: AgentID?) -> ProtoMessage {
         ProtoMessage("agion.v1.StepError", ["attempt": .uint(UInt64(attempt)), "agent_id": .string(agent?.description ?? ""), "code": .string(code),
-                                            "message": .string(message), "retriable": .bool(retriable)])
+                                            "message": .string(message), "retriable": .bool(retriable), "platform": .bool(platform)])
     }
 }

@@ -49,10 +49,11 @@ extension StepState {
     var snapshot: JSONValue {
         var fields: [String: JSONValue] = [
             "status": .string(status.rawValue), "attempt": .integer(Int64(attempt)), "tried": .array(tried.map { .string($0.description) }),
-            "usage": usage.json, "reported": .integer(Int64(lastReportedAttempt)),
+            "usage": usage.json, "reported": .integer(Int64(lastReportedAttempt)), "platform_failures": .integer(Int64(platformFailures)),
             "errors": .array(errors.map { error in
                 .object(["attempt": .integer(Int64(error.attempt)), "agent": error.agent.map { .string($0.description) } ?? .null,
-                         "code": .string(error.error.code), "message": .string(error.error.message), "retriable": .bool(error.error.retriable)])
+                         "code": .string(error.error.code), "message": .string(error.error.message), "retriable": .bool(error.error.retriable),
+                         "platform": .bool(error.error.platform)])
             }),
             "approval_reasons": .array(approvalReasons.map { .string($0) }),
         ]
@@ -74,12 +75,13 @@ extension StepState {
         output = f["output"]
         usage = Usage(json: f["usage"])
         lastReportedAttempt = Int(f["reported"]?.int ?? 0)
+        platformFailures = Int(f["platform_failures"]?.int ?? 0)
         if case .array(let errors)? = f["errors"] {
             self.errors = errors.compactMap { error in
                 guard case .object(let e) = error else { return nil }
                 return AttemptError(attempt: Int(e["attempt"]?.int ?? 0), agent: e["agent"]?.stringValue.flatMap { try? AgentID($0) },
                                     error: StepError(code: e["code"]?.stringValue ?? "", message: e["message"]?.stringValue ?? "",
-                                                     retriable: e["retriable"] == .bool(true)))
+                                                     retriable: e["retriable"] == .bool(true), platform: e["platform"] == .bool(true)))
             }
         }
         if case .array(let reasons)? = f["approval_reasons"] { approvalReasons = reasons.compactMap(\.stringValue) }

@@ -64,6 +64,8 @@ enum CheckFastPath {
         JSONValue.appendString(decision.decisionID, to: &out)
         key("effect")
         JSONValue.appendString(decision.effect.rawValue, to: &out)
+        key("fail_closed")
+        out.append(contentsOf: (decision.failClosed ? "true" : "false").utf8)
         key("obligations")
         JSONValue.array(decision.obligations.map { obligation in
             .object(["kind": .string(obligation.kind), "parameters": .object(obligation.parameters.mapValues { .string($0) })])

@@ -50,6 +50,8 @@ final class Decider: Sendable {
         var obligations: [Obligation] = []
         var trust: Double = 0.5
         var revision: UInt32 = 0
+        /// Denied because a store the decision needs was unavailable.
+        var failClosed = false
     }
 
     /// One check: decide, write the audit record, answer.
@@ -95,7 +97,8 @@ final class Decider: Sendable {
             trustScore: outcome.trust, policyRevision: outcome.revision, decidedAtUnixNanos: now,
             evaluationNanos: Int64((ContinuousClock.now - started) / .nanoseconds(1)))
         let decision = Decision(decisionID: decisionID, effect: outcome.effect, ruleIDs: outcome.ruleIDs, reasons: outcome.reasons,
-                                obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision)
+                                obligations: outcome.obligations, trustScore: outcome.trust, policyRevision: outcome.revision,
+                                failClosed: outcome.failClosed)
         return Decided(effect: outcome.effect, record: auditEnabled ? record.fastEncoded() : [],
                        reply: envelope.caused(type: Decision.protoName, payload: decision.fastEncoded()))
     }
@@ -127,7 +130,8 @@ final class Decider: Sendable {
             do {
                 entry = try blockingAwait { try await self.policies.entry(for: tenant) }
             } catch {
-                return Outcome(effect: .deny, reasons: ["the policy store is unavailable and this replica has not loaded tenant \(tenant)'s policy yet (fail closed)"])
+                return Outcome(effect: .deny, reasons: ["the policy store is unavailable and this replica has not loaded tenant \(tenant)'s policy yet (fail closed)"],
+                               failClosed: true)
             }
         }
         guard entry.known else {
@@ -147,7 +151,7 @@ final class Decider: Sendable {
         } catch {
             guard failOpen else {
                 return Outcome(effect: .deny, reasons: ["the agent's standing is unavailable (Redis and PostgreSQL did not answer): fail closed"],
-                               revision: entry.revision)
+                               revision: entry.revision, failClosed: true)
             }
             standing = AgentStanding(status: .healthy, trust: .neutral(at: now))
             notes.append("the agent's standing is unavailable; the policy allows deciding without it (neutral trust)")
@@ -161,13 +165,15 @@ final class Decider: Sendable {
         }
         if !storeHealth.isAvailable {
             guard failOpen else {
-                return Outcome(effect: .deny, reasons: ["governance's database is unavailable: fail closed"], trust: trust, revision: entry.revision)
+                return Outcome(effect: .deny, reasons: ["governance's database is unavailable: fail closed"], trust: trust, revision: entry.revision,
+                               failClosed: true)
             }
             notes.append("governance's database is unavailable; the policy allows deciding without it")
         }
         var evaluation = policy.evaluate(PolicyRequest(agentID: request.agentID.description, action: request.action, principal: request.principal,
                                                        delegationChain: request.delegationChain, context: request.context, trust: trust,
                                                        unixSeconds: now / 1_000_000_000))
+        var limitsUnavailable = false
         if evaluation.effect != .deny, !evaluation.rateLimits.isEmpty {
             do {
                 if let exhausted = try limiter.draw(evaluation.rateLimits, tenant: tenant, unixSeconds: now / 1_000_000_000) {
@@ -175,6 +181,7 @@ final class Decider: Sendable {
                 }
             } catch {
                 if !failOpen {
+                    limitsUnavailable = true
                     evaluation = Evaluation(effect: .deny, ruleIDs: evaluation.rateLimits.map(\.ruleID),
                                             reasons: ["rate limits cannot be checked (Redis unavailable): fail closed"])
                 } else {
@@ -183,6 +190,6 @@ final class Decider: Sendable {
             }
         }
         return Outcome(effect: evaluation.effect, ruleIDs: evaluation.ruleIDs, reasons: evaluation.reasons + notes,
-                       obligations: evaluation.obligations, trust: trust, revision: entry.revision)
+                       obligations: evaluation.obligations, trust: trust, revision: entry.revision, failClosed: limitsUnavailable)
     }
 }

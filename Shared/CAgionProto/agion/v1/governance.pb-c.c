@@ -1895,7 +1895,7 @@ const ProtobufCEnumDescriptor agion__v1__decision__effect__descriptor =
   agion__v1__decision__effect__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor agion__v1__decision__field_descriptors[7] =
+static const ProtobufCFieldDescriptor agion__v1__decision__field_descriptors[8] =
 {
   {
     "decision_id",
@@ -1981,10 +1981,23 @@ static const ProtobufCFieldDescriptor agion__v1__decision__field_descriptors[7] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "fail_closed",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Decision, fail_closed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__decision__field_indices_by_name[] = {
   0,   /* field[0] = decision_id */
   1,   /* field[1] = effect */
+  7,   /* field[7] = fail_closed */
   4,   /* field[4] = obligations */
   6,   /* field[6] = policy_revision */
   3,   /* field[3] = reasons */
@@ -1994,7 +2007,7 @@ static const unsigned agion__v1__decision__field_indices_by_name[] = {
 static const ProtobufCIntRange agion__v1__decision__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor agion__v1__decision__descriptor =
 {
@@ -2004,7 +2017,7 @@ const ProtobufCMessageDescriptor agion__v1__decision__descriptor =
   "Agion__V1__Decision",
   "agion.v1",
   sizeof(Agion__V1__Decision),
-  7,
+  8,
   agion__v1__decision__field_descriptors,
   agion__v1__decision__field_indices_by_name,
   1,  agion__v1__decision__number_ranges,

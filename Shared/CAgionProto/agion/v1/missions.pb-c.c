@@ -1485,7 +1485,7 @@ const ProtobufCMessageDescriptor agion__v1__submit_mission_request__descriptor =
   (ProtobufCMessageInit) agion__v1__submit_mission_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__step_error__field_descriptors[5] =
+static const ProtobufCFieldDescriptor agion__v1__step_error__field_descriptors[6] =
 {
   {
     "attempt",
@@ -1547,18 +1547,31 @@ static const ProtobufCFieldDescriptor agion__v1__step_error__field_descriptors[5
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "platform",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepError, platform),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__step_error__field_indices_by_name[] = {
   1,   /* field[1] = agent_id */
   0,   /* field[0] = attempt */
   2,   /* field[2] = code */
   3,   /* field[3] = message */
+  5,   /* field[5] = platform */
   4,   /* field[4] = retriable */
 };
 static const ProtobufCIntRange agion__v1__step_error__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor agion__v1__step_error__descriptor =
 {
@@ -1568,7 +1581,7 @@ const ProtobufCMessageDescriptor agion__v1__step_error__descriptor =
   "Agion__V1__StepError",
   "agion.v1",
   sizeof(Agion__V1__StepError),
-  5,
+  6,
   agion__v1__step_error__field_descriptors,
   agion__v1__step_error__field_indices_by_name,
   1,  agion__v1__step_error__number_ranges,

@@ -188,10 +188,16 @@ struct  Agion__V1__Decision
   Agion__V1__Obligation **obligations;
   double trust_score;
   uint32_t policy_revision;
+  /*
+   * A deny because governance could not decide (its database, Redis or the
+   * policy store unavailable, and the policy does not fail open), not
+   * because a rule says no: the same check may be allowed once they are back.
+   */
+  protobuf_c_boolean fail_closed;
 };
 #define AGION__V1__DECISION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__decision__descriptor) \
-    , (char *)protobuf_c_empty_string, AGION__V1__DECISION__EFFECT__EFFECT_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, AGION__V1__DECISION__EFFECT__EFFECT_UNSPECIFIED, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0 }
 
 
 /*

@@ -214,10 +214,15 @@ struct  Agion__V1__StepError
   char *code;
   char *message;
   protobuf_c_boolean retriable;
+  /*
+   * The failure was Agion's own (governance, the registry or NATS unavailable),
+   * not the agent's: it is retried without using up one of the step's attempts.
+   */
+  protobuf_c_boolean platform;
 };
 #define AGION__V1__STEP_ERROR__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__step_error__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
