@@ -103,6 +103,53 @@ import Testing
         }
     }
 
+    @Test func aDroppedConnectionOrA500IsTheAgentsFailureRetriedUntilAttemptsRunOut() async throws {
+        // A proxy in front of a port nothing listens on: it accepts the
+        // connection, then closes it without a word.
+        let dropper = try TCPProxy(target: PrivateServer.freePort(in: 60_000...60_999))
+        let tenant = try await MissionTenant(agents: ["drop:closer": .echo(), "drop:five": .status(500)],
+                                             endpoints: ["drop:closer": "http://127.0.0.1:\(dropper.port)"])
+        for (agent, code) in [("drop:closer", "unreachable"), ("drop:five", "agent_error")] {
+            let submitted = try await tenant.submit(#"""
+                {"steps": [{"id": "s", "agent_id": "\#(agent)", "action": "x.run", "retry": {"max_attempts": 2, "initial_backoff_ms": 50, "max_backoff_ms": 100}}]}
+                """#)
+            let mission = try await tenant.final(submitted.string("mission_id"))
+            #expect(MissionTenant.status(mission) == "failed")
+            let errors = MissionTenant.step(mission, "s")?.list("errors").compactMap(\.message) ?? []
+            #expect(errors.map { $0.string("code") } == [code, code], "\(agent): \(errors)")
+            #expect(errors.allSatisfy { $0.bool("retriable") && !$0.bool("platform") })
+        }
+        #expect(tenant.agents.invocations.filter { $0.agent == "drop:five" }.count == 2)
+        dropper.cut()
+    }
+
+    @Test func aBusyAgentGetsFewNewSteps() async throws {
+        // The busy agent answers new steps as well as the idle one (so trust
+        // stays even): only its load tells them apart.
+        let tenant = try await MissionTenant(agents: ["load:busy": .holdWhenAsked, "load:idle": .echo()],
+                                             capabilities: ["load:busy": ["work"], "load:idle": ["work"]])
+        // Six attempts hang on the busy agent (picked by id, not by load).
+        let steps = (0..<6).map { #"{"id": "h\#($0)", "agent_id": "load:busy", "action": "work.hold", "input": {"hold": true}, "timeout_seconds": 120}"# }
+        let holding = try await tenant.submit(#"{"steps": [\#(steps.joined(separator: ","))]}"#).string("mission_id")
+        try await eventually("the busy agent holds six attempts") {
+            let mission = try await tenant.get(holding)
+            return (0..<6).allSatisfy { MissionTenant.step(mission, "h\($0)")?.int("status") == 3 }
+        }
+        // Thirty missions one after another, each one step that either agent
+        // could take: weighed by load (1/49 against 1), the busy agent gets
+        // almost none (five or more: about 1 in 10,000); by trust alone it
+        // would get about half.
+        for _ in 0..<30 {
+            let submitted = try await tenant.submit(#"""
+                {"steps": [{"id": "s", "capability": "work", "action": "work.run", "timeout_seconds": 1, "retry": {"max_attempts": 3, "initial_backoff_ms": 50}}]}
+                """#)
+            #expect(MissionTenant.status(try await tenant.final(submitted.string("mission_id"))) == "succeeded")
+        }
+        let toBusy = tenant.agents.invocations.filter { $0.agent == "load:busy" && $0.key.hasSuffix("/s") }
+        #expect(toBusy.count <= 5, "the busy agent got \(toBusy.count) of 30 new steps")
+        _ = try await tenant.cancel(holding, reason: "done")
+    }
+
     @Test func governanceDecidesBeforeAnyAgentRuns() async throws {
         let tenant = try await MissionTenant(agents: ["gov:agent": .echo()], policy: """
             rules:

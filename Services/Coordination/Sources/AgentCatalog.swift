@@ -16,9 +16,12 @@ final class AgentCatalog: Sendable {
     private let timeout: Duration
     private let logger: Logger
     private let cache = Mutex<[String: (candidates: [AgentCandidate], expires: ContinuousClock.Instant)]>([:])
+    /// The agents' load, live (not cached with the registry's answers).
+    let load: AgentLoadTracker
 
-    init(bus: Bus, ttl: Duration, timeout: Duration, logger: Logger) {
+    init(bus: Bus, load: AgentLoadTracker, ttl: Duration, timeout: Duration, logger: Logger) {
         self.bus = bus
+        self.load = load
         self.ttl = ttl
         self.timeout = timeout
         self.logger = logger
@@ -48,7 +51,7 @@ final class AgentCatalog: Sendable {
                 break
             }
         }
-        return book
+        return load.weigh(book)
     }
 
     /// Forgets what is cached for a tenant (after a step failed on an agent, say).

@@ -25,7 +25,8 @@ public enum Coordination: ServiceDefinition {
 
         let logger = runtime.logger
         let store = MissionStore(pool: runtime.store, schema: schema)
-        let catalog = AgentCatalog(bus: runtime.bus, ttl: configuration.agentCacheTTL, timeout: configuration.registryTimeout, logger: logger)
+        let load = AgentLoadTracker()
+        let catalog = AgentCatalog(bus: runtime.bus, load: load, ttl: configuration.agentCacheTTL, timeout: configuration.registryTimeout, logger: logger)
         let sweeper = TimerSweeper(store: store, pollInterval: configuration.timerPollInterval, logger: logger)
         let runner = MissionRunner(store: store, agents: catalog, bus: runtime.bus, logger: logger) { sweeper.timerSet(dueAt: $0) }
         sweeper.attach(runner)
@@ -45,6 +46,7 @@ public enum Coordination: ServiceDefinition {
             OutboxRelayService(relay),
             sweeper,
             EventConsumerService(consumer),
+            BroadcastListener(bus: runtime.bus, subject: ExecutionSubjects.eventSubjects) { load.heard($0) },
             RPCService(bus: runtime.bus, queue: CoordinationSubjects.queue, methods: handlers.methods),
         ]
     }

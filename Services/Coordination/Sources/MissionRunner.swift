@@ -72,6 +72,7 @@ struct MissionRunner: Sendable {
     /// soon, and tell execution to stop the attempts of a mission that ended
     /// with steps still out (cancelled).
     private func after(_ write: MissionStore.Write, state: MissionState, tenant: String) {
+        agents.load.gaveOut(write.events.map(\.event), mission: state.id)
         if let soonest = write.timers.map(\.dueAt).min() { timerWakeup(soonest) }
         if write.events.contains(where: { if case .stepCancelled = $0.event { true } else { false } }) {
             do {

@@ -144,6 +144,7 @@ struct StepRunner: Sendable {
         let payload = (try? ProtoSchema.encode(ProtoMessage("agion.v1.AttemptStarted", [
             "mission_id": .string(work.mission), "step_id": .string(work.step), "attempt": .uint(UInt64(work.attempt)),
             "agent_id": .string(work.agent.description),
+            "deadline_unix_nanos": .int(Envelope.nowUnixNanos() + Int64(work.timeout / .nanoseconds(1))),
         ]))) ?? []
         let event = cause.caused(type: ExecutionSubjects.EventType.attemptStarted, payload: payload)
         let subject = ExecutionSubjects.eventSubject(tenant: cause.tenant, event: "attempt_started")

@@ -93,7 +93,9 @@ struct MissionTenant {
 
     /// With `bus`, everything goes to the services on that connection's
     /// NATS (a `ChildStack`); without, to the shared in-process clusters.
-    init(agents: [String: TestAgentServer.Behavior], capabilities: [String: [String]] = [:],
+    /// `endpoints` registers some agents at another address than the test
+    /// agent server (a proxy that drops connections, say).
+    init(agents: [String: TestAgentServer.Behavior], capabilities: [String: [String]] = [:], endpoints: [String: String] = [:],
          policy: String = "rules: [{id: all, effect: allow}]", on stackBus: Bus? = nil) async throws {
         if let stackBus { bus = stackBus } else { bus = try await MissionsCluster.shared.bus() }
         self.agents = try await TestAgentServer(agents)
@@ -101,7 +103,7 @@ struct MissionTenant {
         for (container, ids) in Dictionary(grouping: agents.keys, by: { String($0.prefix { $0 != ":" }) }) {
             let records = try ids.map { id in
                 Agent(id: try AgentID(id), type: "test", capabilities: capabilities[id] ?? [], version: "1",
-                      endpoint: .http(baseURL: self.agents.baseURL))
+                      endpoint: .http(baseURL: endpoints[id] ?? self.agents.baseURL))
             }
             _ = try await registry.call(RegistrySubjects.register, RegisterAgentsRequest(container: container, agents: records), tenant: name,
                                         as: RegisterAgentsResponse.self)

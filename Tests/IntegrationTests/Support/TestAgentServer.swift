@@ -26,6 +26,8 @@ final class TestAgentServer: Sendable {
         case slow(Duration)
         /// Never answers (until the caller gives up).
         case hang
+        /// Never answers an input with `"hold": true`; echoes any other.
+        case holdWhenAsked
         /// Answers 200 with a body that is not JSON.
         case invalidJSON
         /// Answers 200 with this many bytes.
@@ -90,6 +92,9 @@ final class TestAgentServer: Sendable {
             case .hang:
                 try await Task.sleep(for: .seconds(3_600))
                 return Self.json(500, [:])
+            case .holdWhenAsked:
+                if input["hold"] == .bool(true) { try await Task.sleep(for: .seconds(3_600)) }
+                return Self.json(200, ["output": ["echo": input, "agent": .string(agent), "n": .integer(Int64(n))]])
             case .invalidJSON:
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{not json")))
             case .oversized(let bytes):

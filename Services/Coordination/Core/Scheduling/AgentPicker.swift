@@ -23,9 +23,10 @@ public struct AgentCandidate: Hashable, Sendable {
 
 /// Chooses the agent for a step among candidates: healthy ones only, at
 /// random with weights that favour trust (squared, so 0.9 is picked about
-/// three times as often as 0.5) and disfavour load (divided by one plus the
-/// steps in flight), so work spreads instead of piling on the single best
-/// agent. A retry avoids the agents that already had the step while another
+/// three times as often as 0.5) and disfavour load (divided by the square of
+/// one plus the attempts in flight, so an agent with three in flight is
+/// picked a sixteenth as often as an idle one of the same trust), so work
+/// spreads instead of piling on the single best agent. A retry avoids the agents that already had the step while another
 /// healthy one exists.
 public enum AgentPicker {
     public static func pick(from candidates: [AgentCandidate], avoiding tried: [AgentID] = [], unit: Double) -> AgentCandidate? {
@@ -45,6 +46,7 @@ public enum AgentPicker {
 
     static func weight(_ candidate: AgentCandidate) -> Double {
         let trust = min(max(candidate.trust, 0.01), 1)
-        return trust * trust / Double(1 + max(candidate.inFlight, 0))
+        let load = Double(1 + max(candidate.inFlight, 0))
+        return trust * trust / (load * load)
     }
 }

@@ -141,9 +141,15 @@ public struct MissionDecider {
         guard let candidates = agents.candidates(for: definition.target) else {
             return fail(step, attempt: attempt, agent: nil, error: .registryUnavailable, in: &plan)
         }
-        guard let agent = AgentPicker.pick(from: candidates, avoiding: tried, unit: random()) else {
+        let loaded = plan.assigned.isEmpty ? candidates : candidates.map { candidate in
+            var candidate = candidate
+            candidate.inFlight += plan.assigned[candidate.id] ?? 0
+            return candidate
+        }
+        guard let agent = AgentPicker.pick(from: loaded, avoiding: tried, unit: random()) else {
             return fail(step, attempt: attempt, agent: nil, error: .noAgent(definition.target), in: &plan)
         }
+        plan.assigned[agent.id, default: 0] += 1
         plan.append(.stepScheduled(.init(step: step, attempt: attempt, agent: agent.id, input: input, action: definition.action,
                                          timeoutSeconds: definition.timeoutSeconds)))
     }
@@ -186,6 +192,9 @@ struct Plan {
     var state: MissionState
     var events: [MissionEvent] = []
     let now: Int64
+    /// Steps given to each agent by this decision so far: a fan-out's steps
+    /// spread by load, not all by the load the book had before it.
+    var assigned: [AgentID: Int] = [:]
 
     init(state: MissionState, first: MissionEvent? = nil, now: Int64) {
         self.state = state

@@ -3020,7 +3020,7 @@ const ProtobufCMessageDescriptor agion__v1__step_work__descriptor =
   (ProtobufCMessageInit) agion__v1__step_work__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__attempt_started__field_descriptors[4] =
+static const ProtobufCFieldDescriptor agion__v1__attempt_started__field_descriptors[5] =
 {
   {
     "mission_id",
@@ -3070,17 +3070,30 @@ static const ProtobufCFieldDescriptor agion__v1__attempt_started__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "deadline_unix_nanos",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AttemptStarted, deadline_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__attempt_started__field_indices_by_name[] = {
   3,   /* field[3] = agent_id */
   2,   /* field[2] = attempt */
+  4,   /* field[4] = deadline_unix_nanos */
   0,   /* field[0] = mission_id */
   1,   /* field[1] = step_id */
 };
 static const ProtobufCIntRange agion__v1__attempt_started__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor agion__v1__attempt_started__descriptor =
 {
@@ -3090,7 +3103,7 @@ const ProtobufCMessageDescriptor agion__v1__attempt_started__descriptor =
   "Agion__V1__AttemptStarted",
   "agion.v1",
   sizeof(Agion__V1__AttemptStarted),
-  4,
+  5,
   agion__v1__attempt_started__field_descriptors,
   agion__v1__attempt_started__field_indices_by_name,
   1,  agion__v1__attempt_started__number_ranges,

@@ -529,10 +529,15 @@ struct  Agion__V1__AttemptStarted
   char *step_id;
   uint32_t attempt;
   char *agent_id;
+  /*
+   * When the attempt is abandoned at the latest (its timeout): coordinators
+   * count it in the agent's load until they hear it finished, or until then.
+   */
+  int64_t deadline_unix_nanos;
 };
 #define AGION__V1__ATTEMPT_STARTED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__attempt_started__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
