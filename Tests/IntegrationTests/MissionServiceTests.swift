@@ -150,6 +150,68 @@ import Testing
         _ = try await tenant.cancel(holding, reason: "done")
     }
 
+    @Test func aStepThatFailsForGoodIsDeadLetteredAndReplayingItResumesItsMission() async throws {
+        let tenant = try await MissionTenant(agents: ["dead:first": .echo(), "dead:flaky": .status(503)])
+        let letters = try await EventReader.open(tenant.bus, stream: DeadLetters.stream, subject: CoordinationSubjects.deadStepSubject(tenant: tenant.name))
+        let submitted = try await tenant.submit(#"""
+            {"input": {"n": 7}, "steps": [
+              {"id": "a", "agent_id": "dead:first", "action": "x.run", "input": {"n": {"$ref": "input.n"}}},
+              {"id": "b", "agent_id": "dead:flaky", "action": "x.run", "depends_on": ["a"], "input": {"from": {"$ref": "steps.a.output.echo"}},
+               "retry": {"max_attempts": 2, "initial_backoff_ms": 50, "max_backoff_ms": 100}},
+              {"id": "c", "agent_id": "dead:first", "action": "x.run", "depends_on": ["b"], "input": {"b": {"$ref": "steps.b.output.agent"}}}
+            ]}
+            """#)
+        let id = submitted.string("mission_id")
+        let failed = try await tenant.final(id)
+        #expect(MissionTenant.status(failed) == "failed" && failed.string("outcome_step") == "b")
+        #expect(MissionTenant.step(failed, "c")?.int("status") == 8)
+
+        // The dead step, with its input and both errors: listed, and on the dead-letter stream.
+        let listed = try await tenant.call(CoordinationSubjects.deadSteps, ProtoMessage("agion.v1.ListDeadStepsRequest"))
+        let dead = try #require(listed.list("steps").first?.message)
+        #expect(listed.list("steps").count == 1)
+        #expect(dead.string("mission_id") == id && dead.string("step_id") == "b" && dead.int("attempt") == 2 && dead.string("agent_id") == "dead:flaky")
+        #expect(dead.json("input") == ["from": ["n": 7]])
+        #expect(dead.list("errors").compactMap { $0.message?.string("code") } == ["agent_error", "agent_error"])
+        let letter = try #require(try await letters.next(1).first)
+        #expect(letter.type == CoordinationSubjects.deadStepType && letter.tenant == tenant.name)
+        #expect(try ProtoSchema.decode("agion.v1.DeadStep", from: letter.payload).string("step_id") == "b")
+
+        // What cannot be replayed is refused, naming why.
+        let succeededStep = await remoteError {
+            _ = try await tenant.call(CoordinationSubjects.replay, ProtoMessage("agion.v1.ReplayMissionRequest", [
+                "mission_id": .string(id), "step_ids": .list([.string("a")])]))
+        }
+        #expect(succeededStep?.code == .failedPrecondition && succeededStep?.field == "step_ids[0]", "\(String(describing: succeededStep))")
+
+        // The agent is mended; the replay resumes the mission where it failed.
+        tenant.agents.set("dead:flaky", .echo())
+        let resumed = try await tenant.call(CoordinationSubjects.replay, ProtoMessage("agion.v1.ReplayMissionRequest", ["mission_id": .string(id)]))
+        #expect(MissionTenant.status(resumed) == "running")
+        let mission = try await tenant.final(id)
+        #expect(MissionTenant.status(mission) == "succeeded", "\(mission)")
+        #expect(MissionTenant.step(mission, "b")?.int("attempt") == 3)
+        #expect(MissionTenant.step(mission, "c")?.json("output")["echo"] == ["b": "dead:flaky"])
+        // Step a ran once: its output was kept.
+        #expect(tenant.agents.callsByKey["\(id)/a"] == 1 && tenant.agents.callsByKey["\(id)/b"] == 3)
+        let names = try await tenant.events(id).map { $0.string("name") }
+        #expect(names.contains("step_replayed") && names.last == "succeeded")
+
+        // Replayed: gone from the list, kept with the rest.
+        #expect(try await tenant.call(CoordinationSubjects.deadSteps, ProtoMessage("agion.v1.ListDeadStepsRequest")).list("steps").isEmpty)
+        let everything = try await tenant.call(CoordinationSubjects.deadSteps, ProtoMessage("agion.v1.ListDeadStepsRequest", [
+            "include_replayed": .bool(true), "mission_id": .string(id)]))
+        #expect(everything.list("steps").first?.message?.int("replayed_at_unix_nanos") ?? 0 > 0)
+        let again = await remoteError {
+            _ = try await tenant.call(CoordinationSubjects.replay, ProtoMessage("agion.v1.ReplayMissionRequest", ["mission_id": .string(id)]))
+        }
+        #expect(again?.code == .failedPrecondition && again?.message == "only a failed mission can be replayed; this one is succeeded")
+        let unknown = await remoteError {
+            _ = try await tenant.call(CoordinationSubjects.replay, ProtoMessage("agion.v1.ReplayMissionRequest", ["mission_id": .string(UUID().uuidString)]))
+        }
+        #expect(unknown?.code == .notFound)
+    }
+
     @Test func governanceDecidesBeforeAnyAgentRuns() async throws {
         let tenant = try await MissionTenant(agents: ["gov:agent": .echo()], policy: """
             rules:

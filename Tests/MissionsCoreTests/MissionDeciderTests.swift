@@ -174,6 +174,49 @@ import Testing
         #expect(state.steps["a"]!.agentAttempts == 1)
     }
 
+    @Test func replayingAFailedMissionResumesItFromItsFailedSteps() {
+        let definition = MissionDefinition(steps: [Self.step("a", attempts: 2), Self.step("b"), Self.step("c", "write", after: ["a", "b"])])
+        var (events, state) = Self.decider().submit(id: "m", definition: definition, idempotencyKey: "")
+        (events, state) = Self.succeed("b", state)
+        (events, state) = Self.fail("a", state, retriable: false)
+        #expect(state.status == .failed && state.steps["c"]!.status == .cancelled)
+        // Refusals name what is wrong.
+        let refusal = { (steps: [String], state: MissionState) -> MissionDecider.ReplayRefusal? in
+            if case .failure(let refusal) = MissionDecider.replayTargets(steps, state: state, now: Self.t0) { refusal } else { nil }
+        }
+        #expect(refusal(["zzz"], state)?.field == "step_ids[0]")
+        #expect(refusal(["a", "b"], state)?.reason == "step 'b' did not fail (it is succeeded)")
+        // Resumed: a gets fresh attempts, c (cancelled by the failure) waits for it again.
+        (events, state) = Self.decider(at: 5_000).handle(.replay(steps: [], by: "ops"), state: state)
+        #expect(events.map(\.name) == ["step_replayed", "step_scheduled"])
+        guard case .stepScheduled(let again) = events[1] else { return }
+        #expect(again.step == "a" && again.attempt == 2)
+        #expect(state.status == .running && state.outcome == nil && state.steps["c"]!.status == .pending)
+        #expect(state.steps["a"]!.agentAttempts == 1 && state.steps["a"]!.errors.count == 1)
+        // Its attempts are fresh: a retriable failure is retried once more (max 2).
+        (events, state) = Self.fail("a", state, retriable: true)
+        #expect(events.map(\.name) == ["step_failed", "step_retry_scheduled"])
+        (events, state) = Self.decider(at: 60_000_000_000).handle(.retryDue(step: "a"), state: state)
+        (events, state) = Self.succeed("a", state)
+        #expect(events.map(\.name) == ["step_succeeded", "step_scheduled"])
+        (events, state) = Self.succeed("c", state)
+        #expect(state.status == .succeeded)
+        #expect(refusal([], state)?.reason == "only a failed mission can be replayed; this one is succeeded")
+        // The same state comes from the events alone.
+        #expect(MissionState(snapshot: state.snapshot) == state)
+    }
+
+    @Test func aMissionThatFailedForItsBudgetOrDeadlineIsNotReplayed() {
+        var definition = MissionDefinition(steps: [Self.step("a")])
+        definition.budget = Budget(maxTokens: 10)
+        var (_, state) = Self.decider().submit(id: "m", definition: definition, idempotencyKey: "")
+        (_, state) = Self.succeed("a", state, usage: Usage(inputTokens: 20, outputTokens: 0, costUSD: 0))
+        guard case .failure(let refusal) = MissionDecider.replayTargets([], state: state, now: Self.t0) else { Issue.record("replayable"); return }
+        #expect(refusal.reason.hasPrefix("the mission failed for budget_exceeded"))
+        let (events, _) = Self.decider().handle(.replay(steps: [], by: "ops"), state: state)
+        #expect(events.isEmpty)
+    }
+
     @Test func aRepeatedOrStaleReportChangesNothing() {
         var (_, state) = Self.decider().submit(id: "m", definition: MissionDefinition(steps: [Self.step("a"), Self.step("b", after: ["a"])]),
                                                idempotencyKey: "")

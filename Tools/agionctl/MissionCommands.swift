@@ -113,10 +113,11 @@ struct Missions: AsyncParsableCommand {
         }
     }
 
-    /// Prints each event from the first as it happens (the events route,
-    /// read on from the last position), then the mission at its end.
-    static func follow(_ id: String, client: APIClient, format: OutputFormat) async throws -> JSONValue {
-        var position = 0
+    /// Prints each event after `position` (from the first by default) as it
+    /// happens (the events route, read on from the last position), then the
+    /// mission at its end.
+    static func follow(_ id: String, after position: Int = 0, client: APIClient, format: OutputFormat) async throws -> JSONValue {
+        var position = position
         while true {
             let reply = try await client.call("GET", "/v1/missions/\(id)/events", query: ["after_position": String(position)])
             for event in reply["events"]?.arrayValue ?? [] {

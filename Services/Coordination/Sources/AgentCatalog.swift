@@ -31,9 +31,15 @@ final class AgentCatalog: Sendable {
     /// now or soon (not finished). A target the registry did not answer for is
     /// `unknown`: its step waits for the registry (a platform failure, which
     /// uses up none of its attempts) instead of failing for want of an agent.
-    func book(for state: MissionState, tenant: String) async -> AgentBook {
+    /// A replay (`reopening`) may schedule failed and cancelled steps too.
+    func book(for state: MissionState, tenant: String, reopening command: MissionCommand? = nil) async -> AgentBook {
         var book = AgentBook()
-        for step in state.definition.steps where !(state.steps[step.id]?.status.isFinal ?? true) && !book.unknown.contains(step.target) {
+        let reopens = if case .replay? = command { true } else { false }
+        let open = { (status: StepState.Status?) -> Bool in
+            guard let status else { return false }
+            return reopens ? status != .succeeded : !status.isFinal
+        }
+        for step in state.definition.steps where open(state.steps[step.id]?.status) && !book.unknown.contains(step.target) {
             switch step.target {
             case .capability(let capability) where book.byCapability[capability] == nil:
                 if let found = await candidates(tenant: tenant, key: "c:" + capability, { try await self.search(capability, tenant: tenant) }) {

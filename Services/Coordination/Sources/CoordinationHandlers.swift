@@ -4,8 +4,8 @@ import AgionRuntime
 import Foundation
 import MissionsCore
 
-/// Coordination's RPC methods: submit, read and cancel missions (the gateway
-/// maps `/v1/missions` onto them).
+/// Coordination's RPC methods: submit, read, cancel and replay missions, and
+/// list dead steps (the gateway maps `/v1/missions` and `/v1/dlq` onto them).
 struct CoordinationHandlers: Sendable {
     let runner: MissionRunner
     let store: MissionStore
@@ -51,7 +51,34 @@ struct CoordinationHandlers: Sendable {
                 }
                 return state.view
             },
+            .message(CoordinationSubjects.replay, request: "agion.v1.ReplayMissionRequest") { request, context in
+                try await replay(request, context).view
+            },
+            .message(CoordinationSubjects.deadSteps, request: "agion.v1.ListDeadStepsRequest") { request, context in
+                try await store.deadSteps(request, tenant: context.tenant.value)
+            },
         ]
+    }
+
+    /// Resumes a failed mission; a replay that cannot be done is
+    /// `failed_precondition` with the reason and the field at fault.
+    private func replay(_ request: ProtoMessage, _ context: RequestContext) async throws -> MissionState {
+        let id = try Self.missionID(request)
+        let steps = request.list("step_ids").compactMap(\.string)
+        guard steps.count <= DefinitionLimits.steps else {
+            throw ErrorReply(code: .invalidArgument, message: "at most \(DefinitionLimits.steps) steps", field: "step_ids")
+        }
+        let by = context.envelope.headers["agion-subject"] ?? "unknown"
+        guard let (state, events) = try await runner.decide(.replay(steps: steps, by: by), mission: id, tenant: context.tenant.value,
+                                                            cause: context.envelope) else { throw Self.notFound(id) }
+        guard !events.isEmpty else {
+            // Refused on the state it was decided on: say why.
+            if case .failure(let refusal) = MissionDecider.replayTargets(steps, state: state, now: Envelope.nowUnixNanos()) {
+                throw ErrorReply(code: .failedPrecondition, message: refusal.reason, field: refusal.field)
+            }
+            throw ErrorReply(code: .failedPrecondition, message: "the mission changed while it was replayed; look at it again", field: "mission_id")
+        }
+        return state
     }
 
     private func mission(_ request: ProtoMessage, _ context: RequestContext) async throws -> MissionState {

@@ -4,7 +4,7 @@ import AgionStore
 /// its timers. Migrations are Swift strings so a deployed binary carries
 /// them; never edit one that has shipped, add the next.
 enum CoordinationMigrations {
-    static let all: [Migration] = [missions, Outbox.migration(version: 2)]
+    static let all: [Migration] = [missions, Outbox.migration(version: 2), deadSteps]
 
     static let missions = Migration(version: 1, name: "missions", sql: """
         -- The events of every mission: stream `mission:v1-<id>`, positions 1, 2, ...
@@ -47,5 +47,23 @@ enum CoordinationMigrations {
             PRIMARY KEY (mission_id, kind)
         );
         CREATE INDEX mission_timers_due ON mission_timers (due_at);
+        """)
+
+    static let deadSteps = Migration(version: 3, name: "dead_steps", sql: """
+        -- Steps that failed for good, for operators to see and replay (the
+        -- same entries go to the dead-letter stream, AGION_DLQ). Written in the
+        -- transaction of the failure; marked when a replay resumes the mission.
+        CREATE TABLE dead_steps (
+            tenant text NOT NULL,
+            mission_id uuid NOT NULL,
+            step_id text NOT NULL,
+            attempt integer NOT NULL,
+            dead_at bigint NOT NULL,
+            entry bytea NOT NULL,               -- agion.v1.DeadStep, without the replay fields
+            replayed_at bigint,
+            replayed_by text,
+            PRIMARY KEY (mission_id, step_id, attempt)
+        );
+        CREATE INDEX dead_steps_by_tenant ON dead_steps (tenant, dead_at DESC, mission_id DESC, step_id DESC, attempt DESC);
         """)
 }

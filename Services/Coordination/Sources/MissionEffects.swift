@@ -29,6 +29,19 @@ enum MissionEffects {
                                        ExecutionSubjects.workSubject(tenant: tenant)))
             case .stepRetryScheduled(let step, _, let at):
                 write.timers.append(("retry:" + step, at))
+            case .stepFailed(let failure) where failure.final:
+                let entry = deadStep(failure, state: after, at: now)
+                let bytes = (try? ProtoSchema.encode(entry)) ?? []
+                write.deadSteps.append((failure.step, failure.attempt, bytes))
+                var letter = envelope.caused(type: CoordinationSubjects.deadStepType, payload: bytes)
+                letter.tenant = tenant
+                write.messages.append((letter, CoordinationSubjects.deadStepSubject(tenant: tenant)))
+            case .stepReplayed(let step, let by):
+                write.replayed = ((write.replayed?.steps ?? []) + [step], by)
+                // The failure cleared every timer: the deadline holds again.
+                if let deadline = after.deadlineUnixNanos, !write.timers.contains(where: { $0.kind == "deadline" }) {
+                    write.timers.append(("deadline", deadline))
+                }
             case .succeeded, .failed, .cancelled, .timedOut:
                 write.clearAllTimers = true
                 write.timers = []
@@ -56,6 +69,23 @@ enum MissionEffects {
         // Stored in the outbox with its id: a row published twice (the relay
         // died before deleting it) has one id, and the work queue keeps one copy.
         return cause.caused(type: ExecutionSubjects.workType, payload: payload)
+    }
+
+    /// What an operator sees of a step that failed for good: its input as its
+    /// attempts got it (rendered again from the same outputs), the agent, and
+    /// every error.
+    static func deadStep(_ failure: MissionEvent.StepFailed, state: MissionState, at now: Int64) -> ProtoMessage {
+        let definition = state.definition(of: failure.step)
+        let outputs = state.steps.compactMapValues { $0.status == .succeeded ? $0.output : nil }
+        let input = (try? InputTemplate.render(definition.input, input: state.definition.input, outputs: outputs)) ?? .null
+        let step = state.steps[failure.step]
+        return ProtoMessage("agion.v1.DeadStep", [
+            "mission_id": .string(state.id), "mission_name": .string(state.definition.name), "step_id": .string(failure.step),
+            "attempt": .uint(UInt64(failure.attempt)), "agent_id": .string((failure.agent ?? step?.agent)?.description ?? ""),
+            "action": .string(definition.action), "input": .message(input.valueProto),
+            "errors": .list((step?.errors ?? []).map { .message($0.error.proto(attempt: $0.attempt, agent: $0.agent)) }),
+            "dead_at_unix_nanos": .int(now),
+        ])
     }
 
     /// The same for every attempt of a step: an agent that remembers it applies the step once.

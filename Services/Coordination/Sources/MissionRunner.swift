@@ -53,15 +53,23 @@ struct MissionRunner: Sendable {
     /// Applies `command` to the tenant's mission; nil when there is no such mission.
     @discardableResult
     func handle(_ command: MissionCommand, mission: UUID, tenant: String, cause: Envelope?) async throws -> MissionState? {
+        try await decide(command, mission: mission, tenant: tenant, cause: cause)?.state
+    }
+
+    /// `handle`, telling also what it appended (nothing when the command
+    /// changed nothing on the state it was decided on).
+    func decide(_ command: MissionCommand, mission: UUID, tenant: String, cause: Envelope?) async throws -> (state: MissionState, events: [MissionEvent])? {
         for _ in 0..<Self.maxAttempts {
             guard let state = try await store.load(mission, tenant: tenant) else { return nil }
-            let book = state.status.isFinal ? AgentBook() : await agents.book(for: state, tenant: tenant)
+            // A replay reschedules steps of a mission that is final until it applies.
+            let needsAgents = !state.status.isFinal || { if case .replay = command { true } else { false } }()
+            let book = needsAgents ? await agents.book(for: state, tenant: tenant, reopening: command) : AgentBook()
             let decided = MissionDecider(now: Envelope.nowUnixNanos(), agents: book).handle(command, state: state)
-            guard !decided.events.isEmpty else { return state }
+            guard !decided.events.isEmpty else { return (state, []) }
             let write = MissionEffects.write(decided.events, before: state, after: decided.state, book: book, tenant: tenant, cause: cause)
             if try await store.append(decided.state, tenant: tenant, expected: state.position, write: write) {
                 after(write, state: decided.state, tenant: tenant)
-                return decided.state
+                return (decided.state, decided.events)
             }
             conflicts.increment()
         }

@@ -92,3 +92,45 @@ extension MissionStore {
         }
     }
 }
+
+extension MissionStore {
+    /// A tenant's dead steps, newest first, a page at a time.
+    func deadSteps(_ request: ProtoMessage, tenant: String) async throws -> ProtoMessage {
+        var conditions = ["tenant = $1"]
+        var parameters: [any PostgresEncodable] = [tenant]
+        if !request.string("mission_id").isEmpty {
+            parameters.append(try CoordinationHandlers.missionID(request))
+            conditions.append("mission_id = $\(parameters.count)")
+        }
+        if !request.bool("include_replayed") { conditions.append("replayed_at IS NULL") }
+        if let after = try PageToken.parts(request.string("page_token"), count: 4) {
+            guard let deadAt = Int64(after[0]), let mission = UUID(uuidString: after[1]), let attempt = Int(after[3]) else { throw PageToken.invalidToken }
+            parameters += [deadAt, mission, after[2], attempt]
+            let n = parameters.count
+            conditions.append("(dead_at, mission_id, step_id, attempt) < ($\(n - 3), $\(n - 2), $\(n - 1), $\(n))")
+        }
+        let pageSize = min(max(Int(request.int("page_size")), 0), 500)
+        let size = pageSize == 0 ? 50 : pageSize
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("""
+                SELECT mission_id, step_id, attempt, dead_at, entry, replayed_at, replayed_by FROM \(schema).dead_steps
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY dead_at DESC, mission_id DESC, step_id DESC, attempt DESC LIMIT \(size + 1)
+                """, parameters)
+        }
+        var steps: [ProtoMessage] = []
+        for row in rows.prefix(size) {
+            var entry = try ProtoSchema.decode("agion.v1.DeadStep", from: try row.decode("entry", as: [UInt8].self))
+            if let replayedAt = try row.decode("replayed_at", as: Int64?.self) {
+                entry["replayed_at_unix_nanos"] = .int(replayedAt)
+                entry["replayed_by"] = .string(try row.decode("replayed_by", as: String?.self) ?? "")
+            }
+            steps.append(entry)
+        }
+        var next = ""
+        if rows.count > size, let last = rows.prefix(size).last {
+            next = PageToken.after([String(try last.decode("dead_at", as: Int64.self)), try last.decode("mission_id", as: UUID.self).lowercasedString,
+                                    try last.decode("step_id", as: String.self), String(try last.decode("attempt", as: Int.self))])
+        }
+        return ProtoMessage("agion.v1.ListDeadStepsResponse", ["steps": .list(steps.map { .message($0) }), "next_page_token": .string(next)])
+    }
+}

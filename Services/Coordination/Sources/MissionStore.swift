@@ -24,6 +24,10 @@ struct MissionStore: Sendable {
         var timers: [(kind: String, dueAt: Int64)]
         var clearedTimers: [String]
         var clearAllTimers: Bool
+        /// Steps that failed for good: `agion.v1.DeadStep` entries.
+        var deadSteps: [(step: String, attempt: Int, entry: [UInt8])] = []
+        /// Steps a replay reopened, and who asked.
+        var replayed: (steps: [String], by: String)?
     }
 
     // MARK: Reading
@@ -110,6 +114,18 @@ struct MissionStore: Sendable {
         } else if !write.clearedTimers.isEmpty {
             try await connection.execute("DELETE FROM \(schema).mission_timers WHERE mission_id = $1 AND kind = ANY($2::text[])",
                                          [mission, PostgresTextArray(write.clearedTimers)], prepared: true)
+        }
+        for dead in write.deadSteps {
+            try await connection.execute("""
+                INSERT INTO \(schema).dead_steps (tenant, mission_id, step_id, attempt, dead_at, entry) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT DO NOTHING
+                """, [tenant, mission, dead.step, dead.attempt, state.updatedAtUnixNanos, dead.entry], prepared: true)
+        }
+        if let replayed = write.replayed {
+            try await connection.execute("""
+                UPDATE \(schema).dead_steps SET replayed_at = $3, replayed_by = $4
+                WHERE mission_id = $1 AND step_id = ANY($2::text[]) AND replayed_at IS NULL
+                """, [mission, PostgresTextArray(replayed.steps), state.updatedAtUnixNanos, replayed.by], prepared: true)
         }
         for (kind, due) in write.timers {
             try await connection.execute("""

@@ -9,6 +9,14 @@ public enum CoordinationSubjects {
     public static let list = "agion.rpc.coordination.list"
     public static let events = "agion.rpc.coordination.events"
     public static let cancel = "agion.rpc.coordination.cancel"
+    /// Resume a failed mission from its failed steps (`ReplayMissionRequest`).
+    public static let replay = "agion.rpc.coordination.replay"
+    /// The tenant's dead steps (`ListDeadStepsRequest`).
+    public static let deadSteps = "agion.rpc.coordination.dlq.list"
+
+    /// Dead steps on the dead-letter stream (AGION_DLQ): `agion.dlq.steps.<tenant>`.
+    public static func deadStepSubject(tenant: String) -> String { "agion.dlq.steps.\(tenant)" }
+    public static let deadStepType = "agion.missions.step_dead_lettered"
 
     /// Mission events: `agion.missions.evt.<tenant>.<mission_id>` in `AGION_MISSIONS`,
     /// envelope type `agion.missions.<event>`, payload `agion.v1.MissionEvent`.

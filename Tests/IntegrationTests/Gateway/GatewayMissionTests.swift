@@ -127,6 +127,20 @@ extension MissionServiceTests {
             #expect(one.status == 0 && one.stdout.contains("research") && one.stdout.contains("again"), "\(one.stdout)")
             let missing = try await AgionCtlTests.agionctl(["missions", "get", UUID().uuidString], url: url, key: admin)
             #expect(missing.status == 5)
+
+            // The failed step is in the dead-letter list; mended, its replay finishes the mission.
+            let broken = try #require(missions.first { $0["name"] != "from-yaml" }?["mission_id"]?.stringValue)
+            let dead = try await AgionCtlTests.agionctl(["dlq", "list"], url: url, key: admin)
+            #expect(dead.status == 0 && dead.stdout.contains(broken) && dead.stdout.contains("agent_rejected: HTTP 400"), "\(dead.stdout)")
+            tenant.agents.set("ctl:broken", .echo())
+            let replay = try await AgionCtlTests.agionctl(["dlq", "replay", broken, "--wait"], url: url, key: admin)
+            #expect(replay.status == 0 && replay.stdout.contains("step_replayed  s") && !replay.stdout.contains("submitted"),
+                    "\(replay.stdout)\n\(replay.stderr)")
+            let after = try await AgionCtlTests.agionctl(["dlq", "list", "--all", "-o", "json"], url: url, key: admin)
+            let entries = (try JSONValue.parse(Array(after.stdout.utf8)))["steps"]?.arrayValue ?? []
+            #expect(entries.count == 1 && entries.first?["replayed_by"]?.stringValue?.isEmpty == false, "\(after.stdout)")
+            let twice = try await AgionCtlTests.agionctl(["dlq", "replay", broken], url: url, key: admin)
+            #expect(twice.status == 6 && twice.stderr.contains("only a failed mission can be replayed"), "\(twice.stderr)")
         }
     }
 }

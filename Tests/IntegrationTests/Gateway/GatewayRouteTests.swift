@@ -78,10 +78,10 @@ extension GatewayTests {
     @Test func everyRouteEnforcesTheRoleTable() async throws {
         let (_, admin) = try await tenant()
         let viewer: Set<String> = ["listAgents", "searchAgents", "getAgent", "agentVersions", "agentTrust", "queryDecisions", "listPolicies",
-                                   "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission"]
+                                   "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission", "listDeadSteps"]
         let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput"]
         let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
-                                                      "submitMission", "cancelMission"])
+                                                      "submitMission", "cancelMission", "replayMission"])
         let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey"])
         let platform = adminRole.union(["createTenant", "listTenants"])
         let keys: [(role: String, key: String, allowed: Set<String>)] = [

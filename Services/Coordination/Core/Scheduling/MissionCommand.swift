@@ -11,6 +11,9 @@ public enum MissionCommand: Hashable, Sendable {
     /// The mission's deadline came.
     case deadlineDue
     case cancel(by: String, reason: String)
+    /// An operator resumes a failed mission: its failed `steps` get fresh
+    /// attempts (see `MissionDecider.replayRefusal`).
+    case replay(steps: [String], by: String)
 }
 
 /// How one attempt of a step ended, as execution reports it.

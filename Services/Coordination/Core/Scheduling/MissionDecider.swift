@@ -43,6 +43,9 @@ public struct MissionDecider {
         case .deadlineDue:
             guard !state.status.isFinal, let deadline = state.deadlineUnixNanos, now >= deadline else { break }
             end(&plan, reason: "the mission's deadline passed", final: .timedOut)
+        case .replay(let steps, let by):
+            guard case .success(let targets) = Self.replayTargets(steps, state: state, now: now) else { break }
+            for step in targets { plan.append(.stepReplayed(step: step, by: by)) }
         case .cancel(let by, let reason):
             guard !state.status.isFinal, !state.cancelRequested else { break }
             plan.append(.cancelRequested(by: by, reason: reason))
@@ -50,6 +53,48 @@ public struct MissionDecider {
         }
         advance(&plan)
         return (plan.events, plan.state)
+    }
+
+    // MARK: Replay
+
+    /// Why a replay cannot be done, naming the field at fault (of the
+    /// request: `mission_id`, `step_ids[i]`).
+    public struct ReplayRefusal: Error, Hashable, Sendable {
+        public var field: String
+        public var reason: String
+    }
+
+    /// The steps a replay of `requested` reopens (the failed steps that ended
+    /// the mission, when none are named), or why it cannot: only a mission that
+    /// failed because steps failed, before its deadline, resumes, and only
+    /// from steps that failed; every step whose failure fails the mission must
+    /// be among them, or it would fail again at once.
+    public static func replayTargets(_ requested: [String], state: MissionState, now: Int64) -> Result<[String], ReplayRefusal> {
+        guard state.status == .failed else {
+            return .failure(.init(field: "mission_id", reason: "only a failed mission can be replayed; this one is \(state.status.rawValue)"))
+        }
+        guard state.outcome?.code == "step_failed" else {
+            return .failure(.init(field: "mission_id", reason: "the mission failed for \(state.outcome?.code ?? "another reason"), not a step: "
+                                  + (state.outcome?.reason ?? "") + "; submit it again instead"))
+        }
+        if let deadline = state.deadlineUnixNanos, now >= deadline {
+            return .failure(.init(field: "mission_id", reason: "the mission's deadline has passed"))
+        }
+        let ending = state.definition.steps.filter { state.steps[$0.id]!.status == .failed && $0.onFailure == .fail }.map(\.id)
+        guard !requested.isEmpty else {
+            return ending.isEmpty ? .failure(.init(field: "mission_id", reason: "the mission has no failed step to replay")) : .success(ending)
+        }
+        for (index, id) in requested.enumerated() {
+            guard let step = state.steps[id] else { return .failure(.init(field: "step_ids[\(index)]", reason: "the mission has no step '\(id)'")) }
+            guard step.status == .failed else {
+                return .failure(.init(field: "step_ids[\(index)]", reason: "step '\(id)' did not fail (it is \(step.status.rawValue))"))
+            }
+        }
+        if let left = ending.first(where: { !requested.contains($0) }) {
+            return .failure(.init(field: "step_ids", reason: "step '\(left)' failed too and would fail the mission again: replay it as well"))
+        }
+        var seen = Set<String>()
+        return .success(requested.filter { seen.insert($0).inserted })
     }
 
     // MARK: Outcomes
@@ -121,7 +166,7 @@ public struct MissionDecider {
                 plan.append(.budgetExceeded(usage: state.usage))
                 return end(&plan, reason: "the budget is spent", final: .failed(code: "budget_exceeded", reason: Self.budgetReason(budget, state.usage), step: ready[0].id))
             }
-            for step in ready { schedule(step.id, attempt: 1, in: &plan) }
+            for step in ready { schedule(step.id, attempt: state.steps[step.id]!.attempt + 1, in: &plan) }
         }
     }
 

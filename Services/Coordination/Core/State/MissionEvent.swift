@@ -23,6 +23,9 @@ public enum MissionEvent: Hashable, Sendable {
     /// The usage reported so far reached the budget.
     case budgetExceeded(usage: Usage)
     case cancelRequested(by: String, reason: String)
+    /// An operator replayed the step after it failed for good: the mission
+    /// runs again, and the step gets `max_attempts` fresh attempts.
+    case stepReplayed(step: String, by: String)
     case succeeded(output: JSONValue)
     case failed(code: String, reason: String, step: String?)
     case cancelled(reason: String)
@@ -112,6 +115,7 @@ public enum MissionEvent: Hashable, Sendable {
         case .stepCancelled: "step_cancelled"
         case .budgetExceeded: "budget_exceeded"
         case .cancelRequested: "cancel_requested"
+        case .stepReplayed: "step_replayed"
         case .succeeded: "succeeded"
         case .failed: "failed"
         case .cancelled: "cancelled"

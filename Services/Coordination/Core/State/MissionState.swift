@@ -123,6 +123,15 @@ public struct MissionState: Hashable, Sendable {
             break
         case .cancelRequested:
             cancelRequested = true
+        case .stepReplayed(let step, _):
+            guard steps[step]?.status == .failed else { return }
+            if status == .failed {
+                // Running again: the steps the failure cancelled wait to be scheduled again.
+                status = .running
+                outcome = nil
+                for (id, other) in steps where other.status == .cancelled { steps[id]!.reopen() }
+            }
+            update(step) { $0.reopen(replayed: true) }
         case .succeeded(let output):
             finish(.succeeded, outcome: nil)
             self.output = output
@@ -198,8 +207,21 @@ public struct StepState: Hashable, Sendable {
 
     public init() {}
 
+    /// Attempts before the step was last replayed: they no longer count.
+    public var attemptsBeforeReplay = 0
+
     /// Attempts that count against the step's `max_attempts`.
-    public var agentAttempts: Int { attempt - platformFailures }
+    public var agentAttempts: Int { attempt - platformFailures - attemptsBeforeReplay }
+
+    /// Back to `pending` (its mission resumed); a replayed step's attempts so
+    /// far stop counting. Its history (errors, agents tried, usage) stays.
+    mutating func reopen(replayed: Bool = false) {
+        if replayed { attemptsBeforeReplay = attempt - platformFailures }
+        status = .pending
+        retryAtUnixNanos = nil
+        finishedAtUnixNanos = nil
+        approvalReasons = []
+    }
 
     /// Whether the outcome of `attempt` was already recorded.
     public func reported(_ attempt: Int) -> Bool { attempt <= lastReportedAttempt }

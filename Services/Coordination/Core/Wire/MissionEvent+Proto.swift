@@ -49,6 +49,9 @@ extension MissionEvent {
         case .cancelRequested(let by, let reason):
             fields["requested_by"] = .string(by)
             fields["reason"] = .string(reason)
+        case .stepReplayed(let id, let by):
+            step(id)
+            fields["requested_by"] = .string(by)
         case .succeeded(let output):
             fields["data"] = .message(output.valueProto)
         case .failed(let code, let reason, let failedStep):
@@ -98,6 +101,7 @@ extension MissionEvent {
         case "step_cancelled": self = .stepCancelled(step: stepID, reason: proto.string("reason"))
         case "budget_exceeded": self = .budgetExceeded(usage: Usage(proto: proto.message("usage")))
         case "cancel_requested": self = .cancelRequested(by: proto.string("requested_by"), reason: proto.string("reason"))
+        case "step_replayed": self = .stepReplayed(step: stepID, by: proto.string("requested_by"))
         case "succeeded": self = .succeeded(output: proto.json("data"))
         case "failed":
             self = .failed(code: proto.string("code"), reason: proto.string("reason"), step: stepID.isEmpty ? nil : stepID)

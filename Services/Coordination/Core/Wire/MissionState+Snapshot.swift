@@ -50,6 +50,7 @@ extension StepState {
         var fields: [String: JSONValue] = [
             "status": .string(status.rawValue), "attempt": .integer(Int64(attempt)), "tried": .array(tried.map { .string($0.description) }),
             "usage": usage.json, "reported": .integer(Int64(lastReportedAttempt)), "platform_failures": .integer(Int64(platformFailures)),
+            "replay_base": .integer(Int64(attemptsBeforeReplay)),
             "errors": .array(errors.map { error in
                 .object(["attempt": .integer(Int64(error.attempt)), "agent": error.agent.map { .string($0.description) } ?? .null,
                          "code": .string(error.error.code), "message": .string(error.error.message), "retriable": .bool(error.error.retriable),
@@ -76,6 +77,7 @@ extension StepState {
         usage = Usage(json: f["usage"])
         lastReportedAttempt = Int(f["reported"]?.int ?? 0)
         platformFailures = Int(f["platform_failures"]?.int ?? 0)
+        attemptsBeforeReplay = Int(f["replay_base"]?.int ?? 0)
         if case .array(let errors)? = f["errors"] {
             self.errors = errors.compactMap { error in
                 guard case .object(let e) = error else { return nil }

@@ -121,6 +121,16 @@ enum RouteTable {
               summary: "Cancel a mission: running steps are stopped, nothing new starts", tag: "missions", permission: .runMissions,
               action: .call(ServiceCall(service: "coordination", subject: CoordinationSubjects.cancel, request: "agion.v1.CancelMissionRequest",
                                         response: "agion.v1.Mission", body: .optionalJSON))),
+        Route(method: .post, path: "/v1/missions/{mission_id}/replay", operationID: "replayMission",
+              summary: "Resume a mission that failed because steps failed: those steps (or the step_ids given) get fresh attempts",
+              tag: "missions", permission: .runMissions,
+              action: .call(ServiceCall(service: "coordination", subject: CoordinationSubjects.replay, request: "agion.v1.ReplayMissionRequest",
+                                        response: "agion.v1.Mission", body: .optionalJSON))),
+        Route(method: .get, path: "/v1/dlq/steps", operationID: "listDeadSteps",
+              summary: "Steps that failed for good (the dead-letter queue of missions), newest first, with their input and every error",
+              tag: "missions", permission: .read, action: .call(ServiceCall(
+                service: "coordination", subject: CoordinationSubjects.deadSteps, request: "agion.v1.ListDeadStepsRequest",
+                response: "agion.v1.ListDeadStepsResponse", query: ["mission_id", "include_replayed", "page_size", "page_token"]))),
     ]
 
     static let administration: [Route] = [

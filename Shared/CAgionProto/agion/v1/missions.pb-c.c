@@ -637,6 +637,186 @@ void   agion__v1__list_missions_response__free_unpacked
   assert(message->base.descriptor == &agion__v1__list_missions_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__dead_step__init
+                     (Agion__V1__DeadStep         *message)
+{
+  static const Agion__V1__DeadStep init_value = AGION__V1__DEAD_STEP__INIT;
+  *message = init_value;
+}
+size_t agion__v1__dead_step__get_packed_size
+                     (const Agion__V1__DeadStep *message)
+{
+  assert(message->base.descriptor == &agion__v1__dead_step__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__dead_step__pack
+                     (const Agion__V1__DeadStep *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__dead_step__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__dead_step__pack_to_buffer
+                     (const Agion__V1__DeadStep *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__dead_step__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__DeadStep *
+       agion__v1__dead_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__DeadStep *)
+     protobuf_c_message_unpack (&agion__v1__dead_step__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__dead_step__free_unpacked
+                     (Agion__V1__DeadStep *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__dead_step__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_dead_steps_request__init
+                     (Agion__V1__ListDeadStepsRequest         *message)
+{
+  static const Agion__V1__ListDeadStepsRequest init_value = AGION__V1__LIST_DEAD_STEPS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_dead_steps_request__get_packed_size
+                     (const Agion__V1__ListDeadStepsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_dead_steps_request__pack
+                     (const Agion__V1__ListDeadStepsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_dead_steps_request__pack_to_buffer
+                     (const Agion__V1__ListDeadStepsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListDeadStepsRequest *
+       agion__v1__list_dead_steps_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListDeadStepsRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_dead_steps_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_dead_steps_request__free_unpacked
+                     (Agion__V1__ListDeadStepsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_dead_steps_response__init
+                     (Agion__V1__ListDeadStepsResponse         *message)
+{
+  static const Agion__V1__ListDeadStepsResponse init_value = AGION__V1__LIST_DEAD_STEPS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_dead_steps_response__get_packed_size
+                     (const Agion__V1__ListDeadStepsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_dead_steps_response__pack
+                     (const Agion__V1__ListDeadStepsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_dead_steps_response__pack_to_buffer
+                     (const Agion__V1__ListDeadStepsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListDeadStepsResponse *
+       agion__v1__list_dead_steps_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListDeadStepsResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_dead_steps_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_dead_steps_response__free_unpacked
+                     (Agion__V1__ListDeadStepsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_dead_steps_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__replay_mission_request__init
+                     (Agion__V1__ReplayMissionRequest         *message)
+{
+  static const Agion__V1__ReplayMissionRequest init_value = AGION__V1__REPLAY_MISSION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__replay_mission_request__get_packed_size
+                     (const Agion__V1__ReplayMissionRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__replay_mission_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__replay_mission_request__pack
+                     (const Agion__V1__ReplayMissionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__replay_mission_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__replay_mission_request__pack_to_buffer
+                     (const Agion__V1__ReplayMissionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__replay_mission_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ReplayMissionRequest *
+       agion__v1__replay_mission_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ReplayMissionRequest *)
+     protobuf_c_message_unpack (&agion__v1__replay_mission_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__replay_mission_request__free_unpacked
+                     (Agion__V1__ReplayMissionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__replay_mission_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   agion__v1__mission_events_request__init
                      (Agion__V1__MissionEventsRequest         *message)
 {
@@ -2398,6 +2578,353 @@ const ProtobufCMessageDescriptor agion__v1__list_missions_response__descriptor =
   agion__v1__list_missions_response__field_indices_by_name,
   1,  agion__v1__list_missions_response__number_ranges,
   (ProtobufCMessageInit) agion__v1__list_missions_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__dead_step__field_descriptors[11] =
+{
+  {
+    "mission_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mission_name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, mission_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, step_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "input",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, input),
+    &agion__v1__value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "errors",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__DeadStep, n_errors),
+    offsetof(Agion__V1__DeadStep, errors),
+    &agion__v1__step_error__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dead_at_unix_nanos",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, dead_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replayed_at_unix_nanos",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, replayed_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replayed_by",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DeadStep, replayed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__dead_step__field_indices_by_name[] = {
+  5,   /* field[5] = action */
+  4,   /* field[4] = agent_id */
+  3,   /* field[3] = attempt */
+  8,   /* field[8] = dead_at_unix_nanos */
+  7,   /* field[7] = errors */
+  6,   /* field[6] = input */
+  0,   /* field[0] = mission_id */
+  1,   /* field[1] = mission_name */
+  9,   /* field[9] = replayed_at_unix_nanos */
+  10,   /* field[10] = replayed_by */
+  2,   /* field[2] = step_id */
+};
+static const ProtobufCIntRange agion__v1__dead_step__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor agion__v1__dead_step__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.DeadStep",
+  "DeadStep",
+  "Agion__V1__DeadStep",
+  "agion.v1",
+  sizeof(Agion__V1__DeadStep),
+  11,
+  agion__v1__dead_step__field_descriptors,
+  agion__v1__dead_step__field_indices_by_name,
+  1,  agion__v1__dead_step__number_ranges,
+  (ProtobufCMessageInit) agion__v1__dead_step__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_dead_steps_request__field_descriptors[4] =
+{
+  {
+    "mission_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListDeadStepsRequest, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "include_replayed",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListDeadStepsRequest, include_replayed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListDeadStepsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListDeadStepsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_dead_steps_request__field_indices_by_name[] = {
+  1,   /* field[1] = include_replayed */
+  0,   /* field[0] = mission_id */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+};
+static const ProtobufCIntRange agion__v1__list_dead_steps_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_dead_steps_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListDeadStepsRequest",
+  "ListDeadStepsRequest",
+  "Agion__V1__ListDeadStepsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListDeadStepsRequest),
+  4,
+  agion__v1__list_dead_steps_request__field_descriptors,
+  agion__v1__list_dead_steps_request__field_indices_by_name,
+  1,  agion__v1__list_dead_steps_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_dead_steps_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_dead_steps_response__field_descriptors[2] =
+{
+  {
+    "steps",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListDeadStepsResponse, n_steps),
+    offsetof(Agion__V1__ListDeadStepsResponse, steps),
+    &agion__v1__dead_step__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListDeadStepsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_dead_steps_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = steps */
+};
+static const ProtobufCIntRange agion__v1__list_dead_steps_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_dead_steps_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListDeadStepsResponse",
+  "ListDeadStepsResponse",
+  "Agion__V1__ListDeadStepsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListDeadStepsResponse),
+  2,
+  agion__v1__list_dead_steps_response__field_descriptors,
+  agion__v1__list_dead_steps_response__field_indices_by_name,
+  1,  agion__v1__list_dead_steps_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_dead_steps_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__replay_mission_request__field_descriptors[2] =
+{
+  {
+    "mission_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ReplayMissionRequest, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step_ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__ReplayMissionRequest, n_step_ids),
+    offsetof(Agion__V1__ReplayMissionRequest, step_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__replay_mission_request__field_indices_by_name[] = {
+  0,   /* field[0] = mission_id */
+  1,   /* field[1] = step_ids */
+};
+static const ProtobufCIntRange agion__v1__replay_mission_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__replay_mission_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ReplayMissionRequest",
+  "ReplayMissionRequest",
+  "Agion__V1__ReplayMissionRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ReplayMissionRequest),
+  2,
+  agion__v1__replay_mission_request__field_descriptors,
+  agion__v1__replay_mission_request__field_indices_by_name,
+  1,  agion__v1__replay_mission_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__replay_mission_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor agion__v1__mission_events_request__field_descriptors[3] =

@@ -31,6 +31,10 @@ typedef struct Agion__V1__CancelMissionRequest Agion__V1__CancelMissionRequest;
 typedef struct Agion__V1__ListMissionsRequest Agion__V1__ListMissionsRequest;
 typedef struct Agion__V1__MissionSummary Agion__V1__MissionSummary;
 typedef struct Agion__V1__ListMissionsResponse Agion__V1__ListMissionsResponse;
+typedef struct Agion__V1__DeadStep Agion__V1__DeadStep;
+typedef struct Agion__V1__ListDeadStepsRequest Agion__V1__ListDeadStepsRequest;
+typedef struct Agion__V1__ListDeadStepsResponse Agion__V1__ListDeadStepsResponse;
+typedef struct Agion__V1__ReplayMissionRequest Agion__V1__ReplayMissionRequest;
 typedef struct Agion__V1__MissionEventsRequest Agion__V1__MissionEventsRequest;
 typedef struct Agion__V1__MissionEventsResponse Agion__V1__MissionEventsResponse;
 typedef struct Agion__V1__MissionEvent Agion__V1__MissionEvent;
@@ -374,6 +378,99 @@ struct  Agion__V1__ListMissionsResponse
 
 
 /*
+ * A step that failed for good (its last attempt, or a permanent failure),
+ * kept for an operator: in coordination's `dead_steps` and on the dead-letter
+ * stream (AGION_DLQ, subject `agion.dlq.steps.<tenant>`, envelope type
+ * `agion.missions.step_dead_lettered`). Replaying it resumes its mission.
+ */
+struct  Agion__V1__DeadStep
+{
+  ProtobufCMessage base;
+  char *mission_id;
+  char *mission_name;
+  char *step_id;
+  /*
+   * The attempt it failed on; the agent of that attempt (empty when none was found).
+   */
+  uint32_t attempt;
+  char *agent_id;
+  char *action;
+  /*
+   * The step's input, as its last attempt was given it.
+   */
+  Agion__V1__Value *input;
+  /*
+   * Every failed attempt, oldest first.
+   */
+  size_t n_errors;
+  Agion__V1__StepError **errors;
+  int64_t dead_at_unix_nanos;
+  /*
+   * 0 until replayed; then when and by whom.
+   */
+  int64_t replayed_at_unix_nanos;
+  char *replayed_by;
+};
+#define AGION__V1__DEAD_STEP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__dead_step__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.coordination.dlq.list`: the tenant's dead steps, newest first.
+ */
+struct  Agion__V1__ListDeadStepsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only this mission's (empty: every mission's).
+   */
+  char *mission_id;
+  /*
+   * Also the steps already replayed.
+   */
+  protobuf_c_boolean include_replayed;
+  uint32_t page_size;
+  char *page_token;
+};
+#define AGION__V1__LIST_DEAD_STEPS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_dead_steps_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ListDeadStepsResponse
+{
+  ProtobufCMessage base;
+  size_t n_steps;
+  Agion__V1__DeadStep **steps;
+  char *next_page_token;
+};
+#define AGION__V1__LIST_DEAD_STEPS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_dead_steps_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.coordination.replay`: resume a mission that failed
+ * because steps failed, giving those steps fresh attempts. The reply is the
+ * mission (agion.v1.Mission), running again.
+ */
+struct  Agion__V1__ReplayMissionRequest
+{
+  ProtobufCMessage base;
+  char *mission_id;
+  /*
+   * The failed steps to run again; empty: those whose failure ended the mission.
+   */
+  size_t n_step_ids;
+  char **step_ids;
+};
+#define AGION__V1__REPLAY_MISSION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__replay_mission_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
  * Request `agion.rpc.coordination.events`: a mission's history from a position.
  */
 struct  Agion__V1__MissionEventsRequest
@@ -475,7 +572,7 @@ struct  Agion__V1__MissionEvent
    */
   int64_t deadline_unix_nanos;
   /*
-   * cancel_requested: who asked (the credential's subject).
+   * cancel_requested, step_replayed: who asked (the credential's subject).
    */
   char *requested_by;
 };
@@ -865,6 +962,82 @@ Agion__V1__ListMissionsResponse *
 void   agion__v1__list_missions_response__free_unpacked
                      (Agion__V1__ListMissionsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__DeadStep methods */
+void   agion__v1__dead_step__init
+                     (Agion__V1__DeadStep         *message);
+size_t agion__v1__dead_step__get_packed_size
+                     (const Agion__V1__DeadStep   *message);
+size_t agion__v1__dead_step__pack
+                     (const Agion__V1__DeadStep   *message,
+                      uint8_t             *out);
+size_t agion__v1__dead_step__pack_to_buffer
+                     (const Agion__V1__DeadStep   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__DeadStep *
+       agion__v1__dead_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__dead_step__free_unpacked
+                     (Agion__V1__DeadStep *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListDeadStepsRequest methods */
+void   agion__v1__list_dead_steps_request__init
+                     (Agion__V1__ListDeadStepsRequest         *message);
+size_t agion__v1__list_dead_steps_request__get_packed_size
+                     (const Agion__V1__ListDeadStepsRequest   *message);
+size_t agion__v1__list_dead_steps_request__pack
+                     (const Agion__V1__ListDeadStepsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_dead_steps_request__pack_to_buffer
+                     (const Agion__V1__ListDeadStepsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListDeadStepsRequest *
+       agion__v1__list_dead_steps_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_dead_steps_request__free_unpacked
+                     (Agion__V1__ListDeadStepsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListDeadStepsResponse methods */
+void   agion__v1__list_dead_steps_response__init
+                     (Agion__V1__ListDeadStepsResponse         *message);
+size_t agion__v1__list_dead_steps_response__get_packed_size
+                     (const Agion__V1__ListDeadStepsResponse   *message);
+size_t agion__v1__list_dead_steps_response__pack
+                     (const Agion__V1__ListDeadStepsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_dead_steps_response__pack_to_buffer
+                     (const Agion__V1__ListDeadStepsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListDeadStepsResponse *
+       agion__v1__list_dead_steps_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_dead_steps_response__free_unpacked
+                     (Agion__V1__ListDeadStepsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ReplayMissionRequest methods */
+void   agion__v1__replay_mission_request__init
+                     (Agion__V1__ReplayMissionRequest         *message);
+size_t agion__v1__replay_mission_request__get_packed_size
+                     (const Agion__V1__ReplayMissionRequest   *message);
+size_t agion__v1__replay_mission_request__pack
+                     (const Agion__V1__ReplayMissionRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__replay_mission_request__pack_to_buffer
+                     (const Agion__V1__ReplayMissionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ReplayMissionRequest *
+       agion__v1__replay_mission_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__replay_mission_request__free_unpacked
+                     (Agion__V1__ReplayMissionRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Agion__V1__MissionEventsRequest methods */
 void   agion__v1__mission_events_request__init
                      (Agion__V1__MissionEventsRequest         *message);
@@ -1061,6 +1234,18 @@ typedef void (*Agion__V1__MissionSummary_Closure)
 typedef void (*Agion__V1__ListMissionsResponse_Closure)
                  (const Agion__V1__ListMissionsResponse *message,
                   void *closure_data);
+typedef void (*Agion__V1__DeadStep_Closure)
+                 (const Agion__V1__DeadStep *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListDeadStepsRequest_Closure)
+                 (const Agion__V1__ListDeadStepsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListDeadStepsResponse_Closure)
+                 (const Agion__V1__ListDeadStepsResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ReplayMissionRequest_Closure)
+                 (const Agion__V1__ReplayMissionRequest *message,
+                  void *closure_data);
 typedef void (*Agion__V1__MissionEventsRequest_Closure)
                  (const Agion__V1__MissionEventsRequest *message,
                   void *closure_data);
@@ -1107,6 +1292,10 @@ extern const ProtobufCMessageDescriptor agion__v1__cancel_mission_request__descr
 extern const ProtobufCMessageDescriptor agion__v1__list_missions_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_summary__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__list_missions_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__dead_step__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_dead_steps_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_dead_steps_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__replay_mission_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_events_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_events_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_event__descriptor;
