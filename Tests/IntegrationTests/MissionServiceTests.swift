@@ -212,6 +212,54 @@ import Testing
         #expect(unknown?.code == .notFound)
     }
 
+    @Test func malformedWorkAndReportsAreDeadLetteredAndTheServicesKeepServing() async throws {
+        let tenant = try await MissionTenant(agents: ["poison:after": .echo()])
+        let js = tenant.bus.jetStream
+        let marker = "poison-\(tenant.name)"
+        // Readers of both dead-letter subjects, from their start: ours are told apart by the marker or the tenant.
+        var readers: [PullConsumer] = []
+        for subject in [DeadLetters.subject(stream: ExecutionSubjects.workStream, consumer: ExecutionSubjects.workConsumer),
+                        DeadLetters.subject(stream: ExecutionSubjects.stream, consumer: "coordination_reports_\(MissionsCluster.coordinationSchema)")] {
+            let durable = TestEnvironment.uniqueName("dlq")
+            try await js.provision(streams: [], consumers: [ConsumerSpec(stream: DeadLetters.stream.name, durable: durable, filterSubject: subject)])
+            readers.append(try await js.pullConsumer(stream: DeadLetters.stream.name, durable: durable))
+        }
+        func envelope(_ type: String, _ payload: [UInt8]) throws -> [UInt8] {
+            try Envelope(type: type, tenant: tenant.name, payload: payload).encoded()
+        }
+        let noMission = try ProtoSchema.encode(ProtoMessage("agion.v1.StepWork", ["step_id": .string("s"), "attempt": .uint(1), "agent_id": .string("poison:after")]))
+        let unknownResult = try ProtoSchema.encode(ProtoMessage("agion.v1.AttemptFinished", [
+            "mission_id": .string(UUID().uuidString), "step_id": .string("s"), "attempt": .uint(1), "agent_id": .string("poison:after"), "result": .enumValue(9)]))
+        let work = ExecutionSubjects.workSubject(tenant: tenant.name)
+        let report = ExecutionSubjects.eventSubject(tenant: tenant.name, event: "attempt_finished")
+        for (subject, bytes) in [
+            (work, Array("\(marker) not an envelope".utf8)), (work, try envelope(ExecutionSubjects.workType, [0xff, 0xff, 0x01])),
+            (work, try envelope(ExecutionSubjects.workType, noMission)),
+            (report, Array("\(marker) not an envelope".utf8)), (report, try envelope(ExecutionSubjects.EventType.attemptFinished, [0x0a, 0x90])),
+            (report, try envelope(ExecutionSubjects.EventType.attemptFinished, unknownResult)),
+        ] {
+            _ = try await js.publishRaw(subject, bytes: bytes)
+        }
+        var found = [0, 0]
+        try await eventually(timeout: .seconds(20), "six dead letters (found \(found))") {
+            for (index, reader) in readers.enumerated() {
+                for message in try await reader.fetch(max: 256, timeout: .milliseconds(200)) {
+                    let bytes = message.bytes
+                    let ours = String(decoding: bytes, as: UTF8.self).contains(marker) || (try? Envelope(decoding: bytes))?.tenant == tenant.name
+                    if ours {
+                        found[index] += 1
+                        #expect(message.header(DeadLetters.Header.error)?.isEmpty == false)
+                    }
+                    try message.ack()
+                }
+            }
+            return found == [3, 3]
+        }
+        // Nothing crashed: a mission still runs end to end.
+        let submitted = try await tenant.submit(#"{"steps": [{"id": "s", "agent_id": "poison:after", "action": "x.run"}]}"#)
+        #expect(MissionTenant.status(try await tenant.final(submitted.string("mission_id"))) == "succeeded")
+    }
+
     @Test func governanceDecidesBeforeAnyAgentRuns() async throws {
         let tenant = try await MissionTenant(agents: ["gov:agent": .echo()], policy: """
             rules:

@@ -14,7 +14,7 @@ extension ProcessStackSuites {
     /// as processes: a crash is a dead process, not a dead test runner.
     @Suite(.timeLimit(.minutes(6))) struct NATSFuzzTests {
         @Test func everyRPCSubjectAnswersHostileInputAndTheServicesKeepServing() async throws {
-            try await ChildStack.with(replicas: 1) { try await fuzz($0) }
+            try await ChildStack.with(replicas: 1, missions: true) { try await fuzz($0) }
         }
 
         private func fuzz(_ stack: ChildStack) async throws {
@@ -28,6 +28,7 @@ extension ProcessStackSuites {
             let subjects = try await rpcSubjects(stack)
             #expect(subjects.contains(GovernanceSubjects.check) && subjects.contains(EnvelopeBatch.subject(for: GovernanceSubjects.check)))
             #expect(subjects.contains(RegistrySubjects.register) && subjects.contains(GovernanceSubjects.explain))
+            #expect(subjects.contains(CoordinationSubjects.submit) && subjects.contains(CoordinationSubjects.replay))
 
             var generator = SystemRandomNumberGenerator()
             for subject in subjects {
@@ -66,6 +67,8 @@ extension ProcessStackSuites {
                 // Still serving: a good request to each service is answered.
                 _ = try await bus.call(RegistrySubjects.list, ListAgentsRequest(), tenant: tenant, as: ListAgentsResponse.self)
                 _ = try await bus.call(GovernanceSubjects.listPolicies, ListPolicyRevisionsRequest(), tenant: tenant, as: ListPolicyRevisionsResponse.self)
+                _ = try await bus.request(CoordinationSubjects.list, Envelope(type: "agion.v1.ListMissionsRequest", tenant: tenant,
+                                                                            payload: try ProtoSchema.encode(ProtoMessage("agion.v1.ListMissionsRequest"))))
             }
             try await bus.drain()
         }
@@ -133,6 +136,11 @@ enum HostileInput {
                 payloads.append(field(1, Array("fz:agent".utf8)) + field(2, Array("a".utf8)) + field(3, Array(output.utf8))
                                 + field(4, Array("application/json".utf8)))
             }
+        case CoordinationSubjects.submit:
+            // The mission's input, and a step's input template.
+            let plain = field(1, Array("s".utf8)) + field(2, Array("c".utf8)) + field(4, Array("c.run".utf8))
+            payloads.append(field(1, field(2, value) + field(7, plain)))
+            payloads.append(field(1, field(7, plain + field(5, value))))
         default:
             break
         }
