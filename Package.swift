@@ -240,7 +240,8 @@ let package = Package(
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",
-            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "AgionRuntime", "GovernanceCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "AgionRuntime", "AgionStore", "AgionJSON", "GovernanceCore", "MissionsCore",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird")],
             path: "bench/AgionBench"
         ),
 

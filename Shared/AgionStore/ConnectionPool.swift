@@ -62,6 +62,11 @@ public final class ConnectionPool: Sendable {
         }
     }
 
+    /// `Connection.transaction(_:)` on a leased connection.
+    public func transaction(_ statements: [Statement]) async throws -> [(rows: [Row], affected: Int)]? {
+        try await withConnection { try await $0.transaction(statements) }
+    }
+
     /// Closes idle connections and the pool's threads; leases still out close
     /// when returned.
     public func shutdown() async {

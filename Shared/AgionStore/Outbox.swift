@@ -50,7 +50,14 @@ public struct Outbox: Sendable {
     /// Records several events in one statement (high-volume producers such as
     /// the audit shipper), in order.
     public func enqueue(batch: [(envelope: Envelope, subject: String)], on connection: Connection) async throws {
-        guard !batch.isEmpty else { return }
+        guard let statement = try enqueueStatement(batch) else { return }
+        try await connection.execute(statement.sql, statement.parameters, prepared: statement.prepared)
+    }
+
+    /// The statement that records `batch`, for a `Connection.transaction`
+    /// (nil for an empty batch). One row is a prepared statement.
+    public func enqueueStatement(_ batch: [(envelope: Envelope, subject: String)]) throws -> Statement? {
+        guard !batch.isEmpty else { return nil }
         var parameters: [any PostgresEncodable] = []
         var rows: [String] = []
         parameters.reserveCapacity(batch.count * 3)
@@ -59,7 +66,8 @@ public struct Outbox: Sendable {
             rows.append("($\(n + 1), $\(n + 2), $\(n + 3))")
             parameters += [envelope.id, subject, try envelope.encoded()]
         }
-        try await connection.execute("INSERT INTO \(schema).outbox (event_id, subject, envelope) VALUES " + rows.joined(separator: ", "), parameters)
+        return Statement("INSERT INTO \(schema).outbox (event_id, subject, envelope) VALUES " + rows.joined(separator: ", "), parameters,
+                         prepared: batch.count == 1)
     }
 }
 

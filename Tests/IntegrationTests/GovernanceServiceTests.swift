@@ -300,6 +300,19 @@ import Testing
         // The check path sees the new trust.
         // (Scores decay continuously, so a later read differs in the far decimals.)
         #expect(abs(try await check(CheckRequest(agentID: agent, action: "reports.generate", context: ["rows": 1]), bus).trustScore - good.trustScore) < 1e-6)
+
+        // A validation that is also the execution's report (as execution sends
+        // it): both pieces of evidence, in one trust update.
+        let output = #"{"result": {"summary": "ok"}}"#
+        let plain = try await bus.call(GovernanceSubjects.validate, ValidateOutputRequest(
+            agentID: agent, action: "reports.generate", output: output, contentType: "application/json"), tenant: tenant, as: ValidationResult.self)
+        let reported = try await bus.call(GovernanceSubjects.validate, ValidateOutputRequest(
+            agentID: agent, action: "reports.generate", output: output, contentType: "application/json", executionID: "m/s/1",
+            execution: .init(latencyMillis: 12)), tenant: tenant, as: ValidationResult.self)
+        #expect(reported.trustScore - plain.trustScore > plain.trustScore - good.trustScore, "success evidence on top of the validation's")
+        let history = try await bus.call(GovernanceSubjects.trustHistory, TrustHistoryRequest(agentID: agent, pageSize: 1), tenant: tenant,
+                                         as: TrustHistoryResponse.self)
+        #expect(history.history.first?.cause == "success+validation_passed" && history.history.first?.executionID == "m/s/1")
     }
 
     @Test func trustMovesWithReportsAndFeedbackAndSurvivesARedisFlush() async throws {

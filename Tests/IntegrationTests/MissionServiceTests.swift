@@ -40,6 +40,7 @@ import Testing
         #expect(events.map { $0.int("position") } == Array(1...Int64(events.count)))
         #expect(events.first?.string("name") == "submitted" && events.last?.string("name") == "succeeded")
         #expect(events.filter { $0.string("name") == "step_succeeded" }.map { $0.string("step_id") } == ["research", "write", "check"])
+        #expect(!events.contains { $0.string("name") == "step_started" }, "quick attempts are not reported started")
         #expect(mission.int("position") == Int64(events.count))
         // From a position on, and the same key again is the same mission.
         #expect(try await tenant.events(id, after: Int64(events.count - 2)).count == 2)
@@ -70,6 +71,9 @@ import Testing
         #expect(MissionTenant.status(mission) == "succeeded")
         // Seven steps of 300 ms: in parallel well under the 2.1 s they take one by one.
         #expect(ContinuousClock.now - started < .seconds(2))
+        // Attempts still running after 250 ms are reported started (quick ones are not).
+        let events = try await tenant.events(submitted.string("mission_id"))
+        #expect(events.filter { $0.string("name") == "step_started" }.count == 7, "\(events.map { $0.string("name") })")
         // Work spread over both agents.
         #expect(Set(tenant.agents.invocations.map(\.agent)).count == 2)
     }

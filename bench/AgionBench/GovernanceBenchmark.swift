@@ -152,32 +152,3 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// A service executable from the same build directory as this benchmark.
-final class ServiceProcess: @unchecked Sendable {
-    // @unchecked: used by one benchmark at a time.
-    let process = Process()
-
-    static func start(_ name: String, environment: [String: String]) throws -> ServiceProcess {
-        let service = ServiceProcess()
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        service.process.executableURL = directory.appendingPathComponent(name)
-        service.process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        service.process.standardOutput = FileHandle.standardError
-        try service.process.run()
-        return service
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    func residentMegabytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb / 1_024
-    }
-}

@@ -59,36 +59,31 @@ struct MissionStore: Sendable {
     /// Stores a new mission; `false` when the tenant already has one with its
     /// idempotency key (a concurrent or repeated submission), nothing written.
     func create(_ state: MissionState, tenant: String, write: Write) async throws -> Bool {
-        try await pool.withTransaction { connection in
-            let inserted = try await connection.execute("""
-                INSERT INTO \(schema).missions (mission_id, tenant, name, status, idempotency_key, position, state, submitted_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, idempotency_key) DO NOTHING
-                """, [UUID(uuidString: state.id)!, tenant, state.definition.name, state.status.rawValue,
-                      state.idempotencyKey.isEmpty ? nil : state.idempotencyKey, state.position, state.snapshot.serialized,
-                      state.submittedAtUnixNanos, state.updatedAtUnixNanos], prepared: true)
-            guard inserted == 1 else { return false }
-            try await record(write, state: state, tenant: tenant, firstPosition: 1, on: connection)
-            return true
-        }
+        let insert = Statement("""
+            INSERT INTO \(schema).missions (mission_id, tenant, name, status, idempotency_key, position, state, submitted_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant, idempotency_key) DO NOTHING
+            """, [UUID(uuidString: state.id)!, tenant, state.definition.name, state.status.rawValue,
+                  state.idempotencyKey.isEmpty ? nil : state.idempotencyKey, state.position, state.snapshot.serialized,
+                  state.submittedAtUnixNanos, state.updatedAtUnixNanos], prepared: true, expectAffected: 1)
+        return try await pool.transaction([insert] + statements(write, state: state, tenant: tenant, firstPosition: 1)) != nil
     }
 
     /// Appends a decision's events after position `expected`; `false` when
     /// another writer appended first (the caller decides again on the new state).
     func append(_ state: MissionState, tenant: String, expected: Int64, write: Write) async throws -> Bool {
-        try await pool.withTransaction { connection in
-            let updated = try await connection.execute("""
-                UPDATE \(schema).missions SET status = $3, position = $4, state = $5, updated_at = $6
-                WHERE mission_id = $1 AND tenant = $2 AND position = $7
-                """, [UUID(uuidString: state.id)!, tenant, state.status.rawValue, state.position, state.snapshot.serialized,
-                      state.updatedAtUnixNanos, expected], prepared: true)
-            guard updated == 1 else { return false }
-            try await record(write, state: state, tenant: tenant, firstPosition: expected + 1, on: connection)
-            return true
-        }
+        let update = Statement("""
+            UPDATE \(schema).missions SET status = $3, position = $4, state = $5, updated_at = $6
+            WHERE mission_id = $1 AND tenant = $2 AND position = $7
+            """, [UUID(uuidString: state.id)!, tenant, state.status.rawValue, state.position, state.snapshot.serialized,
+                  state.updatedAtUnixNanos, expected], prepared: true, expectAffected: 1)
+        return try await pool.transaction([update] + statements(write, state: state, tenant: tenant, firstPosition: expected + 1)) != nil
     }
 
-    private func record(_ write: Write, state: MissionState, tenant: String, firstPosition: Int64, on connection: Connection) async throws {
+    /// What a decision writes besides the projection, as statements of the
+    /// transaction that writes the projection (one thread hop for all).
+    private func statements(_ write: Write, state: MissionState, tenant: String, firstPosition: Int64) throws -> [Statement] {
         let mission = UUID(uuidString: state.id)!
+        var statements: [Statement] = []
         if !write.events.isEmpty {
             var columns = Array(repeating: [String](), count: 4)
             var envelopes: [[UInt8]] = []
@@ -101,38 +96,41 @@ struct MissionStore: Sendable {
             }
             // The primary key (stream, position) refuses a second writer of
             // the same positions even if the projection's guard were bypassed.
-            try await connection.execute("""
+            statements.append(Statement("""
                 INSERT INTO \(schema).mission_events (stream, position, event_id, type, occurred_at, envelope)
                 SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::bigint[], $6::bytea[])
                 """, [Self.stream(state.id), PostgresTextArray(columns[0]), PostgresTextArray(columns[1]), PostgresTextArray(columns[2]),
-                      PostgresTextArray(columns[3]), PostgresTextArray(envelopes.map { "\\x" + $0.hex })], prepared: true)
+                      PostgresTextArray(columns[3]), PostgresTextArray(envelopes.map { "\\x" + $0.hex })], prepared: true))
         }
         let published = write.events.map { ($0.envelope, CoordinationSubjects.eventSubject(tenant: tenant, mission: state.id)) } + write.messages
-        try await outbox.enqueue(batch: published, on: connection)
+        if let enqueue = try outbox.enqueueStatement(published) { statements.append(enqueue) }
+        // A timer set again in the same decision is updated by its upsert, not deleted.
+        let setAgain = Set(write.timers.map(\.kind))
         if write.clearAllTimers {
-            try await connection.execute("DELETE FROM \(schema).mission_timers WHERE mission_id = $1", [mission], prepared: true)
-        } else if !write.clearedTimers.isEmpty {
-            try await connection.execute("DELETE FROM \(schema).mission_timers WHERE mission_id = $1 AND kind = ANY($2::text[])",
-                                         [mission, PostgresTextArray(write.clearedTimers)], prepared: true)
-        }
-        for dead in write.deadSteps {
-            try await connection.execute("""
-                INSERT INTO \(schema).dead_steps (tenant, mission_id, step_id, attempt, dead_at, entry) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT DO NOTHING
-                """, [tenant, mission, dead.step, dead.attempt, state.updatedAtUnixNanos, dead.entry], prepared: true)
-        }
-        if let replayed = write.replayed {
-            try await connection.execute("""
-                UPDATE \(schema).dead_steps SET replayed_at = $3, replayed_by = $4
-                WHERE mission_id = $1 AND step_id = ANY($2::text[]) AND replayed_at IS NULL
-                """, [mission, PostgresTextArray(replayed.steps), state.updatedAtUnixNanos, replayed.by], prepared: true)
+            statements.append(Statement("DELETE FROM \(schema).mission_timers WHERE mission_id = $1", [mission], prepared: true))
+        } else if case let cleared = write.clearedTimers.filter({ !setAgain.contains($0) }), !cleared.isEmpty {
+            statements.append(Statement("DELETE FROM \(schema).mission_timers WHERE mission_id = $1 AND kind = ANY($2::text[])",
+                                        [mission, PostgresTextArray(cleared)], prepared: true))
         }
         for (kind, due) in write.timers {
-            try await connection.execute("""
+            statements.append(Statement("""
                 INSERT INTO \(schema).mission_timers (mission_id, kind, tenant, due_at) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (mission_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at
-                """, [mission, kind, tenant, due], prepared: true)
+                """, [mission, kind, tenant, due], prepared: true))
         }
+        for dead in write.deadSteps {
+            statements.append(Statement("""
+                INSERT INTO \(schema).dead_steps (tenant, mission_id, step_id, attempt, dead_at, entry) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT DO NOTHING
+                """, [tenant, mission, dead.step, dead.attempt, state.updatedAtUnixNanos, dead.entry], prepared: true))
+        }
+        if let replayed = write.replayed {
+            statements.append(Statement("""
+                UPDATE \(schema).dead_steps SET replayed_at = $3, replayed_by = $4
+                WHERE mission_id = $1 AND step_id = ANY($2::text[]) AND replayed_at IS NULL
+                """, [mission, PostgresTextArray(replayed.steps), state.updatedAtUnixNanos, replayed.by], prepared: true))
+        }
+        return statements
     }
 }
 

@@ -27,19 +27,20 @@ struct AttemptLog: Sendable {
         }
     }
 
-    /// Records the end and queues its report; a second record of the same attempt changes nothing.
+    /// Records the end and queues its report, in one statement (its own
+    /// transaction); a second record of the same attempt changes nothing.
     func record(tenant: String, mission: UUID, step: String, attempt: Int, agent: AgentID, ended: Ended, report: Envelope) async throws {
-        try await pool.withTransaction { connection in
-            let inserted = try await connection.execute("""
-                INSERT INTO \(schema).attempts (tenant, mission_id, step_id, attempt, agent_id, result, error_code, error_message, latency_ms,
-                                                input_tokens, output_tokens, cost_usd, finished_at, report)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING
+        let encoded = try report.encoded()
+        _ = try await pool.withConnection { connection in
+            try await connection.execute("""
+                WITH recorded AS (
+                    INSERT INTO \(schema).attempts (tenant, mission_id, step_id, attempt, agent_id, result, error_code, error_message, latency_ms,
+                                                    input_tokens, output_tokens, cost_usd, finished_at, report)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1)
+                INSERT INTO \(schema).outbox (event_id, subject, envelope) SELECT $15, $16, $14 WHERE EXISTS (SELECT 1 FROM recorded)
                 """, [tenant, mission, step, attempt, agent.description, ended.result, ended.error?.code ?? "", ended.error?.message ?? "",
                       ended.latencyMillis, ended.usage.inputTokens, ended.usage.outputTokens, ended.usage.costUSD, report.occurredAtUnixNanos,
-                      try report.encoded()], prepared: true)
-            guard inserted == 1 else { return }
-            try await Outbox(schema: schema).enqueue(report, subject: ExecutionSubjects.eventSubject(tenant: tenant, event: "attempt_finished"),
-                                                     on: connection)
+                      encoded, report.id, ExecutionSubjects.eventSubject(tenant: tenant, event: "attempt_finished")], prepared: true)
         }
     }
 }

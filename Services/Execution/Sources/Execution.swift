@@ -30,7 +30,7 @@ public enum Execution: ServiceDefinition {
         let running = RunningAttempts()
         let runner = StepRunner(bus: runtime.bus, invoker: AgentInvoker(http: http, bus: runtime.bus, maxOutputBytes: configuration.maxOutputBytes),
                                 log: AttemptLog(pool: runtime.store, schema: configuration.schema), running: running,
-                                governanceTimeout: configuration.governanceTimeout, logger: logger)
+                                governanceTimeout: configuration.governanceTimeout, startedReportDelay: configuration.startedReportDelay, logger: logger)
         // One message at a time per loop, as many loops as attempts may run at once.
         let consumer = try await EventConsumer(jetStream: runtime.bus.jetStream, spec: work, concurrency: configuration.concurrency, batch: 1,
                                                logger: logger) { envelope, delivery in

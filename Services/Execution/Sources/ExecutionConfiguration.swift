@@ -9,6 +9,7 @@ import AgionRuntime
 /// | `AGION_EXECUTION_CONSUMER` | the shared durable on AGION_STEPS | `execution` |
 /// | `AGION_EXECUTION_GOVERNANCE_TIMEOUT_MS` | int ≥ 1 | `5000` |
 /// | `AGION_EXECUTION_MAX_OUTPUT_BYTES` | int ≥ 1 | `1048576` |
+/// | `AGION_EXECUTION_STARTED_AFTER_MS` | int ≥ 1: report `attempt_started` for attempts still running this long | `250` |
 public struct ExecutionConfiguration: EnvironmentConfiguration, Sendable {
     public var schema = "execution"
     /// Attempts run at once per replica (each holds one work message):
@@ -19,6 +20,11 @@ public struct ExecutionConfiguration: EnvironmentConfiguration, Sendable {
     public var governanceTimeout: Duration = .seconds(5)
     /// An agent's answer larger than this fails the attempt (`output_too_large`).
     public var maxOutputBytes = 1 << 20
+    /// `attempt_started` is reported for an attempt still running after this
+    /// long: a quick attempt goes from scheduled to its end without it (its
+    /// start is in its end's latency), saving the mission a write and a
+    /// relay per step; a long one shows as running (1 ms: every attempt).
+    public var startedReportDelay: Duration = .milliseconds(250)
 
     public init() {}
 
@@ -34,5 +40,6 @@ public struct ExecutionConfiguration: EnvironmentConfiguration, Sendable {
         }
         governanceTimeout = try env.milliseconds("AGION_EXECUTION_GOVERNANCE_TIMEOUT_MS") ?? governanceTimeout
         maxOutputBytes = try env.positive("AGION_EXECUTION_MAX_OUTPUT_BYTES") ?? maxOutputBytes
+        startedReportDelay = try env.milliseconds("AGION_EXECUTION_STARTED_AFTER_MS") ?? startedReportDelay
     }
 }

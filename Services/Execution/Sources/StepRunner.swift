@@ -19,32 +19,41 @@ struct StepRunner: Sendable {
     let log: AttemptLog
     let running: RunningAttempts
     let governanceTimeout: Duration
+    let startedReportDelay: Duration
     let logger: Logger
     private let attempts = Counter(label: "agion_execution_attempts_total")
 
-    init(bus: Bus, invoker: AgentInvoker, log: AttemptLog, running: RunningAttempts, governanceTimeout: Duration, logger: Logger) {
+    init(bus: Bus, invoker: AgentInvoker, log: AttemptLog, running: RunningAttempts, governanceTimeout: Duration,
+         startedReportDelay: Duration = .milliseconds(250), logger: Logger) {
         self.bus = bus
         self.invoker = invoker
         self.log = log
         self.running = running
         self.governanceTimeout = governanceTimeout
+        self.startedReportDelay = startedReportDelay
         self.logger = logger
     }
 
     /// The handler of the work consumer: returns once the attempt's end is recorded.
     func run(_ envelope: Envelope, delivery: Delivery) async throws {
         let work = try StepWork(envelope)
-        if try await log.ended(mission: work.missionUUID, step: work.step, attempt: work.attempt) { return }
+        // A redelivery may be of an attempt that ended (the replica died
+        // between its record and the ack): answered from the log. A first
+        // delivery has not run (the outbox's duplicates are dropped by
+        // JetStream's Nats-Msg-Id window), so it skips the read.
+        if delivery.deliveryCount > 1, try await log.ended(mission: work.missionUUID, step: work.step, attempt: work.attempt) { return }
         attempts.increment()
-        publishStarted(work, cause: envelope)
-        // Long agents: keep the work message's lease while the attempt runs.
-        let heartbeat = Task {
+        // Long agents: report the start once the attempt has run a while, and
+        // keep the work message's lease while it runs.
+        let watch = Task { [startedReportDelay] in
+            guard (try? await Task.sleep(for: startedReportDelay)) != nil else { return }
+            publishStarted(work, cause: envelope)
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(10))
                 try? delivery.inProgress()
             }
         }
-        defer { heartbeat.cancel() }
+        defer { watch.cancel() }
         let started = ContinuousClock.now
         let outcome = await withAttemptTask(mission: work.mission) { await self.attempt(work, cause: envelope) }
         let latency = (ContinuousClock.now - started) / .milliseconds(1)
@@ -106,18 +115,19 @@ struct StepRunner: Sendable {
             let output = Obligations.apply(decision.obligations, to: output)
             let validated: ValidationResult
             do {
+                // Also the attempt's report for trust (success if the output
+                // passes, failure if not): one call, one trust update.
                 validated = try await bus.call(GovernanceSubjects.validate, ValidateOutputRequest(
                     agentID: work.agent, action: work.action, output: output.serializedString, contentType: "application/json",
-                    capability: work.capability, executionID: work.executionID), tenant: cause.tenant, as: ValidationResult.self, timeout: governanceTimeout)
+                    capability: work.capability, executionID: work.executionID, execution: .init(latencyMillis: latency)),
+                    tenant: cause.tenant, as: ValidationResult.self, timeout: governanceTimeout)
             } catch {
                 return .failed(Self.platformFailure("governance_unavailable", "the output could not be validated: \(error)"), usage: usage)
             }
             guard validated.passed else {
-                await report(work, outcome: .failure, latency: latency, tenant: cause.tenant)
                 let reasons = validated.violations.map { "\($0.ruleID): \($0.message)" }.joined(separator: "; ")
                 return .failed(StepError(code: "invalid_output", message: reasons, retriable: false), usage: usage)
             }
-            await report(work, outcome: .success, latency: latency, tenant: cause.tenant)
             return .succeeded(output: output, usage: usage)
         }
     }

@@ -112,9 +112,19 @@ struct GovernanceHandlers: Sendable {
         let passed = violations.isEmpty
         let decisionID = UUIDv7.make().lowercasedString
         let now = Envelope.nowUnixNanos()
-        let scores = try await pool.withTransaction { connection in
+        var evidence = trust.model.evidence(validationPassed: passed)
+        var cause = passed ? "validation_passed" : "validation_failed"
+        if let execution = request.execution {
+            // The execution's report too: one trust update for both.
+            let outcome = trust.model.evidence(outcome: passed ? .success : .failure, latencyMillis: execution.latencyMillis,
+                                               targetMillis: execution.targetLatencyMillis > 0 ? execution.targetLatencyMillis : nil)
+            evidence.positive += outcome.positive
+            evidence.negative += outcome.negative
+            cause = (passed ? "success" : "failure") + "+" + cause
+        }
+        let scores = try await pool.withTransaction { [evidence, cause] connection in
             try await lockRegisteredAgent(request.agentID, tenant: tenant, on: connection)
-            let scores = try await trust.apply(trust.model.evidence(validationPassed: passed), cause: passed ? "validation_passed" : "validation_failed",
+            let scores = try await trust.apply(evidence, cause: cause,
                                                agent: request.agentID, capability: request.capability, executionID: request.executionID,
                                                tenant: tenant, request: envelope, on: connection)
             let record = AuditRecord(

@@ -12,16 +12,32 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
     public var contentType: String
     public var capability: String?
     public var executionID: String
+    /// Also the execution's report: the invocation that answered `output`
+    /// took this long (success if the output passes, failure if not).
+    public var execution: ExecutionTiming?
+
+    /// How long the invocation took, and its target (0: none).
+    public struct ExecutionTiming: Sendable, Hashable {
+        public var latencyMillis: Double
+        public var targetLatencyMillis: Double
+
+        public init(latencyMillis: Double, targetLatencyMillis: Double = 0) {
+            self.latencyMillis = latencyMillis
+            self.targetLatencyMillis = targetLatencyMillis
+        }
+    }
 
     public init(agentID: AgentID, action: String, output: String, contentType: String = "text/plain",
-                capability: String? = nil, executionID: String = "") {
+                capability: String? = nil, executionID: String = "", execution: ExecutionTiming? = nil) {
         self.agentID = agentID
         self.action = action
         self.output = output
         self.contentType = contentType
         self.capability = capability
         self.executionID = executionID
+        self.execution = execution
     }
+
 
     public var isJSON: Bool { contentType.hasPrefix("application/json") }
 
@@ -35,12 +51,21 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
         contentType = String(proto.string("content_type").prefix(128))
         capability = try CheckRequest.optionalCapability(proto)
         executionID = try CheckRequest.executionID(proto)
+        if proto.bool("report_execution") {
+            let latency = proto.double("latency_ms"), target = proto.double("target_latency_ms")
+            guard latency.isFinite, latency >= 0, target.isFinite, target >= 0 else {
+                throw EnvelopeError(.invalidField, "latencies are finite and not negative", field: "latency_ms")
+            }
+            execution = ExecutionTiming(latencyMillis: latency, targetLatencyMillis: target)
+        }
     }
 
     public var proto: ProtoMessage {
         ProtoMessage(Self.protoName, [
             "agent_id": .string(agentID.description), "action": .string(action), "output": .string(output),
             "content_type": .string(contentType), "capability": .string(capability ?? ""), "execution_id": .string(executionID),
+            "report_execution": .bool(execution != nil), "latency_ms": .double(execution?.latencyMillis ?? 0),
+            "target_latency_ms": .double(execution?.targetLatencyMillis ?? 0),
         ])
     }
 }

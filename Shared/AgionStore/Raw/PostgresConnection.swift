@@ -79,6 +79,30 @@ final class PostgresConnection: @unchecked Sendable {
         return try consume(result)
     }
 
+    /// `statements` between BEGIN and COMMIT, one after the other on the
+    /// calling thread; nil (rolled back) when one affects other than its
+    /// `expectAffected` rows. A failing statement rolls back and throws.
+    func transaction(_ statements: [Statement]) throws(StoreError) -> [(rows: [Row], affected: Int)]? {
+        _ = try execute("BEGIN", [], prepare: false)
+        var results: [(rows: [Row], affected: Int)] = []
+        results.reserveCapacity(statements.count)
+        do {
+            for statement in statements {
+                let result = try execute(statement.sql, statement.parameters, prepare: statement.prepared)
+                if let expected = statement.expectAffected, result.affected != expected {
+                    _ = try execute("ROLLBACK", [], prepare: false)
+                    return nil
+                }
+                results.append(result)
+            }
+            _ = try execute("COMMIT", [], prepare: false)
+            return results
+        } catch {
+            _ = try? execute("ROLLBACK", [], prepare: false)
+            throw error
+        }
+    }
+
     /// Waits up to `timeoutMilliseconds` for NOTIFYs on channels this connection
     /// LISTENs to, and returns their channel names (empty on timeout).
     func waitForNotifications(timeoutMilliseconds: Int32) throws(StoreError) -> [String] {

@@ -23,39 +23,42 @@ struct TrustLedger: Sendable {
                tenant: TenantID, request: Envelope?, on connection: Connection) async throws -> [TrustScore] {
         var scores: [TrustScore] = []
         for scope in [""] + (capability.map { [$0] } ?? []) {
-            let now = try await connection.query("SELECT \(schema).now_nanos() AS now", prepared: true)[0].decode("now", as: Int64.self)
-            let before = try await state(agent: agent.description, capability: scope, tenant: tenant.value, now: now, lock: true, on: connection)
+            // The stored evidence, locked, with the database's clock (one round trip).
+            let row = try await connection.query("""
+                SELECT positive, negative, updated_at, \(schema).now_nanos() AS now FROM \(schema).trust_scores
+                WHERE tenant = $1 AND agent_id = $2 AND capability = $3 FOR UPDATE
+                """, [tenant.value, agent.description, scope], prepared: true).first
+            let now: Int64
+            if let row {
+                now = try row.decode("now", as: Int64.self)
+            } else {
+                now = try await connection.query("SELECT \(schema).now_nanos() AS now", prepared: true)[0].decode("now", as: Int64.self)
+            }
+            let before = try row.map { TrustState(positive: try $0.decode("positive"), negative: try $0.decode("negative"),
+                                                  updatedAtNanos: try $0.decode("updated_at")) } ?? .neutral(at: now)
             let after = model.applying(evidence, to: before, at: now)
-            try await connection.execute("""
-                INSERT INTO \(schema).trust_scores (tenant, agent_id, capability, positive, negative, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (tenant, agent_id, capability) DO UPDATE
-                SET positive = EXCLUDED.positive, negative = EXCLUDED.negative, updated_at = EXCLUDED.updated_at
-                """, [tenant.value, agent.description, scope, after.positive, after.negative, after.updatedAtNanos], prepared: true)
             let score = TrustScore(agentID: agent, capability: scope.isEmpty ? nil : scope, score: model.score(after, at: now),
                                    evidence: after.evidence, updatedAtUnixNanos: now)
-            try await connection.execute("""
-                INSERT INTO \(schema).trust_history (tenant, agent_id, capability, cause, positive_added, negative_added, score, execution_id, occurred_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                """, [tenant.value, agent.description, scope, cause, evidence.positive, evidence.negative, score.score, executionID, now],
-                prepared: true)
             let event = TrustChanged(score: score, previousScore: model.score(before, at: now), cause: cause, executionID: executionID)
             let payload = try event.encoded()
             let envelope = request?.caused(type: GovernanceSubjects.EventType.trustChanged, payload: payload)
                 ?? Envelope(type: GovernanceSubjects.EventType.trustChanged, tenant: tenant.value, payload: payload)
-            try await outbox.enqueue(envelope, subject: GovernanceSubjects.eventSubject(tenant: tenant.value, event: "trust_changed"), on: connection)
+            // The score, its history and its announcement: one statement.
+            try await connection.execute("""
+                WITH score AS (
+                    INSERT INTO \(schema).trust_scores (tenant, agent_id, capability, positive, negative, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                    ON CONFLICT (tenant, agent_id, capability) DO UPDATE
+                    SET positive = EXCLUDED.positive, negative = EXCLUDED.negative, updated_at = EXCLUDED.updated_at),
+                history AS (
+                    INSERT INTO \(schema).trust_history (tenant, agent_id, capability, cause, positive_added, negative_added, score, execution_id, occurred_at)
+                    VALUES ($1, $2, $3, $7, $8, $9, $10, $11, $15))
+                INSERT INTO \(schema).outbox (event_id, subject, envelope) VALUES ($12, $13, $14)
+                """, [tenant.value, agent.description, scope, after.positive, after.negative, after.updatedAtNanos, cause, evidence.positive,
+                      evidence.negative, score.score, executionID, envelope.id,
+                      GovernanceSubjects.eventSubject(tenant: tenant.value, event: "trust_changed"), try envelope.encoded(), now], prepared: true)
             scores.append(score)
         }
         return scores
-    }
-
-    /// The stored evidence for one scope (neutral when none).
-    func state(agent: String, capability: String, tenant: String, now: Int64, lock: Bool = false, on connection: Connection) async throws -> TrustState {
-        let row = try await connection.query("""
-            SELECT positive, negative, updated_at FROM \(schema).trust_scores
-            WHERE tenant = $1 AND agent_id = $2 AND capability = $3\(lock ? " FOR UPDATE" : "")
-            """, [tenant, agent, capability], prepared: true).first
-        guard let row else { return .neutral(at: now) }
-        return TrustState(positive: try row.decode("positive"), negative: try row.decode("negative"), updatedAtNanos: try row.decode("updated_at"))
     }
 
     /// Current scores of several agents in one scope.

@@ -2881,7 +2881,7 @@ const ProtobufCMessageDescriptor agion__v1__activate_policy_request__descriptor 
   (ProtobufCMessageInit) agion__v1__activate_policy_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_descriptors[9] =
 {
   {
     "agent_id",
@@ -2955,6 +2955,42 @@ static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "report_execution",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, report_execution),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, latency_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_latency_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, target_latency_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__validate_output_request__field_indices_by_name[] = {
   1,   /* field[1] = action */
@@ -2962,12 +2998,15 @@ static const unsigned agion__v1__validate_output_request__field_indices_by_name[
   4,   /* field[4] = capability */
   3,   /* field[3] = content_type */
   5,   /* field[5] = execution_id */
+  7,   /* field[7] = latency_ms */
   2,   /* field[2] = output */
+  6,   /* field[6] = report_execution */
+  8,   /* field[8] = target_latency_ms */
 };
 static const ProtobufCIntRange agion__v1__validate_output_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor =
 {
@@ -2977,7 +3016,7 @@ const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor 
   "Agion__V1__ValidateOutputRequest",
   "agion.v1",
   sizeof(Agion__V1__ValidateOutputRequest),
-  6,
+  9,
   agion__v1__validate_output_request__field_descriptors,
   agion__v1__validate_output_request__field_indices_by_name,
   1,  agion__v1__validate_output_request__number_ranges,

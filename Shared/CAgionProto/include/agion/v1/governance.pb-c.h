@@ -448,10 +448,19 @@ struct  Agion__V1__ValidateOutputRequest
   char *content_type;
   char *capability;
   char *execution_id;
+  /*
+   * The output is what an invocation answered, and this call is also its
+   * execution report (an ExecutionReport of outcome success when the output
+   * passes, failure when it does not, with these latencies): one call and
+   * one trust update instead of validate and then report.
+   */
+  protobuf_c_boolean report_execution;
+  double latency_ms;
+  double target_latency_ms;
 };
 #define AGION__V1__VALIDATE_OUTPUT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__validate_output_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 struct  Agion__V1__Violation
