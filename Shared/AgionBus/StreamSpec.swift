@@ -43,15 +43,20 @@ public struct ConsumerSpec: Sendable, Hashable {
     /// Deliveries after which a failing message goes to the dead-letter stream.
     public var maxDeliver: Int
     public var maxAckPending: Int
+    /// Created fresh, the durable starts with the messages published from
+    /// then on, not the stream's history (for messages only its own earlier
+    /// work can cause). Kept as it was when the durable already exists.
+    public var startsAtNew: Bool
 
     public init(stream: String, durable: String, filterSubject: String = "", ackWait: Duration = .seconds(30),
-                maxDeliver: Int = 5, maxAckPending: Int = 10_000) {
+                maxDeliver: Int = 5, maxAckPending: Int = 10_000, startsAtNew: Bool = false) {
         self.stream = stream
         self.durable = durable
         self.filterSubject = filterSubject
         self.ackWait = ackWait
         self.maxDeliver = maxDeliver
         self.maxAckPending = maxAckPending
+        self.startsAtNew = startsAtNew
     }
 }
 

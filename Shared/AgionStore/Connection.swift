@@ -30,10 +30,19 @@ public final class Connection: Sendable {
     /// transaction's cost). Returns each statement's rows and count, or nil
     /// when one affected other than its `expectAffected` rows (rolled back).
     public func transaction(_ statements: [Statement]) async throws -> [(rows: [Row], affected: Int)]? {
+        try await batch(statements, begin: true, commit: true)
+    }
+
+    /// Part of a transaction in one hop: BEGIN (with `begin`), `statements`,
+    /// COMMIT (with `commit`); the transaction is rolled back (and nil
+    /// returned, or the error thrown) when a statement fails or affects other
+    /// than its `expectAffected` rows. For a transaction with something else
+    /// in its middle (the outbox relay publishes between its read and delete).
+    public func batch(_ statements: [Statement], begin: Bool, commit: Bool) async throws -> [(rows: [Row], affected: Int)]? {
         let raw = self.raw
         let result: Result<[(rows: [Row], affected: Int)]?, StoreError> = await withCheckedContinuation { continuation in
             threads.submit { _ in
-                continuation.resume(returning: Result { () throws(StoreError) in try raw.transaction(statements) })
+                continuation.resume(returning: Result { () throws(StoreError) in try raw.transaction(statements, begin: begin, commit: commit) })
             }
         }
         return try result.get()

@@ -76,31 +76,44 @@ public final class OutboxRelay: Sendable {
     /// (0 when the outbox is empty or another replica holds the relay lock).
     @discardableResult
     public func relayOnce() async throws -> Int {
-        try await pool.withTransaction { connection in
-            let locked: Bool = try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked", ["agion.outbox." + schema], prepared: true
-            )[0].decode("locked")
-            guard locked else { return 0 }
-            let rows = try await connection.query(
-                "SELECT position, event_id, subject, envelope FROM \(schema).outbox ORDER BY position LIMIT $1", [batchSize], prepared: true)
-            guard !rows.isEmpty else { return 0 }
-            // The stored bytes go out as they are: no decode and re-encode.
-            var batch: [OutgoingMessage] = []
-            batch.reserveCapacity(rows.count)
-            var positions: [String] = []
-            positions.reserveCapacity(rows.count)
+        try await pool.withConnection { try await relay(on: $0) }
+    }
+
+    /// Two hops to the database per batch: BEGIN and the locked read, then
+    /// (after the publish) the delete and COMMIT. A failed batch rolls back.
+    private func relay(on connection: Connection) async throws -> Int {
+        // The lock is an InitPlan (taken once, before the scan): without it
+        // the scan does not even start.
+        let read = try await connection.batch([Statement("""
+            SELECT position, event_id, subject, envelope FROM \(schema).outbox
+            WHERE (SELECT pg_try_advisory_xact_lock(hashtext($1))) ORDER BY position LIMIT $2
+            """, ["agion.outbox." + schema, batchSize], prepared: true)], begin: true, commit: false)
+        let rows = read?.first?.rows ?? []
+        guard !rows.isEmpty else {
+            try await connection.execute("COMMIT")
+            return 0
+        }
+        // The stored bytes go out as they are: no decode and re-encode.
+        var batch: [OutgoingMessage] = []
+        batch.reserveCapacity(rows.count)
+        var positions: [String] = []
+        positions.reserveCapacity(rows.count)
+        do {
             for row in rows {
                 batch.append(OutgoingMessage(subject: try row.decode("subject"), bytes: try row.decode("envelope"),
                                              msgID: try row.decode("event_id", as: UUID.self).lowercasedString))
                 positions.append(try row.decode("position"))
             }
             _ = try await jetStream.publishAsync(batch: batch)
-            // Exactly the rows published. Not "position <= last": a transaction
-            // that took a lower position but committed after the SELECT is
-            // visible to this DELETE and would be removed unpublished.
-            try await connection.execute("DELETE FROM \(schema).outbox WHERE position = ANY($1::bigint[])",
-                                         ["{" + positions.joined(separator: ",") + "}"], prepared: true)
-            return rows.count
+        } catch {
+            _ = try? await connection.execute("ROLLBACK")
+            throw error
         }
+        // Exactly the rows published. Not "position <= last": a transaction
+        // that took a lower position but committed after the SELECT is
+        // visible to this DELETE and would be removed unpublished.
+        _ = try await connection.batch([Statement("DELETE FROM \(schema).outbox WHERE position = ANY($1::bigint[])",
+                                                  ["{" + positions.joined(separator: ",") + "}"], prepared: true)], begin: false, commit: true)
+        return rows.count
     }
 }

@@ -355,8 +355,12 @@ struct MissionStack {
         for service in all.reversed() { service.stop() }
     }
 
-    /// CPU time each service used so far, in microseconds.
-    func cpuMicros() -> [Int] { all.map { $0.cpuMicros() } }
+    /// CPU time each service, nats-server, every PostgreSQL process and this
+    /// benchmark (the agents, the client) used so far, in microseconds.
+    func cpuMicros() -> [Int] {
+        all.map { $0.cpuMicros() } + [processCPUMicros(named: ["nats-server"]), processCPUMicros(named: ["postgres"]),
+                                      processCPUMicros(pid: getpid())]
+    }
 
     /// Commits in the database and rows written in the services' schemas so far.
     func postgresWrites() async throws -> PostgresWrites {
@@ -380,7 +384,8 @@ extension BenchLine {
     /// CPU time per step of each service since `before`.
     func cpu(_ stack: MissionStack, before: [Int], steps: Int) -> BenchLine {
         var line = self
-        for (service, (start, end)) in zip(["registry", "governance", "coordination", "execution"], zip(before, stack.cpuMicros())) {
+        for (service, (start, end)) in zip(["registry", "governance", "coordination", "execution", "nats", "postgres", "bench"],
+                                           zip(before, stack.cpuMicros())) {
             line = line.with("\(service)_cpu_us", (end - start) / max(steps, 1))
         }
         return line
@@ -395,4 +400,21 @@ func waitFor(url: String, timeout: Duration = .seconds(120)) async throws {
         try await Task.sleep(for: .milliseconds(200))
     }
     throw BenchError("\(url) did not answer 200 in \(timeout)")
+}
+
+/// CPU time (user + system, with waited-for children) of every process whose
+/// command is one of `names`, in microseconds.
+func processCPUMicros(named names: Set<String>) -> Int {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+    return entries.compactMap { Int32($0) }.filter { pid in
+        let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return command.map(names.contains) ?? false
+    }.reduce(0) { $0 + processCPUMicros(pid: $1) }
+}
+
+func processCPUMicros(pid: Int32) -> Int {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: end)...].split(separator: " ")
+    guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+    return (user + system) * 1_000_000 / Int(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -31,14 +31,7 @@ final class ServiceProcess: @unchecked Sendable {
     func peakMegabytes() -> Int { status("VmHWM:") }
 
     /// CPU time used so far (user + system), in microseconds.
-    func cpuMicros() -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return 0 }
-        // Fields after the command name: state is field 3, utime 14, stime 15.
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
-        return (user + system) * 1_000_000 / Int(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    func cpuMicros() -> Int { processCPUMicros(pid: process.processIdentifier) }
 
     private func status(_ key: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),

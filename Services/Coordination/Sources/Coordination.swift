@@ -19,8 +19,10 @@ public enum Coordination: ServiceDefinition {
         try await runtime.migrate(schema: schema, CoordinationMigrations.all)
         // Execution's reports: a short ack wait (handling one is a read and a
         // transaction), generous deliveries (a report must not be lost to a
-        // database restart).
-        let reports = ConsumerSpec(stream: ExecutionSubjects.stream, durable: "coordination_reports_\(schema)", ackWait: .seconds(10), maxDeliver: 100)
+        // database restart), and from the durable's creation on (reports
+        // older than this deployment's schema are of missions it never had).
+        let reports = ConsumerSpec(stream: ExecutionSubjects.stream, durable: "coordination_reports_\(schema)", ackWait: .seconds(10), maxDeliver: 100,
+                                   startsAtNew: true)
         try await runtime.provision(streams: [EventStreams.missions, EventStreams.steps, EventStreams.execution], consumers: [reports])
 
         let logger = runtime.logger

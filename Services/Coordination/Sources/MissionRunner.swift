@@ -19,6 +19,7 @@ struct MissionRunner: Sendable {
     /// Tells the timer sweeper a timer is due soon.
     let timerWakeup: @Sendable (Int64) -> Void
     private let conflicts = Counter(label: "agion_mission_append_conflicts_total")
+    private let cache = MissionStateCache()
 
     init(store: MissionStore, agents: AgentCatalog, bus: Bus, logger: Logger, timerWakeup: @escaping @Sendable (Int64) -> Void) {
         self.store = store
@@ -46,6 +47,7 @@ struct MissionRunner: Sendable {
             }
             return existing
         }
+        cache.put(decided.state, tenant: tenant)
         after(write, state: decided.state, tenant: tenant)
         return decided.state
     }
@@ -59,19 +61,29 @@ struct MissionRunner: Sendable {
     /// `handle`, telling also what it appended (nothing when the command
     /// changed nothing on the state it was decided on).
     func decide(_ command: MissionCommand, mission: UUID, tenant: String, cause: Envelope?) async throws -> (state: MissionState, events: [MissionEvent])? {
-        for _ in 0..<Self.maxAttempts {
-            guard let state = try await store.load(mission, tenant: tenant) else { return nil }
+        for attempt in 0..<Self.maxAttempts {
+            // The first try may start from the state this replica wrote last;
+            // after a conflict, from the database.
+            let cached = attempt == 0 ? cache.get(mission, tenant: tenant) : nil
+            guard let state = try await cached.asyncOr({ try await store.load(mission, tenant: tenant) }) else { return nil }
             // A replay reschedules steps of a mission that is final until it applies.
             let needsAgents = !state.status.isFinal || { if case .replay = command { true } else { false } }()
             let book = needsAgents ? await agents.book(for: state, tenant: tenant, reopening: command) : AgentBook()
             let decided = MissionDecider(now: Envelope.nowUnixNanos(), agents: book).handle(command, state: state)
-            guard !decided.events.isEmpty else { return (state, []) }
+            guard !decided.events.isEmpty else {
+                // Nothing to do on a cached state may be a stale view (a report
+                // ahead of it): look at the stored one before saying so.
+                if cached != nil { continue }
+                return (state, [])
+            }
             let write = MissionEffects.write(decided.events, before: state, after: decided.state, book: book, tenant: tenant, cause: cause)
             if try await store.append(decided.state, tenant: tenant, expected: state.position, write: write) {
+                cache.put(decided.state, tenant: tenant)
                 after(write, state: decided.state, tenant: tenant)
                 return (decided.state, decided.events)
             }
-            conflicts.increment()
+            cache.forget(mission)
+            if cached == nil { conflicts.increment() }
         }
         throw ErrorReply(code: .unavailable, message: "mission \(mission) is changing too fast to update; retry", retriable: true)
     }

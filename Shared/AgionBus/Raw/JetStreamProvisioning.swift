@@ -45,13 +45,15 @@ extension JetStream {
         defer { free(durable); free(filter) }
         config.Durable = UnsafePointer(durable)
         config.AckPolicy = js_AckExplicit
-        config.DeliverPolicy = js_DeliverAll
+        config.DeliverPolicy = spec.startsAtNew ? js_DeliverNew : js_DeliverAll
         config.AckWait = spec.ackWait.nanoseconds
         config.MaxDeliver = Int64(spec.maxDeliver)
         config.MaxAckPending = Int64(spec.maxAckPending)
         if !spec.filterSubject.isEmpty { config.FilterSubject = UnsafePointer(filter) }
         let exists = js_GetConsumerInfo(&info, context, spec.stream, spec.durable, nil, &jsErr)
         if exists == NATS_OK {
+            // Where an existing durable starts cannot change.
+            if let existing = info?.pointee.Config { config.DeliverPolicy = existing.pointee.DeliverPolicy }
             jsConsumerInfo_Destroy(info)
             info = nil
             try check(js_UpdateConsumer(&info, context, spec.stream, &config, nil, &jsErr),

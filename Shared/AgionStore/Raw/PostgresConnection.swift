@@ -83,7 +83,13 @@ final class PostgresConnection: @unchecked Sendable {
     /// calling thread; nil (rolled back) when one affects other than its
     /// `expectAffected` rows. A failing statement rolls back and throws.
     func transaction(_ statements: [Statement]) throws(StoreError) -> [(rows: [Row], affected: Int)]? {
-        _ = try execute("BEGIN", [], prepare: false)
+        try transaction(statements, begin: true, commit: true)
+    }
+
+    /// `transaction`, with BEGIN or COMMIT left to the caller (a transaction
+    /// that spans two batches and something in between, such as a publish).
+    func transaction(_ statements: [Statement], begin: Bool, commit: Bool) throws(StoreError) -> [(rows: [Row], affected: Int)]? {
+        if begin { _ = try execute("BEGIN", [], prepare: false) }
         var results: [(rows: [Row], affected: Int)] = []
         results.reserveCapacity(statements.count)
         do {
@@ -95,7 +101,7 @@ final class PostgresConnection: @unchecked Sendable {
                 }
                 results.append(result)
             }
-            _ = try execute("COMMIT", [], prepare: false)
+            if commit { _ = try execute("COMMIT", [], prepare: false) }
             return results
         } catch {
             _ = try? execute("ROLLBACK", [], prepare: false)
