@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test sanitize proto proto-check check-raw bench check-compose check-openapi fuzz-api clean
+.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,8 +29,13 @@ run: setup ## start everything in the foreground, show it working; Ctrl-C stops 
 test: setup proto-check check-raw check-compose ## build and run every test against real servers
 	@$(STACK) start
 	@scripts/test.sh
+	@scripts/test-sdk-python.sh
 	@scripts/check-openapi.sh
 	@scripts/fuzz-api.sh
+
+test-sdk: setup ## the Python SDK's tests (pytest) against the services on the local stack
+	@$(STACK) start
+	@scripts/test-sdk-python.sh
 
 sanitize: setup ## every test under AddressSanitizer (and LeakSanitizer for the codecs); slower, not part of CI
 	@$(STACK) start

@@ -62,6 +62,7 @@ extension ProtoSchema {
             MessageDescriptor(Agion__V1__AuditVerifyResponse.self, agion__v1__audit_verify_response__init),
             MessageDescriptor(Agion__V1__AgentInvocation.self, agion__v1__agent_invocation__init),
             MessageDescriptor(Agion__V1__AgentResult.self, agion__v1__agent_result__init),
+            MessageDescriptor(Agion__V1__StepProgress.self, agion__v1__step_progress__init),
             MessageDescriptor(Agion__V1__AttemptFinished.self, agion__v1__attempt_finished__init),
             MessageDescriptor(Agion__V1__AttemptStarted.self, agion__v1__attempt_started__init),
             MessageDescriptor(Agion__V1__CancelMissionRequest.self, agion__v1__cancel_mission_request__init),

@@ -79,7 +79,7 @@ extension GatewayTests {
         let (_, admin) = try await tenant()
         let viewer: Set<String> = ["listAgents", "searchAgents", "getAgent", "agentVersions", "agentTrust", "queryDecisions", "listPolicies",
                                    "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission", "listDeadSteps"]
-        let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput"]
+        let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput", "reportExecution"]
         let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
                                                       "submitMission", "cancelMission", "replayMission"])
         let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey"])

@@ -6,8 +6,8 @@ public struct Credential: Sendable, Hashable {
         case admin
         /// Agents, policies, checks, feedback and audit: runs the tenant.
         case `operator`
-        /// An agent container: registers, heartbeats, checks and validates
-        /// for its own agents only (`agentScope`).
+        /// An agent container: registers, heartbeats, checks, validates and
+        /// reports executions for its own agents only (`agentScope`).
         case agent
         /// Reads.
         case viewer
@@ -64,13 +64,13 @@ public struct Credential: Sendable, Hashable {
 
     static let grants: [Role: Set<Permission>] = [
         .viewer: [.read],
-        .agent: [.register, .heartbeat, .check, .validate],
-        .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit, .runMissions],
-        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys],
+        .agent: [.register, .heartbeat, .check, .validate, .report],
+        .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions],
+        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys],
     ]
 }
 
 /// What a route needs the caller to be allowed (docs/gateway.md has the table).
 public enum Permission: String, Sendable, CaseIterable {
-    case read, register, heartbeat, deregister, check, validate, feedback, managePolicies, verifyAudit, runMissions, manageKeys, manageTenants
+    case read, register, heartbeat, deregister, check, validate, report, feedback, managePolicies, verifyAudit, runMissions, manageKeys, manageTenants
 }

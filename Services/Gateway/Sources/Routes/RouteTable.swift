@@ -53,6 +53,11 @@ enum RouteTable {
               permission: .validate, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.validate, request: "agion.v1.ValidateOutputRequest",
                 response: "agion.v1.ValidationResult", body: .json, scope: .agentField("agent_id")))),
+        Route(method: .post, path: "/v1/governance/report", operationID: "reportExecution",
+              summary: "What happened when an agent ran (success, failure or timeout, and its latency): counts towards trust", tag: "governance",
+              permission: .report, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.report, request: "agion.v1.ExecutionReport",
+                response: "agion.v1.TrustScore", body: .json, scope: .agentField("agent_id")))),
         Route(method: .post, path: "/v1/feedback", operationID: "feedback",
               summary: "User feedback on an agent or one of its executions", tag: "governance", permission: .feedback, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.feedback, request: "agion.v1.FeedbackRequest",

@@ -1177,6 +1177,51 @@ void   agion__v1__agent_result__free_unpacked
   assert(message->base.descriptor == &agion__v1__agent_result__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__step_progress__init
+                     (Agion__V1__StepProgress         *message)
+{
+  static const Agion__V1__StepProgress init_value = AGION__V1__STEP_PROGRESS__INIT;
+  *message = init_value;
+}
+size_t agion__v1__step_progress__get_packed_size
+                     (const Agion__V1__StepProgress *message)
+{
+  assert(message->base.descriptor == &agion__v1__step_progress__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__step_progress__pack
+                     (const Agion__V1__StepProgress *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__step_progress__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__step_progress__pack_to_buffer
+                     (const Agion__V1__StepProgress *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__step_progress__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__StepProgress *
+       agion__v1__step_progress__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__StepProgress *)
+     protobuf_c_message_unpack (&agion__v1__step_progress__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__step_progress__free_unpacked
+                     (Agion__V1__StepProgress *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__step_progress__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__mission_definition__field_descriptors[7] =
 {
   {
@@ -4015,6 +4060,161 @@ const ProtobufCMessageDescriptor agion__v1__agent_result__descriptor =
   agion__v1__agent_result__field_indices_by_name,
   1,  agion__v1__agent_result__number_ranges,
   (ProtobufCMessageInit) agion__v1__agent_result__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__step_progress__field_descriptors[10] =
+{
+  {
+    "mission_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, step_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "percent",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "text",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "partial",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, partial),
+    &agion__v1__value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "occurred_at_unix_nanos",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepProgress, occurred_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__step_progress__field_indices_by_name[] = {
+  3,   /* field[3] = agent_id */
+  2,   /* field[2] = attempt */
+  5,   /* field[5] = message */
+  0,   /* field[0] = mission_id */
+  9,   /* field[9] = occurred_at_unix_nanos */
+  8,   /* field[8] = partial */
+  6,   /* field[6] = percent */
+  4,   /* field[4] = sequence */
+  1,   /* field[1] = step_id */
+  7,   /* field[7] = text */
+};
+static const ProtobufCIntRange agion__v1__step_progress__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor agion__v1__step_progress__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.StepProgress",
+  "StepProgress",
+  "Agion__V1__StepProgress",
+  "agion.v1",
+  sizeof(Agion__V1__StepProgress),
+  10,
+  agion__v1__step_progress__field_descriptors,
+  agion__v1__step_progress__field_indices_by_name,
+  1,  agion__v1__step_progress__number_ranges,
+  (ProtobufCMessageInit) agion__v1__step_progress__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue agion__v1__mission_status__enum_values_by_number[6] =

@@ -43,6 +43,7 @@ typedef struct Agion__V1__AttemptStarted Agion__V1__AttemptStarted;
 typedef struct Agion__V1__AttemptFinished Agion__V1__AttemptFinished;
 typedef struct Agion__V1__AgentInvocation Agion__V1__AgentInvocation;
 typedef struct Agion__V1__AgentResult Agion__V1__AgentResult;
+typedef struct Agion__V1__StepProgress Agion__V1__StepProgress;
 
 
 /* --- enums --- */
@@ -696,6 +697,45 @@ struct  Agion__V1__AgentResult
     , NULL, NULL }
 
 
+/*
+ * Live progress of a running step, published by its agent on core NATS (not
+ * stored: it would flood the history; the final output is stored):
+ * `agion.missions.progress.<tenant>.<mission_id>`. Partial results and status.
+ */
+struct  Agion__V1__StepProgress
+{
+  ProtobufCMessage base;
+  char *mission_id;
+  char *step_id;
+  uint32_t attempt;
+  char *agent_id;
+  /*
+   * 1, 2, ... within one attempt, so a reader sees order and gaps.
+   */
+  uint64_t sequence;
+  /*
+   * Human-readable status, for example "fetched 3 of 5 sources".
+   */
+  char *message;
+  /*
+   * Share done, 0 to 100; 0 when the agent does not say.
+   */
+  double percent;
+  /*
+   * Text to append to the partial output (tokens of an answer as they come).
+   */
+  char *text;
+  /*
+   * A partial output as a JSON value (replaces the previous partial value).
+   */
+  Agion__V1__Value *partial;
+  int64_t occurred_at_unix_nanos;
+};
+#define AGION__V1__STEP_PROGRESS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__step_progress__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, 0 }
+
+
 /* Agion__V1__MissionDefinition methods */
 void   agion__v1__mission_definition__init
                      (Agion__V1__MissionDefinition         *message);
@@ -1190,6 +1230,25 @@ Agion__V1__AgentResult *
 void   agion__v1__agent_result__free_unpacked
                      (Agion__V1__AgentResult *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__StepProgress methods */
+void   agion__v1__step_progress__init
+                     (Agion__V1__StepProgress         *message);
+size_t agion__v1__step_progress__get_packed_size
+                     (const Agion__V1__StepProgress   *message);
+size_t agion__v1__step_progress__pack
+                     (const Agion__V1__StepProgress   *message,
+                      uint8_t             *out);
+size_t agion__v1__step_progress__pack_to_buffer
+                     (const Agion__V1__StepProgress   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__StepProgress *
+       agion__v1__step_progress__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__step_progress__free_unpacked
+                     (Agion__V1__StepProgress *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__MissionDefinition_Closure)
@@ -1270,6 +1329,9 @@ typedef void (*Agion__V1__AgentInvocation_Closure)
 typedef void (*Agion__V1__AgentResult_Closure)
                  (const Agion__V1__AgentResult *message,
                   void *closure_data);
+typedef void (*Agion__V1__StepProgress_Closure)
+                 (const Agion__V1__StepProgress *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1305,6 +1367,7 @@ extern const ProtobufCMessageDescriptor agion__v1__attempt_finished__descriptor;
 extern const ProtobufCEnumDescriptor    agion__v1__attempt_finished__result__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent_invocation__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent_result__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__step_progress__descriptor;
 
 PROTOBUF_C__END_DECLS
 
