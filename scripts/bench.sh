@@ -60,6 +60,7 @@ for i in $(seq "$repeat"); do
     "$bench" consume
     "$bench" governance
     scripts/bench-gateway.sh 2>/dev/null
+    scripts/bench-sdk-python.sh 2>/dev/null
     missions
   } | tee -a "$results"
 done

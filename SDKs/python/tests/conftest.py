@@ -101,6 +101,15 @@ class Tenant:
                    "endpoint": {"kind": "http", "address": "http://127.0.0.1:9"}} for n in names]
         status, answer = http("POST", "/v1/agents", self.admin_key, {"container": container, "agents": agents})
         assert status == 200, answer
+        # Governance hears of agents through the registry's events: wait until it knows them.
+        deadline = time.monotonic() + 10
+        for name in names:
+            while True:
+                _, decision = http("POST", "/v1/governance/check", self.admin_key, {"agent_id": f"{container}:{name}", "action": "probe"})
+                if not any("not registered" in reason for reason in decision.get("reasons", [])):
+                    break
+                assert time.monotonic() < deadline, f"governance never heard of {container}:{name}"
+                time.sleep(0.05)
 
     def agent(self, agent_id: str) -> dict[str, Any]:
         status, answer = http("GET", f"/v1/agents/{agent_id}", self.admin_key)

@@ -13,7 +13,7 @@ missions call. docs/sdk-python.md is the guide.
 
 from .client import GovernanceClient, SyncGovernanceClient
 from .config import Settings
-from .container import AgentContainer, InvocationContext, progress_subject
+from .container import AgentContainer, InvocationContext, progress_subject, run
 from .errors import (
     AgentError,
     AgionError,
@@ -37,5 +37,5 @@ __all__ = [
     "Forbidden", "GovernanceClient", "InvalidArgument", "InvocationContext", "NotFound", "Obligation", "ObligationNotHandled",
     "Outcome", "PermissionDenied", "Settings", "SyncGovernanceClient", "TrustScore", "Unauthenticated", "Unavailable", "Usage",
     "ValidationResult", "Violation", "apply_obligations", "current_decision", "default_client", "progress_subject",
-    "with_governance",
+    "run", "with_governance",
 ]

@@ -40,6 +40,9 @@ class GovernanceClient:
         self._transports: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Transport] = weakref.WeakKeyDictionary()
         self._opening: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._sync: SyncGovernanceClient | None = None
+        # The last loop and its transport, so a call does not look the loop up
+        # in the weak map each time (a strong reference to one loop at most).
+        self._last: tuple[asyncio.AbstractEventLoop, Transport] | None = None
         self._sync_lock = threading.Lock()
 
     # MARK: governance
@@ -107,8 +110,11 @@ class GovernanceClient:
     async def transport(self) -> Transport:
         """This loop's connection to Agion, opened on first use."""
         loop = asyncio.get_running_loop()
+        if self._last is not None and self._last[0] is loop:
+            return self._last[1]  # the hot path: the same loop as the last call
         transport = self._transports.get(loop)
         if transport is not None:
+            self._last = (loop, transport)
             return transport
         lock = self._opening.setdefault(loop, asyncio.Lock())
         async with lock:
@@ -116,6 +122,7 @@ class GovernanceClient:
             if transport is None:
                 transport = await self._open()
                 self._transports[loop] = transport
+        self._last = (loop, transport)
         return transport
 
     async def _open(self) -> Transport:
@@ -131,6 +138,7 @@ class GovernanceClient:
         """Closes this loop's connection (and the synchronous twin's, if one was made)."""
         loop = asyncio.get_running_loop()
         transport = self._transports.pop(loop, None)
+        self._last = None
         if transport is not None:
             await transport.close()
         if self._sync is not None:
@@ -182,6 +190,7 @@ class SyncGovernanceClient:
         if self._loop.is_closed():
             return
         transport = self._client._transports.pop(self._loop, None)
+        self._client._last = None
         if transport is not None:
             asyncio.run_coroutine_threadsafe(transport.close(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -292,7 +292,9 @@ class AgentContainer:
                 loop.remove_signal_handler(sig)
 
     def run(self) -> None:
-        asyncio.run(self.run_async())
+        """Serve until SIGTERM or SIGINT (on uvloop when it is installed: ``agion[fast]``)."""
+        run(self.run_async())
+
 
     # MARK: registration and heartbeats
 
@@ -549,3 +551,12 @@ async def _fail(stream: web.StreamResponse | None, status: int, code: str, messa
         await stream.write_eof()
         return stream
     return web.json_response({"error": {"code": code, "message": message, "retriable": retriable}}, status=status)
+
+
+def run(main: Awaitable[Any]) -> Any:
+    """``asyncio.run``, on uvloop when it is installed (``pip install agion[fast]``)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)  # type: ignore[arg-type]
+    return uvloop.run(main)  # type: ignore[arg-type]
