@@ -83,6 +83,17 @@ rules:
     effect: allow
     agents: ["research:*", "writer:*"]
     actions: [research.run, report.write, report.review]
+  - id: langgraph
+    description: the LangGraph example's graph, node by node
+    effect: allow
+    agents: ["langgraph:*"]
+    actions: [research.run, report.outline, report.review]
+  - id: langgraph-drafts
+    effect: allow
+    agents: ["langgraph:*"]
+    actions: [report.draft]
+    obligations:
+      - {kind: max_tokens, value: 40}
   - id: planning
     effect: allow
     agents: ["autogen:*"]
@@ -115,16 +126,22 @@ steps:
     action: report.review
     depends_on: [write]
     input: {text: {$ref: steps.write.output.text}}
+  - id: langgraph
+    capability: reporting             # Examples/LangGraphReporter: a governed LangGraph graph, over NATS
+    action: research.run
+    depends_on: [research]
+    input: {topic: {$ref: input.topic}, facts: {$ref: steps.research.output.facts}}
 YAML
 echo
 echo "== A mission (docs/missions.md) on the example agents =="
 for _ in $(seq 60); do
-  [ "$($agionctl agents list --capability review -o json 2>/dev/null | grep -c writer:editor)" -gt 0 ] && break
+  [ "$($agionctl agents list --capability review -o json 2>/dev/null | grep -c writer:editor)" -gt 0 ] &&
+    [ "$($agionctl agents list --capability reporting -o json 2>/dev/null | grep -c langgraph:reporter)" -gt 0 ] && break
   sleep 0.5
 done
 echo "\$ agionctl agents list --container writer"
 $agionctl agents list --container writer || true
 $agionctl policies apply -f .run/demo-mission-policy.yaml --comment "make run demo (missions)" >/dev/null || true
 sleep 1
-echo "\$ agionctl missions run -f mission.yaml --wait      # research -> write -> review, each step checked by governance"
+echo "\$ agionctl missions run -f mission.yaml --wait      # research -> write -> review, and a LangGraph graph; each step checked by governance"
 $agionctl missions run -f .run/demo-mission.yaml --wait || echo "the mission did not succeed: see .run/services/agion-coordination.log"

@@ -22,6 +22,6 @@ scripts/demo.sh || echo "demo failed: see .run/services/*.log"
 echo
 echo "Try: .build/release/agion --help    API: http://127.0.0.1:8080/openapi.json (key: .run/credentials/admin.key)"
 echo "Admin: http://127.0.0.1:9101/ready (registry), :9102 (governance), :9103 (coordination), :9104 (execution), :9105 (gateway)"
-echo "Example agents: research on :9301, writer on :9302 (Examples/)"
+echo "Example agents: research on :9301, writer on :9302, langgraph:reporter over NATS (Examples/)"
 echo "Logs: .run/*/  -- Ctrl-C stops everything."
 while true; do sleep 3600 & wait $!; done

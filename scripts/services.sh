@@ -19,7 +19,15 @@ services=()
 for d in "$root"/Services/*/; do [ -d "$d" ] && services+=("agion-$(basename "$d" | tr '[:upper:]' '[:lower:]')"); done
 # The example agent containers (Examples/): started after the services, they
 # register through the gateway with the admin key `make run` wrote.
-examples=(agion-example-research agion-example-writer)
+examples=(agion-example-research agion-example-writer agion-example-langgraph)
+# Where each runs from: Swift examples are products of the build; the LangGraph
+# one is Python (Examples/LangGraphReporter/run.sh, its venv made at start).
+executable() {
+  case "$1" in
+    agion-example-langgraph) echo "$root/Examples/LangGraphReporter/run.sh" ;;
+    *) echo "$bin/$1" ;;
+  esac
+}
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -35,13 +43,14 @@ case "${1:-}" in
   start)
     if [ ${#services[@]} -eq 0 ]; then echo "services: none built yet (Services/ is empty)"; exit 0; fi
     build
+    "$root/Examples/LangGraphReporter/run.sh" setup || echo "services: the LangGraph example's venv could not be made (pip); it will not start"
     for s in "${services[@]}" "${examples[@]}"; do
       if alive "$dir/$s.supervisor.pid"; then echo "services: $s running"; continue; fi
       # Each governance replica needs its own audit spool (this one lives with
       # the logs); the gateway writes the first admin key under .run/credentials.
       AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$root/.run/credentials/admin.key" \
         AGION_API_KEY_FILE="$root/.run/credentials/admin.key" \
-        setsid nohup "$root/scripts/supervise.sh" "$s" "$dir/$s.log" "$dir/$s.pid" "$bin/$s" >>"$dir/supervisor.log" 2>&1 &
+        setsid nohup "$root/scripts/supervise.sh" "$s" "$dir/$s.log" "$dir/$s.pid" "$(executable "$s")" >>"$dir/supervisor.log" 2>&1 &
       echo $! >"$dir/$s.supervisor.pid"
       echo "services: $s started (supervised)"
     done ;;

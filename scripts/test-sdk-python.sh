@@ -11,8 +11,9 @@ if [ ! -x "$venv/bin/pytest" ]; then
   "$venv/bin/pip" install -q --upgrade pip
   "$venv/bin/pip" install -q 'pytest>=8,<10' 'pytest-asyncio>=0.23,<2'
 fi
-# Each run installs the SDK as it is now (its dependencies once).
-"$venv/bin/pip" install -q ./SDKs/python
+# Each run installs the SDK as it is now (its dependencies once), and what the
+# LangGraph example needs (Examples/LangGraphReporter, tested here too).
+"$venv/bin/pip" install -q ./SDKs/python -r Examples/LangGraphReporter/requirements.txt
 "$venv/bin/pip" install -q --no-deps --force-reinstall ./SDKs/python
 . scripts/lib/private-services.sh
 dir=.run/sdk-test

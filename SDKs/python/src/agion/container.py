@@ -420,6 +420,10 @@ class AgentContainer:
             return envelope(mpb.AgentResult(output=to_value(output), usage=usage.to_proto()), tenant=tenant)
         except AgentError as error:
             return error_envelope(error.code, error.message, retriable=error.retriable, tenant=tenant)
+        except AgionError as error:
+            # Agion said no to something the handler asked (a governed node
+            # denied: permanent unless fail-closed; governance away: retriable).
+            return error_envelope(error.code, error.message, retriable=error.retriable, tenant=tenant)
         except asyncio.TimeoutError:
             return error_envelope("timeout", "the attempt's deadline passed", retriable=True, tenant=tenant)
         except (TypeError, ValueError) as error:
@@ -496,7 +500,7 @@ class AgentContainer:
             output, usage = await self._invoke(spec, body.get("input"), context)
             result = {"output": output, "usage": usage.to_json()}
             json.dumps(result)  # a handler's answer that is not JSON fails here, as a clear error
-        except AgentError as error:
+        except (AgentError, AgionError) as error:
             status = 503 if error.retriable else 422
             return await _fail(stream, status, error.code, error.message, error.retriable)
         except asyncio.TimeoutError:
