@@ -22,11 +22,15 @@ struct AgentStanding: Sendable, Hashable {
 /// - PostgreSQL, the authoritative copy, on a Redis miss (then filling Redis)
 ///   or while Redis is down.
 ///
-/// Writers change PostgreSQL first, then delete the Redis entry and tell every
-/// replica (`agion.governance.standing.changed`, core NATS) to drop its memory
-/// entry, so the next check reloads. Entries also expire in both tiers, which
-/// bounds how long a lost notification, or a rare race between a reader's
-/// fill and a writer's delete, can leave one stale.
+/// Writers change PostgreSQL first, then fence and delete the Redis entry and
+/// tell every replica (`agion.governance.standing.changed`, core NATS) to drop
+/// its memory entry, so the next check reloads. The fence closes the race of a
+/// reader that read PostgreSQL before the change and fills Redis after the
+/// delete: it would have left the old standing (say "not registered", for an
+/// agent that just registered) for the entry's whole minute. The writer sets
+/// a short-lived fence key, and a fill is a script that writes nothing while
+/// the fence stands. Entries also expire in both tiers, which bounds how long
+/// a lost notification can leave one stale.
 final class AgentDirectory: Sendable {
     let bus: Bus
     let memoryTTL: Duration
@@ -40,6 +44,16 @@ final class AgentDirectory: Sendable {
     let keyPrefix: String
     let logger: Logger
     static let entryTTLSeconds = 60
+    /// How long a writer's fence blocks fills: far longer than a reader's
+    /// PostgreSQL read and its fill, short enough that caching resumes at once.
+    static let fenceMilliseconds = 2_000
+    /// KEYS: the entry, its fence. ARGV: status, positive, negative, updated-at, TTL.
+    static let fillScript = RedisScript("""
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        redis.call('HSET', KEYS[1], 's', ARGV[1], 'p', ARGV[2], 'n', ARGV[3], 't', ARGV[4])
+        redis.call('EXPIRE', KEYS[1], ARGV[5])
+        return 1
+        """)
     /// After a Redis failure, checks go straight to PostgreSQL for this long.
     static let redisCooldown: Duration = .seconds(1)
     private let redisDownUntil = Mutex<ContinuousClock.Instant?>(nil)
@@ -55,6 +69,7 @@ final class AgentDirectory: Sendable {
     }
 
     func key(tenant: String, agent: String) -> String { "\(keyPrefix):\(tenant):agent:\(agent)" }
+    func fenceKey(_ key: String) -> String { key + ":fence" }
 
     /// Whether Redis answered the last time it was asked (for `/ready`).
     var redisHealthy: Bool { redisDownUntil.withLock { $0.map { ContinuousClock.now >= $0 } ?? true } }
@@ -119,7 +134,7 @@ final class AgentDirectory: Sendable {
         let key = key(tenant: tenant, agent: agent)
         forget(key)
         do {
-            try await redis.command(["DEL", key])
+            _ = try await redis.pipeline([["SET", fenceKey(key), "1", "PX", Self.fenceMilliseconds], ["DEL", key]])
         } catch {
             // The entry expires by itself; until then it may be stale.
             logger.warning("governance.cache_invalidate_failed", metadata: ["error": "\(error)", "agent": "\(agent)"])
@@ -141,12 +156,11 @@ final class AgentDirectory: Sendable {
         forget(key(tenant: change.tenant, agent: String(decoding: change.payload, as: UTF8.self)))
     }
 
-    private func fill(_ key: String, _ standing: AgentStanding) {
+    func fill(_ key: String, _ standing: AgentStanding) {
         let status = standing.status.map { Int($0.rawValue) } ?? 0
         do {
-            _ = try redis.pipelineBlocking([
-                ["HSET", key, "s", status, "p", standing.trust.positive, "n", standing.trust.negative, "t", standing.trust.updatedAtNanos],
-                ["EXPIRE", key, Self.entryTTLSeconds],
+            _ = try Self.fillScript.runBlocking(on: redis, keys: [key, fenceKey(key)], arguments: [
+                status, standing.trust.positive, standing.trust.negative, standing.trust.updatedAtNanos, Self.entryTTLSeconds,
             ])
         } catch {
             markRedisDown(error)
