@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "AgionStore", targets: ["AgionStore"]),
         .library(name: "AgionCache", targets: ["AgionCache"]),
         .library(name: "AgionRuntime", targets: ["AgionRuntime"]),
+        // Agents written in Swift: governance client, governed(), AgentContainer (docs/sdk-swift.md).
+        .library(name: "AgionSDK", targets: ["AgionSDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -245,6 +247,13 @@ let package = Package(
             path: "bench/AgionBench"
         ),
 
+        // The Swift SDK for agents: on AgionBus and AgionContract, no service runtime.
+        .target(
+            name: "AgionSDK",
+            dependencies: ["AgionBus", "AgionContract", "AgionEnvelope", "AgionJSON", "MissionsCore",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "SDKs/swift/Sources/AgionSDK"
+        ),
         .testTarget(
             name: "MissionsCoreTests",
             dependencies: ["MissionsCore", "AgionContract", "AgionJSON"],
@@ -284,7 +293,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
-                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway", "AgionJSON", "AgionCoordination", "AgionExecution", "MissionsCore",
+                "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway", "AgionJSON", "AgionCoordination", "AgionExecution", "MissionsCore", "AgionSDK",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
