@@ -52,9 +52,11 @@ import Testing
         let agent = Agent(id: id, type: "llm", capabilities: ["reports"], version: "1", endpoint: .http(baseURL: "http://langgraph-v2:8080"))
         _ = try await registry.call(RegistrySubjects.register, RegisterAgentsRequest(container: "langgraph-v2", agents: [agent]), tenant: tenant,
                                     as: RegisterAgentsResponse.self)
+        // Against an allow-all draft, so the answer is about the agent: with
+        // the tenant's policy not yet in place, "no active policy" would
+        // hide "not registered" and the wait would end too early.
         try await eventually("governance knows \(id)") {
-            let decision = try await explain(CheckRequest(agentID: id, action: "x"), bus)
-            return !decision.reasons.contains { $0.contains("not registered") }
+            try await explain(CheckRequest(agentID: id, action: "x"), draft: "rules: [{id: all, effect: allow}]", bus).effect == .allow
         }
         return id
     }
