@@ -75,14 +75,3 @@ extension Envelope {
         caused(type: Payload.protoName, payload: try payload.encoded())
     }
 }
-
-extension Bus {
-    /// Sends a typed request in `tenant` and decodes the typed reply. Error
-    /// replies throw `BusError` (`.remote` with the `ErrorReply`).
-    public func call<Request: ProtoConvertible, Reply: ProtoConvertible>(
-        _ subject: String, _ request: Request, tenant: String, as reply: Reply.Type, timeout: Duration = .seconds(5)
-    ) async throws -> Reply {
-        let envelope = Envelope(type: Request.protoName, tenant: tenant, payload: try request.encoded())
-        return try await self.request(subject, envelope, timeout: timeout).payload(as: Reply.self)
-    }
-}

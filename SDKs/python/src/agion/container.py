@@ -418,20 +418,9 @@ class AgentContainer:
         try:
             output, usage = await self._invoke(spec, input, context)
             return envelope(mpb.AgentResult(output=to_value(output), usage=usage.to_proto()), tenant=tenant)
-        except AgentError as error:
-            return error_envelope(error.code, error.message, retriable=error.retriable, tenant=tenant)
-        except AgionError as error:
-            # Agion said no to something the handler asked (a governed node
-            # denied: permanent unless fail-closed; governance away: retriable).
-            return error_envelope(error.code, error.message, retriable=error.retriable, tenant=tenant)
-        except asyncio.TimeoutError:
-            return error_envelope("timeout", "the attempt's deadline passed", retriable=True, tenant=tenant)
-        except (TypeError, ValueError) as error:
-            # The handler answered something that is not JSON (or too deep).
-            return error_envelope("invalid_output", f"the agent's answer is not a JSON value: {error}", retriable=False, tenant=tenant)
         except Exception as error:
-            log.exception("agent %s failed", spec.id)
-            return error_envelope("internal", f"{type(error).__name__}: {error}", retriable=True, tenant=tenant)
+            failure = _failure(error, spec.id)
+            return error_envelope(failure.code, failure.message, retriable=failure.retriable, tenant=tenant)
 
     async def _reply(self, message: Msg, reply: envelope_pb2.Envelope) -> None:
         try:
@@ -500,16 +489,9 @@ class AgentContainer:
             output, usage = await self._invoke(spec, body.get("input"), context)
             result = {"output": output, "usage": usage.to_json()}
             json.dumps(result)  # a handler's answer that is not JSON fails here, as a clear error
-        except (AgentError, AgionError) as error:
-            status = 503 if error.retriable else 422
-            return await _fail(stream, status, error.code, error.message, error.retriable)
-        except asyncio.TimeoutError:
-            return await _fail(stream, 504, "timeout", "the attempt's deadline passed", True)
-        except (TypeError, ValueError) as error:
-            return await _fail(stream, 500, "invalid_output", f"the agent's answer is not a JSON value: {error}", False)
         except Exception as error:
-            log.exception("agent %s failed", spec.id)
-            return await _fail(stream, 500, "internal", f"{type(error).__name__}: {error}", True)
+            failure = _failure(error, spec.id)
+            return await _fail(stream, failure.status, failure.code, failure.message, failure.retriable)
         finally:
             self._in_flight.discard(task)  # type: ignore[arg-type]
         if stream is not None:
@@ -517,6 +499,30 @@ class AgentContainer:
             await stream.write_eof()
             return stream
         return web.json_response(result)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    code: str
+    message: str
+    retriable: bool
+    #: The HTTP contract's status for it (docs/agent-contract.md).
+    status: int
+
+
+def _failure(error: Exception, agent_id: str) -> _Failure:
+    """How a handler's exception is answered, the same over NATS and HTTP."""
+    if isinstance(error, (AgentError, AgionError)):
+        # AgionError: Agion said no to something the handler asked (a governed
+        # node denied: permanent unless fail-closed; governance away: retriable).
+        return _Failure(error.code, error.message, error.retriable, 503 if error.retriable else 422)
+    if isinstance(error, asyncio.TimeoutError):
+        return _Failure("timeout", "the attempt's deadline passed", True, 504)
+    if isinstance(error, (TypeError, ValueError)):
+        # The handler answered something that is not JSON (or too deep).
+        return _Failure("invalid_output", f"the agent's answer is not a JSON value: {error}", False, 500)
+    log.error("agent %s failed", agent_id, exc_info=error)
+    return _Failure("internal", f"{type(error).__name__}: {error}", True, 500)
 
 
 def _deadline(ctx: Mapping[str, Any]) -> int:

@@ -102,8 +102,7 @@ public final class AgionClient: Sendable {
     func call<Request: ProtoConvertible, Reply: ProtoConvertible>(_ subject: String, _ request: Request,
                                                                   as: Reply.Type) async throws(AgionSDKError) -> Reply {
         do {
-            let envelope = Envelope(type: Request.protoName, tenant: tenant, payload: try request.encoded())
-            return try await bus.request(subject, envelope, timeout: timeout).payload(as: Reply.self)
+            return try await bus.call(subject, request, tenant: tenant, as: Reply.self, timeout: timeout)
         } catch {
             throw AgionSDKError(error, subject: subject)
         }
