@@ -25,11 +25,11 @@ public final class BlockingResponder: Sendable {
     public let subject: String
     private let subscriptions: [Subscription]
 
-    init(connection: NatsConnection, subject: String, queue: String, threads: Int, logger: Logger,
+    init(connection: NatsConnection, subject: String, queue: String, scope: RequestScope, threads: Int, logger: Logger,
          batchHandler: BlockingBatchHandler?, handler: @escaping BlockingRPCHandler) throws(BusError) {
         self.subject = subject
         let channel = ReplyChannel(connection: connection, subject: subject, logger: logger)
-        let core = BlockingResponderCore(channel: channel, handler: handler)
+        let core = BlockingResponderCore(channel: channel, scope: scope, handler: handler)
         var subscriptions: [Subscription] = []
         for _ in 0..<max(threads, 1) {
             subscriptions.append(try Subscription(connection: connection, subject: subject, queue: queue, delivery: core))
@@ -57,17 +57,19 @@ public final class BlockingResponder: Sendable {
 
 private final class BlockingResponderCore: MessageDelivery, Sendable {
     let channel: ReplyChannel
+    let scope: RequestScope
     let handler: BlockingRPCHandler
 
-    init(channel: ReplyChannel, handler: @escaping BlockingRPCHandler) {
+    init(channel: ReplyChannel, scope: RequestScope, handler: @escaping BlockingRPCHandler) {
         self.channel = channel
+        self.scope = scope
         self.handler = handler
     }
 
     /// cnats delivery thread: the whole request, start to reply, happens here.
     func deliver(_ message: OpaquePointer) {
         let request = IncomingRequest(consuming: message)
-        guard let envelope = channel.decode(request.body, replyTo: request.reply) else { return }
+        guard let envelope = channel.decode(request, scope: scope) else { return }
         let started = ContinuousClock.now
         let result: Result<Envelope, any Error>
         do { result = .success(try handler(envelope)) } catch { result = .failure(error) }

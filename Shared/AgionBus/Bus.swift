@@ -73,10 +73,11 @@ public final class Bus: Sendable {
         try connection.publish(subject, bytes: bytes)
     }
 
-    /// Serves `subject` in queue group `queue` (normally the service name).
-    public func respond(_ subject: String, queue: String, maxConcurrent: Int = 64, maxPending: Int = 10_000,
+    /// Serves `subject` in queue group `queue` (normally the service name);
+    /// `scope` says who calls there (`RequestScope`).
+    public func respond(_ subject: String, queue: String, scope: RequestScope = .platform, maxConcurrent: Int = 64, maxPending: Int = 10_000,
                         handler: @escaping RPCHandler) throws -> Responder {
-        try Responder(connection: connection, subject: subject, queue: queue, maxConcurrent: maxConcurrent,
+        try Responder(connection: connection, subject: subject, queue: queue, scope: scope, maxConcurrent: maxConcurrent,
                       maxPending: maxPending, logger: logger, handler: handler)
     }
 
@@ -87,11 +88,11 @@ public final class Bus: Sendable {
     /// With a `batchHandler`, it also serves `<subject>.batch` (batches from a
     /// `RequestBatcher`) on as many threads again: the handler gets a batch's
     /// requests at once, so work such as an audit write is done once per batch.
-    public func respondBlocking(_ subject: String, queue: String,
+    public func respondBlocking(_ subject: String, queue: String, scope: RequestScope = .platform,
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                 batchHandler: BlockingBatchHandler? = nil,
                                 handler: @escaping BlockingRPCHandler) throws -> BlockingResponder {
-        try BlockingResponder(connection: connection, subject: subject, queue: queue, threads: threads, logger: logger,
+        try BlockingResponder(connection: connection, subject: subject, queue: queue, scope: scope, threads: threads, logger: logger,
                               batchHandler: batchHandler, handler: handler)
     }
 

@@ -8,6 +8,17 @@ import Synchronization
 /// (its text is logged, never sent).
 public typealias RPCHandler = @Sendable (Envelope) async throws -> Envelope
 
+/// Who may be calling on a responder's subject.
+public enum RequestScope: Sendable {
+    /// `agion.rpc.*`: platform callers (services, the gateway, operators'
+    /// tools), trusted with the tenant the envelope names.
+    case platform
+    /// An agent's own subject (`AgentSubjects.rpcPattern`): the tenant and
+    /// agent come from the subject; an envelope naming another tenant is
+    /// refused with `permission_denied`, and `Envelope.callerAgent` is set.
+    case agent
+}
+
 /// Serves requests on one subject in a queue group, so replicas share the load.
 ///
 /// At most `maxConcurrent` handlers run at once; up to `maxPending` more requests
@@ -19,11 +30,11 @@ public final class Responder: Sendable {
     private let core: ResponderCore
     private let subscription: Subscription
 
-    init(connection: NatsConnection, subject: String, queue: String, maxConcurrent: Int, maxPending: Int,
+    init(connection: NatsConnection, subject: String, queue: String, scope: RequestScope, maxConcurrent: Int, maxPending: Int,
          logger: Logger, handler: @escaping RPCHandler) throws(BusError) {
         self.subject = subject
         self.connection = connection
-        self.core = ResponderCore(connection: connection, subject: subject, maxConcurrent: maxConcurrent,
+        self.core = ResponderCore(connection: connection, subject: subject, scope: scope, maxConcurrent: maxConcurrent,
                                   maxPending: maxPending, logger: logger, handler: handler)
         self.subscription = try Subscription(connection: connection, subject: subject, queue: queue, delivery: core)
     }
@@ -50,14 +61,16 @@ private final class ResponderCore: MessageDelivery, Sendable {
     }
 
     private let channel: ReplyChannel
+    private let scope: RequestScope
     private let maxConcurrent: Int
     private let maxPending: Int
     private let handler: RPCHandler
     private let state = Mutex(State())
 
-    init(connection: NatsConnection, subject: String, maxConcurrent: Int, maxPending: Int,
+    init(connection: NatsConnection, subject: String, scope: RequestScope, maxConcurrent: Int, maxPending: Int,
          logger: Logger, handler: @escaping RPCHandler) {
         self.channel = ReplyChannel(connection: connection, subject: subject, logger: logger)
+        self.scope = scope
         self.maxConcurrent = max(maxConcurrent, 1)
         self.maxPending = max(maxPending, 0)
         self.handler = handler
@@ -97,7 +110,7 @@ private final class ResponderCore: MessageDelivery, Sendable {
     }
 
     private func handle(_ request: IncomingRequest) async {
-        guard let envelope = channel.decode(request.body, replyTo: request.reply) else { return }
+        guard let envelope = channel.decode(request, scope: scope) else { return }
         let started = ContinuousClock.now
         let result: Result<Envelope, any Error>
         do { result = .success(try await handler(envelope)) } catch { result = .failure(error) }

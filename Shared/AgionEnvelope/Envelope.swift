@@ -23,6 +23,11 @@ public struct Envelope: Hashable, Sendable {
     public var headers: [String: String]
     /// The encoded payload message.
     public var payload: [UInt8]
+    /// The agent that sent this request, when it came on the agent's own
+    /// subject (`AgentSubjects.rpc`): set by the bus from the subject, which
+    /// NATS authentication vouches for; never read from or written to the wire.
+    /// Nil for requests on `agion.rpc.*` (platform callers) and for events.
+    public var callerAgent: String? = nil
 
     /// A new message. `correlationID` defaults to the message's own id, which makes
     /// it the root of a new operation.

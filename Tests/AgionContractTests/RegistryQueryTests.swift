@@ -5,7 +5,7 @@ import Testing
 @Suite struct RegistryQueryTests {
     private let id = try! AgentID("crew:writer")
     private func record(_ status: AgentStatus = .healthy) -> AgentRecord {
-        AgentRecord(agent: Agent(id: id, capabilities: ["write"], endpoint: .nats(subject: "agion.agent.crew:writer.invoke")),
+        AgentRecord(agent: Agent(id: id, capabilities: ["write"], endpoint: .nats(subject: AgentSubjects.invoke(tenant: "t", agent: "crew:writer"))),
                     status: status, revision: 1, registeredAtUnixNanos: 10, updatedAtUnixNanos: 20, lastHeartbeatUnixNanos: 30)
     }
 

@@ -1,3 +1,4 @@
+import AgionEnvelope
 import AgionBus
 import AgionContract
 import AsyncHTTPClient
@@ -16,7 +17,7 @@ import Testing
         let http = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton)
         let invoker = AgentInvoker(http: http, bus: bus, maxOutputBytes: 1 << 20)
         let invocation = AgentInvoker.Invocation(
-            agent: try AgentID("bus:nobody"), endpoint: .nats(subject: "agion.agent.bus:nobody.invoke"), input: ["n": 1],
+            agent: try AgentID("bus:nobody"), endpoint: .nats(subject: AgentSubjects.invoke(tenant: "t", agent: "bus:nobody")), input: ["n": 1],
             context: ["tenant": "t"], idempotencyKey: "k", attempt: 1, timeout: .seconds(2), traceparent: "")
 
         guard case .failure(let unserved) = await invoker.invoke(invocation) else { Issue.record("nobody serves the subject"); return }

@@ -44,8 +44,54 @@ import Testing
         #expect(try await agion.validate(agent, "reports.generate", output: ["summary": "ok"]).passed)
         let trust = try await agion.report(agent, .success, latencyMillis: 12)
         #expect(trust.agentID == agent)
-        let rated = try await agion.feedback(agent, rating: 1, source: "user:a")
+        let rated = try await agion.feedback(agent, from: try AgentID("swift:frontdesk"), rating: 1, source: "user:a")
         #expect(rated.score < trust.score)
+        do {
+            _ = try await agion.feedback(agent, from: agent, rating: 5, source: "user:a")
+            Issue.record("an agent may not rate itself")
+        } catch {
+            #expect(error.code == "permission_denied")
+        }
+    }
+
+    /// On an agent's own subject the services believe the subject, not the
+    /// envelope: another agent or another tenant named in the request is
+    /// refused (NATS authentication, SecureBusTests, keeps anyone else off
+    /// the subject).
+    @Test func anAgentsSubjectOnlyActsForThatAgentAndTenant() async throws {
+        let tenant = try await MissionTenant(agents: [:], policy: Self.policy)
+        let me = try AgentID("swift:me"), other = try AgentID("swift:other")
+        func refusal<Reply: ProtoConvertible>(_ method: String, _ request: some ProtoConvertible, tenant claimed: String,
+                                              reply: Reply.Type) async -> ErrorReply? {
+            let subject = AgentSubjects.rpc(tenant: tenant.name, agent: me.description, platformSubject: method)
+            do {
+                _ = try await tenant.bus.call(subject, request, tenant: claimed, as: Reply.self)
+                return nil
+            } catch {
+                return (error as? BusError)?.remote
+            }
+        }
+        let check = await refusal(GovernanceSubjects.check, CheckRequest(agentID: other, action: "reports.generate"), tenant: tenant.name, reply: Decision.self)
+        #expect(check?.code == .permissionDenied)
+        let otherTenant = await refusal(GovernanceSubjects.check, CheckRequest(agentID: me, action: "reports.generate"), tenant: "someone-else",
+                                        reply: Decision.self)
+        #expect(otherTenant?.code == .permissionDenied && otherTenant?.field == "tenant")
+        let register = await refusal(RegistrySubjects.register, RegisterAgentsRequest(container: "swift", agents: [
+            Agent(id: other, capabilities: ["x"], endpoint: .nats(subject: AgentSubjects.invoke(tenant: tenant.name, agent: other.description))),
+        ]), tenant: tenant.name, reply: RegisterAgentsResponse.self)
+        #expect(register?.code == .permissionDenied && register?.field == "agents[0].id")
+        let hijack = await refusal(RegistrySubjects.register, RegisterAgentsRequest(container: "swift", agents: [
+            Agent(id: me, capabilities: ["x"], endpoint: .nats(subject: AgentSubjects.invoke(tenant: tenant.name, agent: other.description))),
+        ]), tenant: tenant.name, reply: RegisterAgentsResponse.self)
+        #expect(hijack?.code == .invalidArgument && hijack?.field == "agents[0].endpoint.address", "no registering on another agent's subject")
+        let heartbeat = await refusal(RegistrySubjects.heartbeat, Heartbeat(agentID: other, ttlSeconds: 30), tenant: tenant.name, reply: HeartbeatAck.self)
+        #expect(heartbeat?.code == .permissionDenied)
+        let report = await refusal(GovernanceSubjects.report, ExecutionReport(agentID: other, outcome: .success), tenant: tenant.name,
+                                   reply: TrustScore.self)
+        #expect(report?.code == .permissionDenied)
+        // Acting as itself works.
+        let own = await refusal(GovernanceSubjects.check, CheckRequest(agentID: me, action: "reports.generate"), tenant: tenant.name, reply: Decision.self)
+        #expect(own == nil || own?.code != .permissionDenied)
     }
 
     @Test func aContainerServesAMissionStepOverNATS() async throws {
@@ -60,7 +106,7 @@ import Testing
             guard let n = input["n"]?.doubleValue else { throw AgentFailure("the input needs n", retriable: false) }
             return ["doubled": .number(n * 2), "step": .string(context.stepID), "attempt": .integer(Int64(context.attempt))]
         }
-        let progress = try tenant.bus.subscribe("agion.missions.progress.\(tenant.name).>")
+        let progress = try tenant.bus.subscribe("agion.tenant.\(tenant.name).agent.*.progress.>")
         try await container.start()
 
         let submitted = try await tenant.submit(#"""
@@ -88,7 +134,7 @@ import Testing
                                                                    "input": .message(JSONValue.object(["n": 1]).valueProto)])
         let before = runs.withLock { $0 }
         for _ in 0..<2 {
-            let reply = try await tenant.bus.request(AgentContainer.invokeSubject(try AgentID("swiftsdk:worker")),
+            let reply = try await tenant.bus.request(AgentContainer.invokeSubject(try AgentID("swiftsdk:worker"), tenant: tenant.name),
                                                      Envelope(type: "agion.v1.AgentInvocation", tenant: tenant.name,
                                                               payload: try ProtoSchema.encode(invocation)))
             #expect(try ProtoSchema.decode("agion.v1.AgentResult", from: reply.payload).json("output")["doubled"] == 2)

@@ -352,7 +352,7 @@ extension MissionServiceTests {
         let tenant = try await MissionTenant(agents: [:])
         let bus = try await TestEnvironment.bus(name: "nats-agent")
         let agent = try AgentID("natsy:echo")
-        let subject = ExecutionSubjects.agentInvokeSubject(agent)
+        let subject = ExecutionSubjects.agentInvokeSubject(agent, tenant: try TenantID(tenant.name))
         let failures = CallCounter()
         let responder = try bus.respond(subject, queue: "natsy") { request in
             let invocation = try ProtoSchema.decode("agion.v1.AgentInvocation", from: request.payload)

@@ -30,7 +30,7 @@ enum MissionBenchmark {
         let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-missions"), logger: Logger(label: "bench"))
         let tenant = "bench-m-\(UInt32.random(in: 0...UInt32.max))"
         try await stack.waitForBacklog(bus: bus)
-        let agents = try await NoOpAgents.start(bus: bus)
+        let agents = try await NoOpAgents.start(bus: bus, tenant: tenant)
         defer { agents.stop() }
         try await prepare(tenant: tenant, bus: bus, agents: agents)
         let finals = try FinalEvents(bus: bus, tenant: tenant)
@@ -260,23 +260,25 @@ final class FinalEvents: Sendable {
 /// The no-op agents: `bench:nats` answers on NATS, `bench:http` over HTTP,
 /// both `{"ok": true}` with a little usage, at once.
 final class NoOpAgents: Sendable {
-    let natsSubject = ExecutionSubjects.agentInvokeSubject(MissionBenchmark.natsAgent)
+    let natsSubject: String
     let httpBaseURL: String
     private let responder: Responder
     private let server: Task<Void, any Error>
 
-    private init(responder: Responder, server: Task<Void, any Error>, port: Int) {
+    private init(responder: Responder, server: Task<Void, any Error>, port: Int, natsSubject: String) {
+        self.natsSubject = natsSubject
         self.responder = responder
         self.server = server
         httpBaseURL = "http://127.0.0.1:\(port)"
     }
 
-    static func start(bus: Bus) async throws -> NoOpAgents {
+    static func start(bus: Bus, tenant: String) async throws -> NoOpAgents {
+        let natsSubject = AgentSubjects.invoke(tenant: tenant, agent: MissionBenchmark.natsAgent.description)
         let result = try ProtoSchema.encode(ProtoMessage("agion.v1.AgentResult", [
             "output": .message(JSONValue.object(["ok": true]).valueProto),
             "usage": .message(ProtoMessage("agion.v1.Usage", ["input_tokens": .int(10), "output_tokens": .int(5)])),
         ]))
-        let responder = try bus.respond(ExecutionSubjects.agentInvokeSubject(MissionBenchmark.natsAgent), queue: "bench-agent") { request in
+        let responder = try bus.respond(natsSubject, queue: "bench-agent") { request in
             request.caused(type: "agion.v1.AgentResult", payload: result)
         }
         let body = ByteBuffer(string: #"{"output": {"ok": true}, "usage": {"input_tokens": 10, "output_tokens": 5, "cost_usd": 0}}"#)
@@ -290,7 +292,7 @@ final class NoOpAgents: Sendable {
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "bench-agent"),
                                       logger: Logger(label: "bench-agent", factory: { _ in SwiftLogNoOpLogHandler() }))
         let server = Task { try await application.runService(gracefulShutdownSignals: []) }
-        let agents = NoOpAgents(responder: responder, server: server, port: port)
+        let agents = NoOpAgents(responder: responder, server: server, port: port, natsSubject: natsSubject)
         try await waitFor(url: agents.httpBaseURL + "/health")
         return agents
     }

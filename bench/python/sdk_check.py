@@ -19,6 +19,7 @@ import nats
 
 from agion import GovernanceClient, Settings, run
 from agion._envelope import decode_reply, envelope
+from agion._methods import invoke_subject
 from agion.v1 import governance_pb2 as gpb
 from agion.v1 import registry_pb2 as rpb
 
@@ -43,7 +44,7 @@ async def prepare(url: str) -> None:
     await connection.drain()
     async with GovernanceClient(Settings(transport="nats", nats_url=url, tenant=TENANT)) as client:
         await client.register("bench-sdk", [rpb.Agent(id=AGENT, capabilities=["reports"], version="1",
-                                                      endpoint=rpb.AgentEndpoint(kind=rpb.AgentEndpoint.KIND_NATS, address="agion.agent.x"))])
+                                                      endpoint=rpb.AgentEndpoint(kind=rpb.AgentEndpoint.KIND_NATS, address=invoke_subject(TENANT, AGENT)))])
         for _ in range(300):  # governance hears of the agent through the registry's event
             if (await client.check(AGENT, "reports.generate", {"rows": 1})).allowed:
                 return

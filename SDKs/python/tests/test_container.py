@@ -75,7 +75,7 @@ async def test_progress_is_seen_while_the_step_runs(tenant: Tenant) -> None:
         env = envelope_pb2.Envelope.FromString(message.data)
         updates.append((time.monotonic(), missions_pb2.StepProgress.FromString(env.payload)))
 
-    await listener.subscribe(f"agion.missions.progress.{tenant.name}.>", cb=heard)
+    await listener.subscribe(f"agion.tenant.{tenant.name}.agent.*.progress.>", cb=heard)
     container = AgentContainer("lab", client=tenant.client("nats"), serve="nats")
 
     @container.agent("writer", capabilities=["sdk-streaming"])
@@ -94,7 +94,7 @@ async def test_progress_is_seen_while_the_step_runs(tenant: Tenant) -> None:
         assert [u.text for _, u in updates] == ["Solar ", "storage ", "grew."]
         assert [u.sequence for _, u in updates] == [1, 2, 3]
         assert all(u.mission_id == mission_id and u.step_id == "research" and u.agent_id == "lab:writer" for _, u in updates)
-        assert progress_subject(tenant.name, mission_id) == f"agion.missions.progress.{tenant.name}.{mission_id}"
+        assert progress_subject(tenant.name, "lab:writer", mission_id) == f"agion.tenant.{tenant.name}.agent.lab:writer.progress.{mission_id}"
         # The first token arrived while the step was still running, not at its end.
         assert done - updates[0][0] > 0.7
     finally:

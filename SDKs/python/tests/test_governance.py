@@ -58,7 +58,7 @@ async def test_validate_report_and_feedback_move_trust(tenant: Tenant, transport
         assert after_success.agent_id == "charts:writer"
         after_failure = await governance.report("charts:writer", "failure", latency_ms=80)
         assert after_failure.score < after_success.score
-        rated = await governance.feedback("charts:writer", 1, source="user:bo", comment="wrong numbers")
+        rated = await governance.feedback("charts:writer", 1, source="user:bo", comment="wrong numbers", from_agent="charts:frontdesk")
         assert rated.score < after_failure.score
         assert before != rated.score
 

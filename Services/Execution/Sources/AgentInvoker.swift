@@ -38,7 +38,12 @@ struct AgentInvoker: Sendable {
     func invoke(_ invocation: Invocation) async -> Answer {
         switch invocation.endpoint {
         case .http(let baseURL): await invokeHTTP(invocation, baseURL: baseURL)
-        case .nats(let subject): await invokeNATS(invocation, subject: subject)
+        case .nats:
+            // Always the agent's own invoke subject, whatever was registered:
+            // that is the only subject its tenant's NATS account lets in, and
+            // no registration can point execution at another agent.
+            await invokeNATS(invocation, subject: AgentSubjects.invoke(tenant: invocation.context["tenant"]?.stringValue ?? "",
+                                                                       agent: invocation.agent.description))
         }
     }
 

@@ -58,7 +58,7 @@ public enum Governance: ServiceDefinition {
             EventConsumerService(consumer),
             RPCService(bus: runtime.bus, queue: GovernanceSubjects.queue, methods: handlers.methods),
             BlockingRPCService(bus: runtime.bus, subject: GovernanceSubjects.check, queue: GovernanceSubjects.queue,
-                               threads: configuration.checkThreads, batchHandler: decider.check(batch:), handler: decider.check),
+                               threads: configuration.checkThreads, callableByAgents: true, batchHandler: decider.check(batch:), handler: decider.check),
         ]
     }
 

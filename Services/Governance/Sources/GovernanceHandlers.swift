@@ -39,18 +39,25 @@ struct GovernanceHandlers: Sendable {
                 return revision
             },
             .typed(GovernanceSubjects.validate, ValidateOutputRequest.self) { request, context in
-                try await validate(request, tenant: context.tenant, envelope: context.envelope)
-            },
+                try context.requireCaller(is: request.agentID.description)
+                return try await validate(request, tenant: context.tenant, envelope: context.envelope)
+            }.callableByAgents(),
             .typed(GovernanceSubjects.report, ExecutionReport.self) { report, context in
+                try context.requireCaller(is: report.agentID.description)
                 let model = trust.model
                 let evidence = model.evidence(outcome: TrustModel.Outcome(rawValue: report.outcome.rawValue)!, latencyMillis: report.latencyMillis,
                                               targetMillis: report.targetLatencyMillis > 0 ? report.targetLatencyMillis : nil)
                 return try await record(evidence, cause: report.outcome.rawValue, agent: report.agentID, capability: report.capability,
                                         executionID: report.executionID, tenant: context.tenant, envelope: context.envelope)
-            },
+            }.callableByAgents(),
             .typed(GovernanceSubjects.feedback, FeedbackRequest.self) { feedback, context in
-                try await self.feedback(feedback, tenant: context.tenant, envelope: context.envelope)
-            },
+                // Feedback is what others think of an agent: an agent may
+                // pass on its users' ratings of other agents, never rate itself.
+                if let caller = context.callerAgent, caller == feedback.agentID.description {
+                    throw ErrorReply(code: .permissionDenied, message: "an agent may not give feedback on itself", field: "agent_id")
+                }
+                return try await self.feedback(feedback, tenant: context.tenant, envelope: context.envelope)
+            }.callableByAgents(),
             .typed(GovernanceSubjects.trust, TrustScoresRequest.self) { request, context in
                 TrustScoresResponse(scores: try await trust.scores(agents: request.agentIDs, capability: request.capability,
                                                                    tenant: context.tenant, pool: pool))

@@ -20,7 +20,7 @@ final class BlockingBatchResponderCore: MessageDelivery, Sendable {
 
     func deliver(_ message: OpaquePointer) {
         let request = IncomingRequest(consuming: message)
-        guard let outer = channel.decode(request.body, replyTo: request.reply) else { return }
+        guard let outer = channel.decode(request, scope: .platform) else { return }
         let started = ContinuousClock.now
         let batch: EnvelopeBatch
         do {

@@ -31,13 +31,28 @@ struct ReplyChannel: Sendable {
 
     /// The request envelope, or nil after answering `decode_failed` (or
     /// `invalid_argument` for a schema version newer than this reader's).
-    func decode(_ body: [UInt8], replyTo reply: String) -> Envelope? {
+    func decode(_ request: IncomingRequest, scope: RequestScope) -> Envelope? {
+        var envelope: Envelope
         do {
-            return try Self.request(body)
+            envelope = try Self.request(request.body)
         } catch {
-            send(error: undecodable(error), to: reply, request: nil)
+            send(error: undecodable(error), to: request.reply, request: nil)
             return nil
         }
+        guard scope == .agent else { return envelope }
+        // The subject, which the caller's NATS credentials had to allow, says
+        // who is calling; the envelope may only agree with it.
+        guard let caller = AgentSubjects.caller(of: request.subject) else {
+            send(error: ErrorReply(code: .permissionDenied, message: "not an agent subject: \(request.subject)"), to: request.reply, request: envelope)
+            return nil
+        }
+        guard envelope.tenant == caller.tenant else {
+            send(error: ErrorReply(code: .permissionDenied, message: "the envelope's tenant '\(envelope.tenant.prefix(64))' is not the tenant of the agent's subject", field: "tenant"),
+                 to: request.reply, request: envelope)
+            return nil
+        }
+        envelope.callerAgent = caller.agent
+        return envelope
     }
 
     /// Requests are read as events are: an unknown newer schema version is
@@ -146,12 +161,14 @@ struct ReplyChannel: Sendable {
 
 /// A request copied out of its cnats message.
 struct IncomingRequest: Sendable {
+    let subject: String
     let reply: String
     let body: [UInt8]
 
     /// Copies and frees `message`, delivered to a core subscription's callback
     /// (which owns it).
     init(consuming message: OpaquePointer) {
+        subject = natsMsg_GetSubject(message).map { String(cString: $0) } ?? ""
         reply = natsMsg_GetReply(message).map { String(cString: $0) } ?? ""
         body = [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(message), count: Int(natsMsg_GetDataLength(message))))
         freeDeliveredMessage(message)

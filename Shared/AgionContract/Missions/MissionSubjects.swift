@@ -1,3 +1,4 @@
+import AgionEnvelope
 /// Coordination's and execution's NATS subjects, streams and envelope types
 /// (docs/subjects.md, docs/missions.md).
 public enum CoordinationSubjects {
@@ -56,6 +57,8 @@ public enum ExecutionSubjects {
     /// execution replica stops that mission's attempts. Payload: the mission id.
     public static let cancelSubject = "agion.execution.cancel"
 
-    /// An agent served over NATS answers `agion.agent.<agent_id>.invoke`.
-    public static func agentInvokeSubject(_ agentID: AgentID) -> String { "agion.agent.\(agentID).invoke" }
+    /// An agent of `tenant` served over NATS answers here (`AgentSubjects.invoke`).
+    public static func agentInvokeSubject(_ agentID: AgentID, tenant: TenantID) -> String {
+        AgentSubjects.invoke(tenant: tenant.value, agent: agentID.description)
+    }
 }

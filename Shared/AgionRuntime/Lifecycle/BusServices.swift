@@ -9,9 +9,20 @@ public struct RPCService: Service {
     public struct Method: Sendable {
         public let subject: String
         public let handler: RPCHandler
+        /// Also served on the agents' own subject (`AgentSubjects.rpcPattern`),
+        /// where the caller is the agent the subject names.
+        public private(set) var callableByAgents = false
         public init(_ subject: String, handler: @escaping RPCHandler) {
             self.subject = subject
             self.handler = handler
+        }
+
+        /// This method, served to agents too. Its handler must check that what
+        /// the request acts on belongs to `RequestContext.callerAgent`.
+        public func callableByAgents(_ callable: Bool = true) -> Self {
+            var method = self
+            method.callableByAgents = callable
+            return method
         }
     }
 
@@ -29,8 +40,13 @@ public struct RPCService: Service {
     }
 
     public func run() async throws {
-        let responders = try methods.map {
-            try bus.respond($0.subject, queue: queue, maxConcurrent: maxConcurrent, handler: $0.handler)
+        var responders: [Responder] = []
+        for method in methods {
+            responders.append(try bus.respond(method.subject, queue: queue, maxConcurrent: maxConcurrent, handler: method.handler))
+            if method.callableByAgents {
+                responders.append(try bus.respond(AgentSubjects.agentPattern(forPlatformSubject: method.subject), queue: queue, scope: .agent,
+                                                  maxConcurrent: maxConcurrent, handler: method.handler))
+            }
         }
         try? await gracefulShutdown()
         for responder in responders { try? await responder.drain() }
@@ -74,24 +90,32 @@ public struct BlockingRPCService: Service {
     private let subject: String
     private let queue: String
     private let threads: Int
+    private let callableByAgents: Bool
     private let batchHandler: BlockingBatchHandler?
     private let handler: BlockingRPCHandler
 
     /// With a `batchHandler`, batches of requests (`RequestBatcher`) are served too.
-    public init(bus: Bus, subject: String, queue: String, threads: Int, batchHandler: BlockingBatchHandler? = nil,
-                handler: @escaping BlockingRPCHandler) {
+    /// `callableByAgents`: also served on the agents' own subject (one thread;
+    /// batches are for platform callers), as `RPCService.Method.callableByAgents`.
+    public init(bus: Bus, subject: String, queue: String, threads: Int, callableByAgents: Bool = false,
+                batchHandler: BlockingBatchHandler? = nil, handler: @escaping BlockingRPCHandler) {
         self.bus = bus
         self.subject = subject
         self.queue = queue
         self.threads = threads
+        self.callableByAgents = callableByAgents
         self.batchHandler = batchHandler
         self.handler = handler
     }
 
     public func run() async throws {
-        let responder = try bus.respondBlocking(subject, queue: queue, threads: threads, batchHandler: batchHandler, handler: handler)
+        var responders = [try bus.respondBlocking(subject, queue: queue, threads: threads, batchHandler: batchHandler, handler: handler)]
+        if callableByAgents {
+            responders.append(try bus.respondBlocking(AgentSubjects.agentPattern(forPlatformSubject: subject), queue: queue, scope: .agent,
+                                                      threads: threads, handler: handler))
+        }
         try? await gracefulShutdown()
-        try? await responder.drain()
+        for responder in responders { try? await responder.drain() }
     }
 }
 

@@ -9,6 +9,24 @@ public struct RequestContext: Sendable {
     public let envelope: Envelope
     /// The validated tenant the request acts in.
     public let tenant: TenantID
+
+    /// The agent calling, when the request came on its own subject (NATS
+    /// credentials vouch for it); nil for platform callers.
+    public var callerAgent: String? { envelope.callerAgent }
+
+    /// Refuses an agent acting for another agent: a request on an agent's
+    /// subject may only name that agent. Platform callers may name any.
+    public func requireCaller(is agentID: String, field: String = "agent_id") throws(ErrorReply) {
+        try envelope.requireCaller(is: agentID, field: field)
+    }
+}
+
+extension Envelope {
+    /// `RequestContext.requireCaller` for handlers that read the envelope themselves.
+    public func requireCaller(is agentID: String, field: String = "agent_id") throws(ErrorReply) {
+        guard let caller = callerAgent, caller != agentID else { return }
+        throw ErrorReply(code: .permissionDenied, message: "agent '\(caller)' may not act as '\(agentID.prefix(130))'", field: field)
+    }
 }
 
 extension RPCService.Method {

@@ -1,4 +1,10 @@
-"""The service methods the SDK calls, with their NATS subject and gateway route."""
+"""The service methods the SDK calls, with their NATS subject and gateway route.
+
+Over NATS an agent calls a method on its own subject,
+``agion.tenant.<tenant>.agent.<agent>.rpc.<service>.<method>`` (``agent_subject``):
+the only subjects its credentials allow, so the services know the caller from
+the subject (docs/security.md).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,22 @@ from .v1 import governance_pb2 as gpb
 from .v1 import registry_pb2 as rpb
 
 
+def agent_token(agent_id: str) -> str:
+    """The agent id as one NATS subject token (``.`` separates tokens; ids never hold ``~``)."""
+    return agent_id.replace(".", "~")
+
+
+def invoke_subject(tenant: str, agent_id: str) -> str:
+    return f"agion.tenant.{tenant}.agent.{agent_token(agent_id)}.invoke"
+
+
+def progress_subject(tenant: str, agent_id: str, mission_id: str) -> str:
+    return f"agion.tenant.{tenant}.agent.{agent_token(agent_id)}.progress.{mission_id}"
+
+
 @dataclass(frozen=True)
 class Method:
+    #: The platform subject, ``agion.rpc.<service>.<method>``.
     subject: str
     request: type[Message]
     reply: type[Message]
@@ -20,6 +40,10 @@ class Method:
     #: Request fields that travel in the path (``{agent_id}``) or the query, not the body.
     path_fields: tuple[str, ...] = ()
     query_fields: tuple[str, ...] = ()
+
+    def agent_subject(self, tenant: str, agent_id: str) -> str:
+        """Where ``agent_id`` of ``tenant`` calls this method."""
+        return f"agion.tenant.{tenant}.agent.{agent_token(agent_id)}.rpc.{self.subject.removeprefix('agion.rpc.')}"
 
 
 CHECK = Method("agion.rpc.governance.check", gpb.CheckRequest, gpb.Decision, "POST", "/v1/governance/check")

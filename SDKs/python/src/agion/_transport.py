@@ -25,13 +25,13 @@ from ._envelope import decode_reply, envelope
 from ._methods import Method
 from ._protojson import from_json, to_json
 from .config import Settings
-from .errors import PROBLEM_CODES, AgionError, Unavailable, error_for
+from .errors import PROBLEM_CODES, AgionError, InvalidArgument, Unavailable, error_for
 
 log = logging.getLogger("agion.transport")
 
 
 class Transport(Protocol):
-    async def call(self, method: Method, request: Message, *, traceparent: str = "") -> Any: ...
+    async def call(self, method: Method, request: Message, *, agent: str, traceparent: str = "") -> Any: ...
 
     async def close(self) -> None: ...
 
@@ -65,17 +65,22 @@ class NatsTransport:
         self.connection = connection
         self._owns = owns_connection
 
-    async def call(self, method: Method, request: Message, *, traceparent: str = "") -> Any:
+    async def call(self, method: Method, request: Message, *, agent: str, traceparent: str = "") -> Any:
         data = envelope(request, tenant=self.settings.tenant, traceparent=traceparent).SerializeToString()
         if not self.connection.is_connected:
             # nats-py would buffer the request and time out; answer at once.
             raise Unavailable("bus_unavailable", "NATS is not connected (reconnecting)")
+        if not agent or any(c in agent for c in " \t\r\n*>"):
+            # It names the subject: an id NATS could not route is refused here.
+            raise InvalidArgument("invalid_argument", f"{agent!r} is not an agent id (<container>:<name>)", field="agent_id")
+        subject = method.agent_subject(self.settings.tenant, agent)
         try:
-            reply = await self.connection.request(method.subject, data, timeout=self.settings.timeout)
+            reply = await self.connection.request(subject, data, timeout=self.settings.timeout)
         except nats.errors.NoRespondersError:
-            raise Unavailable("unavailable", f"nothing serves {method.subject}") from None
+            raise Unavailable("unavailable", f"nothing serves {subject}") from None
         except nats.errors.TimeoutError:
-            raise Unavailable("timeout", f"{method.subject} did not answer within {self.settings.timeout} s") from None
+            raise Unavailable("timeout", f"{subject} did not answer within {self.settings.timeout} s") from None
+
         except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError,
                 nats.errors.ConnectionDrainingError, nats.errors.StaleConnectionError, OSError) as error:
             raise Unavailable("bus_unavailable", f"NATS: {error}") from None
@@ -101,7 +106,7 @@ class HttpTransport:
                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout))
         return self._session
 
-    async def call(self, method: Method, request: Message, *, traceparent: str = "") -> Any:
+    async def call(self, method: Method, request: Message, *, agent: str, traceparent: str = "") -> Any:
         path = method.http_path
         for name in method.path_fields:
             path = path.replace("{" + name + "}", quote(str(getattr(request, name)), safe=""))

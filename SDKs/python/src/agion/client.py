@@ -56,7 +56,7 @@ class GovernanceClient:
         """
         request = gpb.CheckRequest(agent_id=agent_id, action=action, context=to_struct(context), principal=principal,
                                    delegation_chain=list(delegation_chain))
-        return Decision.from_proto(await self._call(methods.CHECK, request, traceparent))
+        return Decision.from_proto(await self._call(methods.CHECK, request, traceparent, agent=agent_id))
 
     async def validate(self, agent_id: str, action: str, output: JSON | str, *, capability: str = "",
                        execution_id: str = "", traceparent: str = "") -> ValidationResult:
@@ -70,40 +70,51 @@ class GovernanceClient:
             text, content_type = json.dumps(output, separators=(",", ":"), ensure_ascii=False), "application/json"
         request = gpb.ValidateOutputRequest(agent_id=agent_id, action=action, output=text, content_type=content_type,
                                             capability=capability, execution_id=execution_id)
-        return ValidationResult.from_proto(await self._call(methods.VALIDATE, request, traceparent))
+        return ValidationResult.from_proto(await self._call(methods.VALIDATE, request, traceparent, agent=agent_id))
 
     async def report(self, agent_id: str, outcome: Outcome | str, *, latency_ms: float = 0.0, target_latency_ms: float = 0.0,
                      capability: str = "", execution_id: str = "", traceparent: str = "") -> TrustScore:
         """What happened when the agent ran: its trust moves with it. Returns the agent's new overall trust."""
         request = gpb.ExecutionReport(agent_id=agent_id, capability=capability, outcome=Outcome(outcome).proto,
                                       latency_ms=latency_ms, target_latency_ms=target_latency_ms, execution_id=execution_id)
-        return TrustScore.from_proto(await self._call(methods.REPORT, request, traceparent))
+        return TrustScore.from_proto(await self._call(methods.REPORT, request, traceparent, agent=agent_id))
 
     async def feedback(self, agent_id: str, rating: int, *, source: str, comment: str = "", capability: str = "",
-                       execution_id: str = "", traceparent: str = "") -> TrustScore:
-        """A user's rating of the agent's work, 1 (bad) to 5 (excellent); ratings from one source are damped."""
+                       execution_id: str = "", from_agent: str | None = None, traceparent: str = "") -> TrustScore:
+        """A user's rating of the agent's work, 1 (bad) to 5 (excellent); ratings from one source are damped.
+
+        Over NATS the rating is passed on by ``from_agent``, another agent of
+        this container (an agent never rates itself); over HTTP the API key
+        says who passes it on.
+        """
         if not 1 <= rating <= 5:
             raise ValueError("rating must be 1 to 5")
+        if self.settings.transport == "nats" and not from_agent:
+            raise ValueError("over NATS, feedback is passed on by one of your agents: from_agent=...")
         request = gpb.FeedbackRequest(agent_id=agent_id, capability=capability, rating=rating, comment=comment,
                                       source=source, execution_id=execution_id)
-        return TrustScore.from_proto(await self._call(methods.FEEDBACK, request, traceparent))
+        return TrustScore.from_proto(await self._call(methods.FEEDBACK, request, traceparent, agent=from_agent or agent_id))
 
     # MARK: registry (what an agent container does)
 
     async def register(self, container: str, agents: Sequence[rpb.Agent]) -> list[AgentRegistration]:
-        request = rpb.RegisterAgentsRequest(container=container, agents=list(agents))
-        reply = await self._call(methods.REGISTER, request, "")
-        return [AgentRegistration.from_proto(agent) for agent in reply.agents]
+        """Registers each agent with a request of its own: an agent registers only itself."""
+        registered = []
+        for agent in agents:
+            request = rpb.RegisterAgentsRequest(container=container, agents=[agent])
+            reply = await self._call(methods.REGISTER, request, "", agent=agent.id)
+            registered.extend(AgentRegistration.from_proto(record) for record in reply.agents)
+        return registered
 
     async def heartbeat(self, agent_id: str, *, ttl_seconds: int = 30, load: Mapping[str, str] | None = None) -> str:
         """Returns the agent's status as the registry sees it (``healthy``)."""
         request = rpb.Heartbeat(agent_id=agent_id, ttl_seconds=ttl_seconds,
                                 load=[envelope_pb2.Header(key=k, value=str(v)) for k, v in (load or {}).items()])
-        reply = await self._call(methods.HEARTBEAT, request, "")
+        reply = await self._call(methods.HEARTBEAT, request, "", agent=agent_id)
         return reply.status
 
     async def deregister(self, agent_id: str, *, reason: str = "") -> None:
-        await self._call(methods.DEREGISTER, rpb.DeregisterAgentRequest(agent_id=agent_id, reason=reason), "")
+        await self._call(methods.DEREGISTER, rpb.DeregisterAgentRequest(agent_id=agent_id, reason=reason), "", agent=agent_id)
 
     # MARK: connections
 
@@ -131,8 +142,8 @@ class GovernanceClient:
         connection = await connect_nats(self.settings, name="agion-sdk-python")
         return NatsTransport(self.settings, connection, owns_connection=True)
 
-    async def _call(self, method: methods.Method, request: Any, traceparent: str) -> Any:
-        return await (await self.transport()).call(method, request, traceparent=traceparent)
+    async def _call(self, method: methods.Method, request: Any, traceparent: str, *, agent: str) -> Any:
+        return await (await self.transport()).call(method, request, agent=agent, traceparent=traceparent)
 
     async def close(self) -> None:
         """Closes this loop's connection (and the synchronous twin's, if one was made)."""

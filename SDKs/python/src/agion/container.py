@@ -1,7 +1,7 @@
 """``AgentContainer``: an agent container on the SDK (docs/agent-contract.md).
 
 It declares its agents, registers them on start, heartbeats in the background,
-serves their invocations (over NATS on ``agion.agent.<agent_id>.invoke``, or the
+serves their invocations (over NATS on ``agion.tenant.<tenant>.agent.<agent_id>.invoke``, or the
 HTTP container contract), and on SIGTERM deregisters them, finishes what it holds
 and stops, within 30 s. One agent code base runs either way::
 
@@ -35,6 +35,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from . import _methods as methods
 from ._envelope import envelope, error_envelope
 from ._transport import NatsTransport, connect_nats
 from ._values import JSON, from_value, to_value
@@ -121,8 +122,9 @@ class InvocationContext:
             log.warning("progress not delivered: %s", error)
 
 
-def progress_subject(tenant: str, mission_id: str) -> str:
-    return f"agion.missions.progress.{tenant}.{mission_id}"
+def progress_subject(tenant: str, agent_id: str, mission_id: str) -> str:
+    """Where an agent's progress on a step of ``mission_id`` goes (core NATS, not stored)."""
+    return methods.progress_subject(tenant, agent_id, mission_id)
 
 
 class _Answers:
@@ -165,7 +167,7 @@ class _Answers:
 class AgentContainer:
     """Agents of one container: ``container:name`` ids, registered and served together.
 
-    ``serve``: ``nats`` (invocations on ``agion.agent.<agent_id>.invoke``, queue
+    ``serve``: ``nats`` (invocations on ``agion.tenant.<tenant>.agent.<agent_id>.invoke``, queue
     group per agent so replicas share them) or ``http`` (the container
     contract on ``host:port``; ``url`` is how Agion reaches it, default
     ``AGENT_URL`` or ``http://<host>:<port>``).
@@ -228,7 +230,7 @@ class AgentContainer:
         return self._url or f"http://{self.host}:{self.port}"
 
     def invoke_subject(self, agent_id: str) -> str:
-        return f"agion.agent.{agent_id}.invoke"
+        return methods.invoke_subject(self.client.settings.tenant, agent_id)
 
     # MARK: lifecycle
 
@@ -372,8 +374,8 @@ class AgentContainer:
             raise RuntimeError("not connected to NATS")
         return self._nats
 
-    async def _publish_progress(self, tenant: str, update: mpb.StepProgress) -> None:
-        await self._nats_or_raise().publish(progress_subject(tenant, update.mission_id),
+    async def _publish_progress(self, tenant: str, agent_id: str, update: mpb.StepProgress) -> None:
+        await self._nats_or_raise().publish(progress_subject(tenant, agent_id, update.mission_id),
                                             envelope(update, tenant=tenant).SerializeToString())
 
     async def _on_nats_invocation(self, message: Msg) -> None:
@@ -399,7 +401,8 @@ class AgentContainer:
                 await self._reply(message, error_envelope("decode_failed", f"not an AgentInvocation envelope: {error}",
                                                           retriable=False, tenant=tenant))
                 return
-            spec = self.agents.get(invocation.agent_id) or self.agents.get(message.subject.removeprefix("agion.agent.").removesuffix(".invoke"))
+            spec = self.agents.get(invocation.agent_id) or next(
+                (spec for agent_id, spec in self.agents.items() if self.invoke_subject(agent_id) == message.subject), None)
             if spec is None:
                 await self._reply(message, error_envelope("not_found", f"{invocation.agent_id} is not served here", retriable=False, tenant=tenant))
                 return
@@ -407,7 +410,7 @@ class AgentContainer:
                 agent_id=spec.id, tenant=tenant, mission_id=invocation.mission_id, step_id=invocation.step_id,
                 attempt=invocation.attempt, idempotency_key=invocation.idempotency_key, action=invocation.action,
                 principal=invocation.principal, deadline_unix_nanos=invocation.deadline_unix_nanos,
-                progress_sink=lambda update: self._publish_progress(tenant, update))
+                progress_sink=lambda update: self._publish_progress(tenant, spec.id, update))
             reply = await self._answer(spec, from_value(invocation.input) if invocation.HasField("input") else None, context, tenant)
             await self._reply(message, reply)
         finally:

@@ -102,15 +102,14 @@ public final class AgentContainer: Sendable {
         self.answers = AnswerMemory(capacity: rememberAnswers)
     }
 
-    public static func invokeSubject(_ agent: AgentID) -> String { "agion.agent.\(agent).invoke" }
-    public static func progressSubject(tenant: String, missionID: String) -> String { "agion.missions.progress.\(tenant).\(missionID)" }
+    public static func invokeSubject(_ agent: AgentID, tenant: String) -> String { AgentSubjects.invoke(tenant: tenant, agent: agent.description) }
 
     /// Declares an agent `<container>:<name>` before `start`.
     public func agent(_ name: String, capabilities: [String], version: String = "1", description: String = "", type: String = "",
                       metadata: [String: String] = [:], handler: @escaping AgentHandler) throws {
         let id = try AgentID(container: self.name, name: name)
         let agent = Agent(id: id, type: type, description: description, capabilities: capabilities, version: version,
-                          endpoint: .nats(subject: Self.invokeSubject(id)), metadata: metadata)
+                          endpoint: .nats(subject: Self.invokeSubject(id, tenant: client.tenant)), metadata: metadata)
         try state.withLock { state in
             guard !state.started else { throw AgionSDKError(code: "failed_precondition", message: "agents are declared before start", retriable: false) }
             guard !state.agents.contains(where: { $0.agent.id == id }) else {
@@ -128,7 +127,7 @@ public final class AgentContainer: Sendable {
             return state.agents
         }
         for entry in declared {
-            let responder = try client.bus.respond(Self.invokeSubject(entry.agent.id), queue: entry.agent.id.description, maxConcurrent: maxConcurrent) {
+            let responder = try client.bus.respond(Self.invokeSubject(entry.agent.id, tenant: client.tenant), queue: entry.agent.id.description, maxConcurrent: maxConcurrent) {
                 [self] request in try await self.serve(request, entry)
             }
             state.withLock { $0.responders.append(responder) }
@@ -208,7 +207,7 @@ public final class AgentContainer: Sendable {
             principal: invocation.string("principal"), deadlineUnixNanos: invocation.int("deadline_unix_nanos"), meter: meter,
             progressSink: { update in
                 guard let payload = try? ProtoSchema.encode(update) else { return }
-                try? bus.publish(Self.progressSubject(tenant: tenant, missionID: update.string("mission_id")),
+                try? bus.publish(AgentSubjects.progress(tenant: tenant, agent: entry.agent.id.description, mission: update.string("mission_id")),
                                  Envelope(type: "agion.v1.StepProgress", tenant: tenant, payload: payload))
             })
         let input = invocation.json("input")

@@ -54,8 +54,8 @@ public final class AgionClient: Sendable {
     /// May `agent` perform `action` now, with this context, for this principal?
     public func check(_ agent: AgentID, _ action: String, context: [String: ContextValue] = [:], principal: String? = nil,
                       delegationChain: [String] = []) async throws(AgionSDKError) -> Decision {
-        try await call(GovernanceSubjects.check, CheckRequest(agentID: agent, action: action, context: .object(context), principal: principal,
-                                                              delegationChain: delegationChain), as: Decision.self)
+        try await call(GovernanceSubjects.check, as: agent, CheckRequest(agentID: agent, action: action, context: .object(context), principal: principal,
+                                                                         delegationChain: delegationChain), reply: Decision.self)
     }
 
     /// An agent's output against the tenant's output rules (recorded; counts towards trust).
@@ -63,44 +63,53 @@ public final class AgionClient: Sendable {
         let text: String
         let contentType: String
         if case .string(let plain) = output { (text, contentType) = (plain, "text/plain") } else { (text, contentType) = (output.serializedString, "application/json") }
-        return try await call(GovernanceSubjects.validate, ValidateOutputRequest(agentID: agent, action: action, output: text, contentType: contentType),
-                              as: ValidationResult.self)
+        return try await call(GovernanceSubjects.validate, as: agent, ValidateOutputRequest(agentID: agent, action: action, output: text, contentType: contentType),
+                              reply: ValidationResult.self)
     }
 
     /// What happened when the agent ran; returns its new overall trust.
     public func report(_ agent: AgentID, _ outcome: ExecutionReport.Outcome, latencyMillis: Double = 0, targetLatencyMillis: Double = 0,
                        capability: String? = nil, executionID: String = "") async throws(AgionSDKError) -> TrustScore {
-        try await call(GovernanceSubjects.report, ExecutionReport(agentID: agent, capability: capability, outcome: outcome, latencyMillis: latencyMillis,
-                                                                  targetLatencyMillis: targetLatencyMillis, executionID: executionID),
-                       as: TrustScore.self)
+        try await call(GovernanceSubjects.report, as: agent, ExecutionReport(agentID: agent, capability: capability, outcome: outcome, latencyMillis: latencyMillis,
+                                                                             targetLatencyMillis: targetLatencyMillis, executionID: executionID),
+                       reply: TrustScore.self)
     }
 
-    /// A user's rating, 1 (bad) to 5 (excellent).
-    public func feedback(_ agent: AgentID, rating: Int, source: String, comment: String = "",
+    /// A user's rating of `agent`, 1 (bad) to 5 (excellent), passed on by
+    /// `from`, another agent of this container (an agent may not rate itself).
+    public func feedback(_ agent: AgentID, from: AgentID, rating: Int, source: String, comment: String = "",
                          capability: String? = nil) async throws(AgionSDKError) -> TrustScore {
-        try await call(GovernanceSubjects.feedback, FeedbackRequest(agentID: agent, capability: capability, rating: rating, comment: comment, source: source),
-                       as: TrustScore.self)
+        try await call(GovernanceSubjects.feedback, as: from,
+                       FeedbackRequest(agentID: agent, capability: capability, rating: rating, comment: comment, source: source),
+                       reply: TrustScore.self)
     }
 
     // MARK: registry
 
+    /// Registers each agent on its own subject (an agent registers only itself).
     public func register(container: String, agents: [Agent]) async throws(AgionSDKError) {
-        _ = try await call(RegistrySubjects.register, RegisterAgentsRequest(container: container, agents: agents), as: RegisterAgentsResponse.self)
+        for agent in agents {
+            _ = try await call(RegistrySubjects.register, as: agent.id, RegisterAgentsRequest(container: container, agents: [agent]),
+                               reply: RegisterAgentsResponse.self)
+        }
     }
 
     /// Returns the agent's status as the registry sees it.
     public func heartbeat(_ agent: AgentID, ttlSeconds: UInt32, load: [String: String] = [:]) async throws(AgionSDKError) -> AgentStatus {
-        try await call(RegistrySubjects.heartbeat, Heartbeat(agentID: agent, ttlSeconds: ttlSeconds, load: load), as: HeartbeatAck.self).status
+        try await call(RegistrySubjects.heartbeat, as: agent, Heartbeat(agentID: agent, ttlSeconds: ttlSeconds, load: load), reply: HeartbeatAck.self).status
     }
 
     public func deregister(_ agent: AgentID, reason: String = "") async throws(AgionSDKError) {
-        _ = try await call(RegistrySubjects.deregister, DeregisterAgentRequest(agentID: agent, reason: reason), as: AgentRecord.self)
+        _ = try await call(RegistrySubjects.deregister, as: agent, DeregisterAgentRequest(agentID: agent, reason: reason), reply: AgentRecord.self)
     }
 
     // MARK: the wire
 
-    func call<Request: ProtoConvertible, Reply: ProtoConvertible>(_ subject: String, _ request: Request,
-                                                                  as: Reply.Type) async throws(AgionSDKError) -> Reply {
+    /// Calls the platform method `method` as `agent`, on the agent's own
+    /// subject (`AgentSubjects`): the only ones its NATS credentials allow.
+    func call<Request: ProtoConvertible, Reply: ProtoConvertible>(_ method: String, as agent: AgentID, _ request: Request,
+                                                                  reply: Reply.Type) async throws(AgionSDKError) -> Reply {
+        let subject = AgentSubjects.rpc(tenant: tenant, agent: agent.description, platformSubject: method)
         do {
             return try await bus.call(subject, request, tenant: tenant, as: Reply.self, timeout: timeout)
         } catch {

@@ -87,6 +87,7 @@ final class Decider: Sendable {
             throw ErrorReply(code: ErrorReply.Code.invalidArgument, message: "a check request is at most \(Self.maxRequestBytes) bytes", field: "context")
         }
         let (request, context) = try decodeRequest(envelope, as: CheckRequest.self)
+        try context.requireCaller(is: request.agentID.description)
         let now = Envelope.nowUnixNanos()
         let outcome = try decide(request, tenant: context.tenant.value, now: now)
         let decisionID = UUIDv7.make().lowercasedString
