@@ -61,6 +61,18 @@ let package = Package(
             name: "AgionJSON",
             path: "Shared/AgionJSON"
         ),
+        // NATS authentication (docs/security.md): nkeys, JWTs, the accounts and
+        // permissions Agion issues.
+        .target(
+            name: "AgionNATSAuth",
+            dependencies: ["AgionEnvelope", "AgionJSON", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/AgionNATSAuth"
+        ),
+        .executableTarget(
+            name: "agion-natsauth",
+            dependencies: ["AgionNATSAuth"],
+            path: "Tools/agion-natsauth"
+        ),
         .target(
             name: "AgionBus",
             dependencies: [
@@ -183,7 +195,7 @@ let package = Package(
         .target(
             name: "AgionGateway",
             dependencies: [
-                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime", "AgionJSON",
+                "AgionNATSAuth", "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionRuntime", "AgionJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -294,6 +306,7 @@ let package = Package(
             dependencies: [
                 "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionContract",
                 "AgionRegistry", "AgionGovernance", "GovernanceCore", "AgionGateway", "AgionJSON", "AgionCoordination", "AgionExecution", "MissionsCore", "AgionSDK",
+                "AgionNATSAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -11,9 +11,9 @@ public final class Bus: Sendable {
     public let jetStream: JetStream
     let logger: Logger
 
-    private init(connection: NatsConnection, logger: Logger) throws(BusError) {
+    private init(connection: NatsConnection, inboxPrefix: String?, logger: Logger) throws(BusError) {
         self.connection = connection
-        self.requests = try RequestMux(connection: connection)
+        self.requests = try RequestMux(connection: connection, inboxPrefix: inboxPrefix)
         self.jetStream = try JetStream(connection: connection, logger: logger)
         self.logger = logger
     }
@@ -22,7 +22,7 @@ public final class Bus: Sendable {
     public static func connect(_ configuration: BusConfiguration, logger: Logger) async throws -> Bus {
         let result: Result<Bus, BusError> = await BlockingPool.shared.run {
             Result { () throws(BusError) in
-                try Bus(connection: NatsConnection(configuration, logger: logger), logger: logger)
+                try Bus(connection: NatsConnection(configuration, logger: logger), inboxPrefix: configuration.inboxPrefix, logger: logger)
             }
         }
         return try result.get()
@@ -71,6 +71,16 @@ public final class Bus: Sendable {
     /// Publishes raw bytes on core NATS (for tests of malformed input and for bridges).
     public func publish(_ subject: String, bytes: [UInt8]) throws {
         try connection.publish(subject, bytes: bytes)
+    }
+
+    /// A request and reply of plain bytes, not envelopes: for NATS's own API
+    /// (`$SYS.REQ.CLAIMS.UPDATE`), never for Agion's subjects.
+    public func requestRaw(_ subject: String, bytes: [UInt8], timeout: Duration = .seconds(2)) async throws -> [UInt8] {
+        guard connection.isConnected else { throw BusError(.connectionFailed, "request \(subject): not connected to NATS (reconnecting)") }
+        let connection = self.connection
+        return try await BlockingPool.shared.run { () -> Result<[UInt8], BusError> in
+            Result { () throws(BusError) in try connection.requestRawBlocking(subject, bytes: bytes, timeout: timeout) }
+        }.get()
     }
 
     /// Serves `subject` in queue group `queue` (normally the service name);

@@ -24,6 +24,12 @@ public struct BusConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Keep retrying the first connection in the background instead of failing.
     public var retryOnFailedConnect: Bool
+    /// A NATS `.creds` file (user JWT and seed) to authenticate with
+    /// (`AGION_NATS_CREDS`; docs/security.md). Nil: connect without.
+    public var credentialsFile: String?
+    /// Reply subjects start with this instead of `_INBOX`: agent containers'
+    /// credentials allow replies only under their own prefix.
+    public var inboxPrefix: String?
 
     public init(
         url: String = "nats://127.0.0.1:14222",
@@ -33,8 +39,12 @@ public struct BusConfiguration: Sendable {
         maxReconnectDelay: Duration = .milliseconds(250),
         reconnectBufferBytes: Int = 8 << 20,
         connectTimeout: Duration = .seconds(2),
-        retryOnFailedConnect: Bool = false
+        retryOnFailedConnect: Bool = false,
+        credentialsFile: String? = nil,
+        inboxPrefix: String? = nil
     ) {
+        self.credentialsFile = credentialsFile
+        self.inboxPrefix = inboxPrefix
         self.url = url
         self.name = name
         self.sendAsap = sendAsap

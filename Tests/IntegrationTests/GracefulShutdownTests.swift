@@ -78,6 +78,7 @@ import Testing
     func aFailingPartStopsTheServiceGracefullyAndSaysWhy(throwing: Bool) async throws {
         var configuration = ServiceConfiguration(serviceName: "part-failure", adminPort: 0)
         configuration.bus.url = TestEnvironment.natsURL
+        configuration.bus.credentialsFile = TestEnvironment.sharedCredentials
         configuration.store.port = TestEnvironment.postgresPort
         let runtime = try await ServiceRuntime.start(configuration, logger: TestEnvironment.logger)
         let subject = TestEnvironment.uniqueName("agion.rpc.test.partfailure")

@@ -1,5 +1,6 @@
 import AgionBus
 import AgionEnvelope
+import AgionNATSAuth
 import AgionRuntime
 import AgionStore
 import Foundation
@@ -36,15 +37,25 @@ public enum Gateway: ServiceDefinition {
         try await runtime.migrate(schema: configuration.schema, GatewayMigrations.all)
         let keys = KeyStore(pool: runtime.store, schema: configuration.schema)
         try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, logger: runtime.logger)
-        let router = makeRouter(runtime: runtime, configuration: configuration, keys: keys)
+        var accounts: TenantAccounts?
+        if let directory = configuration.natsAuthDirectory {
+            accounts = TenantAccounts(authority: try NATSAuthority(directory: directory),
+                                      system: try await TenantAccounts.connect(directory: directory, url: runtime.configuration.bus.url,
+                                                                               logger: runtime.logger),
+                                      keys: keys, credentials: NATSCredentialStore(pool: runtime.store, schema: configuration.schema),
+                                      logger: runtime.logger)
+        }
+        let router = makeRouter(runtime: runtime, configuration: configuration, keys: keys, accounts: accounts)
         let authenticator = router.authenticator
         // Every replica forgets a revoked key at once.
-        return (router, [BroadcastListener(bus: runtime.bus, subject: Authenticator.revokedSubject) { revocation in
+        let revocations = BroadcastListener(bus: runtime.bus, subject: Authenticator.revokedSubject) { revocation in
             authenticator.forget(String(decoding: revocation.payload, as: UTF8.self))
-        }])
+        }
+        return (router, [revocations] + (accounts.map { [$0] } ?? []))
     }
 
-    static func makeRouter(runtime: ServiceRuntime, configuration: GatewayConfiguration, keys: KeyStore) -> GatewayRouter {
+    static func makeRouter(runtime: ServiceRuntime, configuration: GatewayConfiguration, keys: KeyStore,
+                           accounts: TenantAccounts? = nil) -> GatewayRouter {
         let authenticator = Authenticator(keys: keys, jwt: configuration.jwt.map(JWTVerifier.init), cacheTTL: configuration.keyCacheTTL)
         let limiter = RateLimiter(redis: runtime.cache, keyPrefix: configuration.rateLimitPrefix,
                                   perCredential: .init(rate: Double(configuration.ratePerCredential), burst: configuration.burstPerCredential),
@@ -54,7 +65,8 @@ public enum Gateway: ServiceDefinition {
             authenticator: authenticator, limiter: limiter,
             calls: ServiceCallHandler(bus: runtime.bus, timeout: configuration.serviceTimeout, maxBodyBytes: configuration.maxBodyBytes,
                                       batchLimits: .init(maxBatch: configuration.batchMax, maxInFlight: configuration.batchInFlight)),
-            local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes),
+            local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes,
+                                accounts: accounts),
             missions: MissionStream(bus: runtime.bus, timeout: configuration.serviceTimeout),
             checks: readinessChecks(runtime), corsOrigins: configuration.corsOrigins, registry: RuntimeBootstrap.registry)
     }

@@ -15,6 +15,7 @@ import Foundation
 /// | `AGION_GATEWAY_BATCH_MAX` | int ≥ 1 (1: no batching) | `64` |
 /// | `AGION_GATEWAY_BATCH_IN_FLIGHT` | int ≥ 1 | `1` |
 /// | `AGION_GATEWAY_EVENT_LOOPS` | int ≥ 1 | one per core (NIO's `System.coreCount`, which follows a container's CPU quota) |
+/// | `AGION_NATS_AUTH_DIR` | the NATS authority's directory (docs/security.md): the gateway issues agent containers' NATS credentials and keeps tenants' accounts on the servers | none: no NATS credentials |
 /// | `AGION_GATEWAY_BOOTSTRAP_KEY_FILE` | path, or empty for none | `.run/credentials/admin.key` |
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
@@ -48,6 +49,9 @@ public struct GatewayConfiguration: EnvironmentConfiguration, Sendable {
     public var keyCacheTTL: Duration = .seconds(5)
     /// Where the first admin key is written on a fresh database (nil: not written).
     public var bootstrapKeyFile: String? = ".run/credentials/admin.key"
+    /// Where the NATS authority's keys are (`NATSAuthority`); nil: NATS runs
+    /// without authentication and the credential routes answer 409.
+    public var natsAuthDirectory: String?
     /// Token buckets per credential and per tenant, shared by the replicas through Redis.
     public var ratePerCredential = 1_000
     public var burstPerCredential = 2_000
@@ -73,6 +77,7 @@ public struct GatewayConfiguration: EnvironmentConfiguration, Sendable {
         batchMax = try env.positive("AGION_GATEWAY_BATCH_MAX") ?? batchMax
         batchInFlight = try env.positive("AGION_GATEWAY_BATCH_IN_FLIGHT") ?? batchInFlight
         eventLoops = try env.positive("AGION_GATEWAY_EVENT_LOOPS") ?? eventLoops
+        natsAuthDirectory = try env.string("AGION_NATS_AUTH_DIR")
         if let file = env.raw("AGION_GATEWAY_BOOTSTRAP_KEY_FILE") { bootstrapKeyFile = file.isEmpty ? nil : file }
         ratePerCredential = try env.positive("AGION_GATEWAY_RATE_PER_CREDENTIAL") ?? ratePerCredential
         burstPerCredential = try env.positive("AGION_GATEWAY_BURST_PER_CREDENTIAL") ?? burstPerCredential

@@ -3,7 +3,7 @@ import AgionStore
 /// The gateway's schema: tenants and API keys. Migrations are Swift strings so
 /// a deployed binary carries them; never edit one that has shipped, add the next.
 enum GatewayMigrations {
-    static let all: [Migration] = [credentials]
+    static let all: [Migration] = [credentials, natsCredentials]
 
     static let credentials = Migration(version: 1, name: "credentials", sql: """
         CREATE TABLE tenants (
@@ -28,5 +28,22 @@ enum GatewayMigrations {
             revoked_at timestamptz
         );
         CREATE INDEX api_keys_by_tenant ON api_keys (tenant, created_at);
+        """)
+
+    /// NATS credentials of agent containers (docs/security.md). Only the
+    /// user's public key is kept: the seed is shown once, at creation.
+    static let natsCredentials = Migration(version: 2, name: "nats_credentials", sql: """
+        CREATE TABLE nats_credentials (
+            credential_id text PRIMARY KEY,
+            tenant text NOT NULL REFERENCES tenants (tenant),
+            name text NOT NULL,
+            agents text[] NOT NULL,
+            user_key text NOT NULL UNIQUE,
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            expires_at timestamptz,
+            revoked_at timestamptz
+        );
+        CREATE INDEX nats_credentials_by_tenant ON nats_credentials (tenant, created_at);
         """)
 }

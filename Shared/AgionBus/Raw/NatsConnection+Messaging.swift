@@ -17,6 +17,19 @@ extension NatsConnection {
         return try interpretReply(reply).get()
     }
 
+    /// A request whose reply is not an envelope (NATS's own `$SYS` API).
+    func requestRawBlocking(_ subject: String, bytes: [UInt8], timeout: Duration) throws(BusError) -> [UInt8] {
+        var reply: OpaquePointer?
+        let status = bytes.withUnsafeBytes {
+            natsConnection_Request(&reply, raw, subject, $0.baseAddress, Int32($0.count), timeout.milliseconds)
+        }
+        if status == NATS_TIMEOUT { throw BusError(.timeout, "no reply from \(subject) within \(timeout)") }
+        try check(status, "request \(subject)")
+        guard let reply else { throw BusError(.io, "request \(subject) returned no reply") }
+        defer { natsMsg_Destroy(reply) }
+        return [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(reply), count: Int(natsMsg_GetDataLength(reply))))
+    }
+
     /// A core NATS publish (copied into cnats' buffer; not stored).
     func publish(_ subject: String, bytes: [UInt8]) throws(BusError) {
         try check(bytes.withUnsafeBytes { natsConnection_Publish(raw, subject, $0.baseAddress, Int32($0.count)) }, "publish \(subject)")

@@ -32,6 +32,12 @@ final class NatsConnection: @unchecked Sendable {
             try check(natsOptions_SetReconnectedCB(options, onReconnected, closure), "natsOptions_SetReconnectedCB")
             try check(natsOptions_SetClosedCB(options, onClosed, closure), "natsOptions_SetClosedCB")
             try check(natsOptions_SetErrorHandler(options, onAsyncError, closure), "natsOptions_SetErrorHandler")
+            if let credentials = configuration.credentialsFile {
+                try check(natsOptions_SetUserCredentialsFromFiles(options, credentials, nil), "natsOptions_SetUserCredentialsFromFiles(\(credentials))")
+            }
+            if let prefix = configuration.inboxPrefix {
+                try check(natsOptions_SetCustomInboxPrefix(options, prefix), "natsOptions_SetCustomInboxPrefix")
+            }
             if configuration.retryOnFailedConnect {
                 try check(natsOptions_SetRetryOnFailedConnect(options, true, onReconnected, closure), "natsOptions_SetRetryOnFailedConnect")
             }

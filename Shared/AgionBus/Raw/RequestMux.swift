@@ -46,12 +46,19 @@ final class RequestMux: Sendable {
     private var sweeper: DispatchSourceTimer { sweeperBox.timer }
     private static let sweepInterval = DispatchTimeInterval.milliseconds(10)
 
-    init(connection: NatsConnection) throws(BusError) {
+    /// `inboxPrefix` replaces `_INBOX` (agent containers may receive replies
+    /// only under their own prefix; `BusConfiguration.inboxPrefix`).
+    init(connection: NatsConnection, inboxPrefix: String? = nil) throws(BusError) {
         self.connection = connection
         var inbox: UnsafeMutablePointer<natsInbox>?
         try check(natsInbox_Create(&inbox), "natsInbox_Create")
         defer { natsInbox_Destroy(inbox) }
-        self.prefix = String(cString: inbox!) + "."
+        let unique = String(cString: inbox!)
+        if let inboxPrefix, let dot = unique.firstIndex(of: ".") {
+            self.prefix = inboxPrefix + unique[dot...] + "."
+        } else {
+            self.prefix = unique + "."
+        }
         let delivery = Delivery()
         self.subscription = try Subscription(connection: connection, subject: prefix + "*", queue: nil, delivery: delivery)
         self.sweeperBox = TimerBox(DispatchSource.makeTimerSource(queue: DispatchQueue(label: "agion.bus.request-deadlines")))

@@ -9,6 +9,7 @@ import Logging
 /// | key | type | default |
 /// |---|---|---|
 /// | `AGION_NATS_URL` | URL list | `nats://127.0.0.1:14222` |
+/// | `AGION_NATS_CREDS` | path of the service's `.creds` file (docs/security.md) | none: no NATS authentication |
 /// | `AGION_NATS_MAX_RECONNECT_DELAY_MS` | int ≥ 1 | `250` |
 /// | `AGION_REDIS_HOST` | host | `127.0.0.1` |
 /// | `AGION_REDIS_PORT` | port | `16379` |
@@ -56,6 +57,7 @@ public struct ServiceConfiguration: Sendable {
         self.init(serviceName: serviceName, adminPort: defaultAdminPort)
         let env = EnvironmentReader(environment)
         bus.url = try env.string("AGION_NATS_URL") ?? bus.url
+        bus.credentialsFile = try env.string("AGION_NATS_CREDS")
         bus.maxReconnectDelay = try env.milliseconds("AGION_NATS_MAX_RECONNECT_DELAY_MS") ?? bus.maxReconnectDelay
         redis.host = try env.string("AGION_REDIS_HOST") ?? redis.host
         redis.port = try env.port("AGION_REDIS_PORT") ?? redis.port

@@ -18,6 +18,14 @@ final class ChildService: @unchecked Sendable {
         env["AGION_ADMIN_PORT"] = String(adminPort)
         env["AGION_LOG_LEVEL"] = "warning"
         for (key, value) in environment { env[key] = value }
+        // Credentials: "" means none; on the shared stack, the service's own.
+        if env["AGION_NATS_CREDS"] == "" {
+            env.removeValue(forKey: "AGION_NATS_CREDS")
+        } else if environment["AGION_NATS_CREDS"] == nil, env["AGION_NATS_URL"] == TestEnvironment.natsURL,
+                  let directory = TestEnvironment.sharedAuthDirectory {
+            let service = executable.replacingOccurrences(of: "agion-", with: "")
+            env["AGION_NATS_CREDS"] = "\(directory)/\(FileManager.default.fileExists(atPath: "\(directory)/\(service).creds") ? service : "platform").creds"
+        }
         process.environment = env
         // Its logs (JSON, warnings and up) go to a file the failure message names.
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("agion-child-\(executable)-\(adminPort).log").path

@@ -30,8 +30,12 @@ final class ChildStack: @unchecked Sendable {
     var executionSchema: String { "\(name)_execution" }
     var services: [ChildService] { registries + governors + gateways.map(\.service) + coordinators + executors }
 
-    private init(replicas: Int) throws {
-        nats = try PrivateServer.nats()
+    /// NATS with authentication: every service connects with its own credentials.
+    let secured: Bool
+
+    private init(replicas: Int, secured: Bool) throws {
+        self.secured = secured
+        nats = try PrivateServer.nats(secured: secured)
         postgres = try TCPProxy(target: TestEnvironment.postgresPort)
         name = TestEnvironment.uniqueName("cs").lowercased()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agion-\(name)")
@@ -42,8 +46,8 @@ final class ChildStack: @unchecked Sendable {
 
     /// Runs `body` on a stack of its own, shut down (and its schemas dropped)
     /// afterwards whether `body` passed or threw.
-    static func with(replicas: Int = 2, missions: Bool = false, _ body: (ChildStack) async throws -> Void) async throws {
-        let stack = try await start(replicas: replicas, missions: missions)
+    static func with(replicas: Int = 2, missions: Bool = false, secured: Bool = false, _ body: (ChildStack) async throws -> Void) async throws {
+        let stack = try await start(replicas: replicas, missions: missions, secured: secured)
         do {
             try await body(stack)
         } catch {
@@ -54,22 +58,23 @@ final class ChildStack: @unchecked Sendable {
     }
 
     /// Starts NATS and the services, and returns once every replica is ready.
-    static func start(replicas: Int = 2, missions: Bool = false) async throws -> ChildStack {
-        let stack = try ChildStack(replicas: replicas)
+    static func start(replicas: Int = 2, missions: Bool = false, secured: Bool = false) async throws -> ChildStack {
+        let stack = try ChildStack(replicas: replicas, secured: secured)
         try await stack.nats.start()
         let common = ["AGION_NATS_URL": stack.nats.url, "AGION_POSTGRES_PORT": String(stack.postgres.port)]
         for _ in 0..<replicas {
-            stack.registries.append(try ChildService("agion-registry", environment: common.merging(["AGION_REGISTRY_SCHEMA": stack.registrySchema]) { $1 }))
+            stack.registries.append(try ChildService("agion-registry", environment: common.merging(stack.credentials("registry")) { $1 }
+                .merging(["AGION_REGISTRY_SCHEMA": stack.registrySchema]) { $1 }))
         }
         for spool in stack.spools {
-            stack.governors.append(try ChildService("agion-governance", environment: common.merging([
+            stack.governors.append(try ChildService("agion-governance", environment: common.merging(stack.credentials("governance")) { $1 }.merging([
                 "AGION_GOVERNANCE_SCHEMA": stack.governanceSchema, "AGION_GOVERNANCE_SPOOL_DIR": spool,
                 "AGION_GOVERNANCE_CACHE_PREFIX": "it:\(stack.name)", "AGION_GOVERNANCE_CHECK_THREADS": "2",
             ]) { $1 }))
         }
         for index in 0..<replicas {
             let port = PrivateServer.freePort(in: 50_000...59_999)
-            stack.gateways.append((try ChildService("agion-gateway", environment: common.merging([
+            stack.gateways.append((try ChildService("agion-gateway", environment: common.merging(stack.credentials("gateway")) { $1 }.merging([
                 "AGION_GATEWAY_SCHEMA": stack.gatewaySchema, "AGION_GATEWAY_PORT": String(port), "AGION_GATEWAY_HOST": "127.0.0.1",
                 "AGION_GATEWAY_BOOTSTRAP_KEY_FILE": stack.keyFile, "AGION_GATEWAY_RATE_LIMIT_PREFIX": "it:\(stack.name):rl",
                 "AGION_GATEWAY_EVENT_LOOPS": "1",
@@ -88,13 +93,24 @@ final class ChildStack: @unchecked Sendable {
     }
 
     func startCoordination() throws -> ChildService {
-        try ChildService("agion-coordination", environment: ["AGION_NATS_URL": nats.url, "AGION_POSTGRES_PORT": String(postgres.port),
-                                                             "AGION_COORDINATION_SCHEMA": coordinationSchema, "AGION_COORDINATION_TIMER_POLL_MS": "50"])
+        try ChildService("agion-coordination", environment: credentials("coordination").merging([
+            "AGION_NATS_URL": nats.url, "AGION_POSTGRES_PORT": String(postgres.port),
+            "AGION_COORDINATION_SCHEMA": coordinationSchema, "AGION_COORDINATION_TIMER_POLL_MS": "50"]) { $1 })
     }
 
     func startExecution() throws -> ChildService {
-        try ChildService("agion-execution", environment: ["AGION_NATS_URL": nats.url, "AGION_POSTGRES_PORT": String(postgres.port),
-                                                          "AGION_EXECUTION_SCHEMA": executionSchema, "AGION_EXECUTION_CONCURRENCY": "8"])
+        try ChildService("agion-execution", environment: credentials("execution").merging([
+            "AGION_NATS_URL": nats.url, "AGION_POSTGRES_PORT": String(postgres.port),
+            "AGION_EXECUTION_SCHEMA": executionSchema, "AGION_EXECUTION_CONCURRENCY": "8"]) { $1 })
+    }
+
+    /// A service's NATS credentials on a secured stack (the gateway also gets
+    /// the authority, to issue agents' credentials); nothing otherwise.
+    func credentials(_ service: String) -> [String: String] {
+        guard secured else { return ["AGION_NATS_CREDS": ""] }
+        var environment = ["AGION_NATS_CREDS": "\(nats.authDirectory)/\(service).creds"]
+        if service == "gateway" { environment["AGION_NATS_AUTH_DIR"] = nats.authDirectory }
+        return environment
     }
 
     /// Replaces a replica that was killed with a new process of the same service.
@@ -127,8 +143,12 @@ final class ChildStack: @unchecked Sendable {
         get throws { try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
-    /// A connection to this stack's NATS.
-    func bus() async throws -> Bus { try await TestEnvironment.bus(url: nats.url, name: "tests-\(name)") }
+    /// A connection to this stack's NATS (as the unrestricted `platform` user when secured).
+    func bus() async throws -> Bus {
+        try await Bus.connect(BusConfiguration(url: nats.url, name: "tests-\(name)",
+                                               credentialsFile: secured ? "\(nats.authDirectory)/platform.creds" : nil),
+                              logger: TestEnvironment.logger)
+    }
 
     /// Fails with the logs of any replica that is no longer running.
     func expectAllRunning(_ moment: String) throws {

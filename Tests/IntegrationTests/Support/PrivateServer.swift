@@ -1,3 +1,4 @@
+import AgionNATSAuth
 import Foundation
 
 /// A server process of the test's own on a free port, for tests that stop and
@@ -15,18 +16,26 @@ final class PrivateServer: @unchecked Sendable {
     /// JetStream on, file storage in a directory of its own, and the local
     /// stack's 8 MB `max_payload` (the default 1 MB would refuse a 1 MiB request
     /// before any service could).
-    static func nats() throws -> PrivateServer {
+    ///
+    /// `secured`: with NATS authentication as Agion deploys it (docs/security.md):
+    /// a new authority in `<directory>/auth` (credentials for each service,
+    /// `platform.creds`, the gateway's keys), accounts in `<directory>/jwt`.
+    static func nats(secured: Bool = false) throws -> PrivateServer {
         let port = freePort(in: 30_000...39_999)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agion-nats-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("nats.conf")
         let monitor = freePort(in: 30_000...39_999)
+        if secured {
+            try NATSBootstrap.write(to: dir.appendingPathComponent("auth").path, resolverDirectory: dir.appendingPathComponent("jwt").path)
+        }
         try """
             port: \(port)
             host: 127.0.0.1
             http: "127.0.0.1:\(monitor)"
             max_payload: 8MB
             jetstream { store_dir: "\(dir.appendingPathComponent("data").path)" }
+            \(secured ? "include \"auth/resolver.conf\"" : "")
             """.write(to: config, atomically: true, encoding: .utf8)
         let server = try PrivateServer(executable: "nats-server", port: port, directory: dir, arguments: ["-c", config.path])
         server.monitorPort = monitor
@@ -50,12 +59,21 @@ final class PrivateServer: @unchecked Sendable {
 
     var url: String { "nats://127.0.0.1:\(port)" }
 
+    var logPath: String { directory.appendingPathComponent("server.log").path }
+
+    /// A secured server's authority directory (`nats(secured: true)`).
+    var authDirectory: String { directory.appendingPathComponent("auth").path }
+
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // Its log, for a failing test to look at (`logPath`).
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = FileHandle(forWritingAtPath: logPath)
+        log?.seekToEndOfFile()
+        process.standardOutput = log ?? FileHandle.nullDevice
+        process.standardError = log ?? FileHandle.nullDevice
         try process.run()
         self.process = process
         try await eventually(timeout: .seconds(10), "\(executable) on port \(port)") { Self.accepts(port: self.port) }

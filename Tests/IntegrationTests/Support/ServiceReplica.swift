@@ -27,6 +27,9 @@ final class ServiceReplica: Sendable {
         configuration.redis.host = TestEnvironment.redisHost
         configuration.redis.port = TestEnvironment.redisPort
         configure(&configuration)
+        if configuration.bus.url == TestEnvironment.natsURL, configuration.bus.credentialsFile == nil {
+            configuration.bus.credentialsFile = TestEnvironment.sharedCredentials
+        }
         let runtime = try await ServiceRuntime.start(configuration, logger: TestEnvironment.logger)
         let services = try await build(runtime)
         let group = runtime.serviceGroup(services, checks: checks(runtime), handlesSignals: false)

@@ -22,8 +22,23 @@ enum TestEnvironment {
         "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// The shared stack's NATS authority (scripts/stack.sh makes it under
+    /// .run/nats/auth; `AGION_NATS_AUTH_DIR` names another), or nil when that
+    /// NATS runs without authentication.
+    static let sharedAuthDirectory: String? = {
+        let directory = ProcessInfo.processInfo.environment["AGION_NATS_AUTH_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".run/nats/auth").path
+        return FileManager.default.fileExists(atPath: "\(directory)/platform.creds") ? directory : nil
+    }()
+
+    /// The unrestricted `platform` user's credentials for the shared stack.
+    static var sharedCredentials: String? { sharedAuthDirectory.map { "\($0)/platform.creds" } }
+
+    /// A connection to `url`: to the shared stack as the `platform` user
+    /// (when it runs with authentication).
     static func bus(url: String = natsURL, name: String = "tests") async throws -> Bus {
-        try await Bus.connect(BusConfiguration(url: url, name: name), logger: logger)
+        try await Bus.connect(BusConfiguration(url: url, name: name, credentialsFile: url == natsURL ? sharedCredentials : nil), logger: logger)
     }
 }
 

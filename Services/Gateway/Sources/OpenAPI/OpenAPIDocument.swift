@@ -199,6 +199,9 @@ enum LocalSchemas {
         case .createKey: ("APIKeyCreate", "APIKey", 201)
         case .listKeys: (nil, "APIKeyList", 200)
         case .revokeKey: (nil, "APIKey", 200)
+        case .createNATSCredential: ("NATSCredentialCreate", "NATSCredential", 201)
+        case .listNATSCredentials: (nil, "NATSCredentialList", 200)
+        case .revokeNATSCredential: (nil, "NATSCredential", 200)
         }
     }
 
@@ -222,5 +225,19 @@ enum LocalSchemas {
             "revoked_at": ["type": "string", "format": "date-time"],
             "key": ["type": "string", "description": "The key itself: only in the response that created it"]]],
         "APIKeyList": ["type": "object", "properties": ["keys": ["type": "array", "items": ["$ref": "#/components/schemas/APIKey"]]]],
+        "NATSCredentialCreate": ["type": "object", "required": ["name", "agents"], "additionalProperties": false, "properties": [
+            "name": ["type": "string", "minLength": 1, "maxLength": 128],
+            "agents": ["type": "array", "minItems": 1, "maxItems": 100, "items": ["type": "string", "description": "container:name"],
+                       "description": "The agents the container serves: it may act only as these"],
+            "expires_in_seconds": ["type": "integer", "minimum": 60, "description": "none: valid until revoked"]]],
+        "NATSCredential": ["type": "object", "properties": [
+            "credential_id": ["type": "string"], "tenant": ["type": "string"], "name": ["type": "string"],
+            "agents": ["type": "array", "items": ["type": "string"]], "user_public_key": ["type": "string"],
+            "created_by": ["type": "string"], "created_at": ["type": "string", "format": "date-time"],
+            "expires_at": ["type": "string", "format": "date-time"], "revoked_at": ["type": "string", "format": "date-time"],
+            "inbox_prefix": ["type": "string", "description": "The inbox prefix the credentials allow replies on"],
+            "creds": ["type": "string", "description": "The .creds file (JWT and seed): only in the response that created it"]]],
+        "NATSCredentialList": ["type": "object", "properties": [
+            "credentials": ["type": "array", "items": ["$ref": "#/components/schemas/NATSCredential"]]]],
     ]
 }

@@ -86,4 +86,5 @@ struct ServiceCall: Sendable {
 /// The gateway's own operations, answered from its schema.
 enum LocalOperation: String, Sendable {
     case createTenant, listTenants, createKey, listKeys, revokeKey
+    case createNATSCredential, listNATSCredentials, revokeNATSCredential
 }

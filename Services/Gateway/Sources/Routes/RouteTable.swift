@@ -152,6 +152,15 @@ enum RouteTable {
         Route(method: .delete, path: "/v1/api-keys/{key_id}", operationID: "revokeAPIKey",
               summary: "Revoke a key at once on every gateway replica", tag: "administration", permission: .manageKeys,
               action: .local(.revokeKey)),
+        Route(method: .post, path: "/v1/nats-credentials", operationID: "createNATSCredential",
+              summary: "NATS credentials for an agent container, allowing only its agents' subjects; the .creds file is shown only in this response",
+              tag: "administration", permission: .manageKeys, action: .local(.createNATSCredential)),
+        Route(method: .get, path: "/v1/nats-credentials", operationID: "listNATSCredentials",
+              summary: "The tenant's NATS credentials (never their seeds)", tag: "administration", permission: .manageKeys,
+              action: .local(.listNATSCredentials)),
+        Route(method: .delete, path: "/v1/nats-credentials/{credential_id}", operationID: "revokeNATSCredential",
+              summary: "Revoke NATS credentials: NATS disconnects their connections and refuses them from now on", tag: "administration",
+              permission: .manageKeys, action: .local(.revokeNATSCredential)),
     ]
 }
 
