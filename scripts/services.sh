@@ -31,6 +31,28 @@ executable() {
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# NATS credentials (scripts/stack.sh made them): each service its own; the
+# gateway also issues agent containers' (AGION_NATS_AUTH_DIR); the LangGraph
+# example gets an agent container's, issued through the gateway once it runs.
+auth="$root/.run/nats/auth"
+credentials() {
+  case "$1" in
+    agion-example-langgraph) echo "$root/.run/credentials/langgraph.creds" ;;
+    agion-example-*) echo "" ;;
+    *) echo "$auth/${1#agion-}.creds" ;;
+  esac
+}
+
+# The LangGraph example's agent-container credentials, issued through the
+# gateway (admin key) once it answers; again when the authority is newer.
+langgraph_credentials() {
+  local file="$root/.run/credentials/langgraph.creds"
+  if [ -f "$file" ] && [ "$file" -nt "$auth/resolver.conf" ]; then return 0; fi
+  for _ in $(seq 120); do curl -fsS http://127.0.0.1:8080/health >/dev/null 2>&1 && break; sleep 0.5; done
+  AGION_API_KEY_FILE="$root/.run/credentials/admin.key" "$bin/agionctl" nats-credentials create \
+    --name langgraph-example --agent langgraph:reporter --out "$file" >/dev/null
+}
+
 build() {
   # One invocation for everything: each `swift build --product` plans the
   # whole package again, which cost seconds per product.
@@ -46,10 +68,14 @@ case "${1:-}" in
     "$root/Examples/LangGraphReporter/run.sh" setup || echo "services: the LangGraph example's venv could not be made (pip); it will not start"
     for s in "${services[@]}" "${examples[@]}"; do
       if alive "$dir/$s.supervisor.pid"; then echo "services: $s running"; continue; fi
+      if [ "$s" = agion-example-langgraph ] && ! langgraph_credentials; then
+        echo "services: no NATS credentials for the LangGraph example (the gateway did not issue them); it will not start"; continue
+      fi
       # Each governance replica needs its own audit spool (this one lives with
       # the logs); the gateway writes the first admin key under .run/credentials.
       AGION_GOVERNANCE_SPOOL_DIR="$dir/governance-spool" AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$root/.run/credentials/admin.key" \
         AGION_API_KEY_FILE="$root/.run/credentials/admin.key" \
+        AGION_NATS_AUTH_DIR="$auth" AGION_NATS_CREDS="$(credentials "$s")" \
         setsid nohup "$root/scripts/supervise.sh" "$s" "$dir/$s.log" "$dir/$s.pid" "$(executable "$s")" >>"$dir/supervisor.log" 2>&1 &
       echo $! >"$dir/$s.supervisor.pid"
       echo "services: $s started (supervised)"

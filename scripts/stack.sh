@@ -54,15 +54,37 @@ nats_ready() { curl -fsS "http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled
 redis_ready() { [ "$(redis-cli -p "$REDIS_PORT" ping)" = PONG ]; }
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 
+# NATS runs with authentication (docs/security.md): an operator, accounts and
+# credentials made once under .run/nats/auth by agion-natsauth (a small
+# product of this package, built on first start). The services, tools and
+# tests find their .creds files there.
+ensure_nats_auth() {
+  local dir="$run/nats"
+  [ -f "$dir/auth/resolver.conf" ] && return
+  log "making the NATS operator, accounts and credentials (.run/nats/auth)"
+  (cd "$root" && swift build --product agion-natsauth >/dev/null)
+  "$(cd "$root" && swift build --show-bin-path 2>/dev/null)/agion-natsauth" init "$dir/auth" "$dir/jwt" >/dev/null
+}
+
 start_nats() {
   local dir="$run/nats"; mkdir -p "$dir/data"
-  if alive "$dir/nats.pid"; then log "nats-server running (port $NATS_PORT)"; return; fi
+  ensure_nats_auth
+  if alive "$dir/nats.pid"; then
+    if grep -q 'resolver.conf' "$dir/nats.conf" 2>/dev/null; then log "nats-server running (port $NATS_PORT)"; return; fi
+    # Started by an older stack.sh without authentication: restart it with.
+    log "restarting nats-server with authentication"
+    stop_pidfile nats-server "$dir/nats.pid"
+  fi
   cat > "$dir/nats.conf" <<CONF
 port: $NATS_PORT
 http_port: $NATS_MONITOR_PORT
 server_name: agion-local
 max_payload: 8MB
+# An agent container's CONNECT carries its JWT, which lists its agents'
+# subjects: up to about 25 KB for the 100 agents one credential may name.
+max_control_line: 64KB
 jetstream { store_dir: "$dir/data" }
+include "auth/resolver.conf"
 CONF
   # Go schedules nats-server on as many threads as there are cores, and its
   # idle threads spin looking for work: on a small machine shared with the

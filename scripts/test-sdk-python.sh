@@ -20,6 +20,7 @@ dir=.run/sdk-test
 start_private_services sdk 18090 19201 "$dir"
 status=0
 AGION_TEST_GATEWAY=http://127.0.0.1:18090 AGION_TEST_ADMIN_KEY_FILE="$dir/admin.key" AGION_NATS_URL=nats://127.0.0.1:14222 \
+  AGION_TEST_NATS_CREDS="$PWD/.run/nats/auth/platform.creds" \
   "$venv/bin/pytest" SDKs/python/tests -p no:cacheprovider -q -rf "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "sdk: failed; errors the services logged meanwhile (all logs: $dir):"

@@ -1,5 +1,6 @@
 import AgionJSON
 import ArgumentParser
+import Foundation
 
 struct Decisions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The audit trail: query decisions, verify the hash chain.",
@@ -112,6 +113,63 @@ struct Tenants: AsyncParsableCommand {
             try await perform {
                 Output.print(try await connection.client().call("POST", "/v1/tenants", json: .object(body)), format: try connection.format,
                              columns: ["tenant", "display_name", "admin_key.key_id", "admin_key.key"])
+            }
+        }
+    }
+}
+
+struct NATSCredentials: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nats-credentials",
+        abstract: "NATS credentials of agent containers (admins; docs/security.md).", subcommands: [List.self, Create.self, Revoke.self])
+    static let columns = ["credential_id", "name", "agents", "created_at", "expires_at", "revoked_at"]
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await perform {
+                Output.print(try await connection.client().call("GET", "/v1/nats-credentials"), format: try connection.format, list: "credentials",
+                             columns: NATSCredentials.columns)
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Credentials for a container serving these agents; the .creds file is written once (mode 0600) and cannot be shown again.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option var name: String
+        @Option(name: .customLong("agent"), help: "an agent the container serves (repeat for each)") var agents: [String]
+        @Option(help: "valid for this many seconds (none: until revoked)") var expiresIn: Int?
+        @Option(help: "where to write the .creds file") var out: String
+
+        func run() async throws {
+            var body: [String: JSONValue] = ["name": .string(name), "agents": .array(agents.map(JSONValue.string))]
+            if let expiresIn { body["expires_in_seconds"] = .integer(Int64(expiresIn)) }
+            try await perform {
+                var reply = try await connection.client().call("POST", "/v1/nats-credentials", json: .object(body))
+                guard case .object(var fields) = reply, case .string(let creds)? = fields["creds"] else {
+                    throw ValidationError("the gateway answered without credentials")
+                }
+                guard FileManager.default.createFile(atPath: out, contents: Data(creds.utf8), attributes: [.posixPermissions: 0o600]) else {
+                    throw ValidationError("cannot write \(out)")
+                }
+                fields["creds"] = .string(out)
+                reply = .object(fields)
+                Output.print(reply, format: try connection.format, columns: NATSCredentials.columns + ["creds"])
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var credentialID: String
+
+        func run() async throws {
+            try await perform {
+                Output.print(try await connection.client().call("DELETE", "/v1/nats-credentials/\(credentialID)"), format: try connection.format,
+                             columns: NATSCredentials.columns)
             }
         }
     }

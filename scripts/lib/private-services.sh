@@ -22,12 +22,20 @@ start_private_services() {
     PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -q -c "DROP SCHEMA IF EXISTS ${prefix}_$s CASCADE" 2>/dev/null
   done
   trap stop_private_services EXIT
-  AGION_REGISTRY_SCHEMA=${prefix}_registry AGION_ADMIN_PORT=$admin "$bin/agion-registry" >"$dir/registry.log" 2>&1 & private_pids+=($!)
-  AGION_GOVERNANCE_SCHEMA=${prefix}_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=$prefix:gov \
+  # Each service on its own NATS credentials (scripts/stack.sh made them); the
+  # gateway issues agent containers' (the SDK tests use those).
+  local auth; auth=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.run/nats/auth
+  AGION_NATS_CREDS="$auth/registry.creds" \
+    AGION_REGISTRY_SCHEMA=${prefix}_registry AGION_ADMIN_PORT=$admin "$bin/agion-registry" >"$dir/registry.log" 2>&1 & private_pids+=($!)
+  AGION_NATS_CREDS="$auth/governance.creds" \
+    AGION_GOVERNANCE_SCHEMA=${prefix}_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=$prefix:gov \
     AGION_ADMIN_PORT=$((admin + 1)) "$bin/agion-governance" >"$dir/governance.log" 2>&1 & private_pids+=($!)
-  AGION_COORDINATION_SCHEMA=${prefix}_coordination AGION_ADMIN_PORT=$((admin + 2)) "$bin/agion-coordination" >"$dir/coordination.log" 2>&1 & private_pids+=($!)
-  AGION_EXECUTION_SCHEMA=${prefix}_execution AGION_ADMIN_PORT=$((admin + 3)) "$bin/agion-execution" >"$dir/execution.log" 2>&1 & private_pids+=($!)
-  AGION_GATEWAY_SCHEMA=${prefix}_gateway AGION_GATEWAY_PORT=$port AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" \
+  AGION_NATS_CREDS="$auth/coordination.creds" \
+    AGION_COORDINATION_SCHEMA=${prefix}_coordination AGION_ADMIN_PORT=$((admin + 2)) "$bin/agion-coordination" >"$dir/coordination.log" 2>&1 & private_pids+=($!)
+  AGION_NATS_CREDS="$auth/execution.creds" \
+    AGION_EXECUTION_SCHEMA=${prefix}_execution AGION_ADMIN_PORT=$((admin + 3)) "$bin/agion-execution" >"$dir/execution.log" 2>&1 & private_pids+=($!)
+  AGION_NATS_CREDS="$auth/gateway.creds" AGION_NATS_AUTH_DIR="$auth" \
+    AGION_GATEWAY_SCHEMA=${prefix}_gateway AGION_GATEWAY_PORT=$port AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" \
     AGION_ADMIN_PORT=$((admin + 4)) AGION_GATEWAY_RATE_LIMIT_PREFIX=$prefix:gw:rl "$bin/agion-gateway" >"$dir/gateway.log" 2>&1 & private_pids+=($!)
   for _ in $(seq 120); do
     [ -s "$dir/admin.key" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$dir/admin.key")" "http://127.0.0.1:$port/v1/agents" && return 0

@@ -25,6 +25,24 @@ from agion import GovernanceClient, Settings
 
 GATEWAY = os.environ.get("AGION_TEST_GATEWAY", "http://127.0.0.1:18090")
 NATS_URL = os.environ.get("AGION_NATS_URL", "nats://127.0.0.1:14222")
+#: The platform user's credentials (scripts/stack.sh's authority), for the
+#: tests' own listeners; None when the stack's NATS runs without authentication.
+PLATFORM_CREDS = os.environ.get("AGION_TEST_NATS_CREDS") or None
+
+#: Every agent the tests act as over NATS: a tenant's agent-container
+#: credentials name them (an agent missing here gets no answer over NATS).
+TEST_AGENTS = [
+    *(f"charts:{n}" for n in ("any", "errors", "frontdesk", "generator", "nobody", "other", "sync", "writer")),
+    *(f"graph:{n}" for n in ("charts", "exporter", "llm", "sync", "waiter")),
+    *(f"lab:{n}" for n in ("analyst", "flaky", "once", "streamer", "writer")),
+    "proc:worker", "langgraph:reporter",
+]
+
+
+async def platform_nats() -> Any:
+    """A NATS connection as the platform (to listen to what services and agents publish)."""
+    import nats
+    return await nats.connect(NATS_URL, **({"user_credentials": PLATFORM_CREDS} if PLATFORM_CREDS else {}))
 
 POLICY = """
 version: 1
@@ -79,6 +97,20 @@ def platform_key() -> str:
 class Tenant:
     name: str
     admin_key: str
+    _creds: str | None = None
+
+    def nats_creds(self) -> str | None:
+        """The tenant's agent-container credentials for ``TEST_AGENTS`` (issued once, kept in a file)."""
+        if PLATFORM_CREDS is None:
+            return None
+        if self._creds is None:
+            status, answer = http("POST", "/v1/nats-credentials", self.admin_key, {"name": "sdk-tests", "agents": TEST_AGENTS})
+            assert status == 201, answer
+            path = Path(os.environ.get("TMPDIR", "/tmp")) / f"agion-sdk-{self.name}.creds"
+            path.write_text(answer["creds"])
+            path.chmod(0o600)
+            self._creds = str(path)
+        return self._creds
 
     def key(self, role: str, scope: str | None = None) -> str:
         body: dict[str, Any] = {"name": f"{role}-{secrets.token_hex(3)}", "role": role}
@@ -90,7 +122,7 @@ class Tenant:
 
     def settings(self, transport: str = "nats", **overrides: Any) -> Settings:
         base = Settings(transport=transport, nats_url=NATS_URL, url=GATEWAY, tenant=self.name, timeout=5.0,  # type: ignore[arg-type]
-                        api_key=overrides.pop("api_key", self.admin_key))
+                        api_key=overrides.pop("api_key", self.admin_key), nats_creds=self.nats_creds() if transport == "nats" else None)
         return Settings(**{**base.__dict__, **overrides})
 
     def client(self, transport: str = "nats", **overrides: Any) -> GovernanceClient:

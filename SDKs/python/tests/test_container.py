@@ -19,7 +19,7 @@ import pytest
 
 from agion import AgentContainer, AgentError, InvocationContext, progress_subject
 from agion.v1 import envelope_pb2, missions_pb2
-from conftest import GATEWAY, NATS_URL, Tenant, eventually, free_port
+from conftest import GATEWAY, NATS_URL, Tenant, eventually, free_port, platform_nats
 
 
 def research_mission(capability: str, **step: object) -> dict:
@@ -68,7 +68,7 @@ async def test_a_mission_runs_a_step_on_an_sdk_agent(tenant: Tenant, serve: str)
 
 
 async def test_progress_is_seen_while_the_step_runs(tenant: Tenant) -> None:
-    listener = await nats.connect(NATS_URL)
+    listener = await platform_nats()
     updates: list[tuple[float, missions_pb2.StepProgress]] = []
 
     async def heard(message) -> None:  # type: ignore[no-untyped-def]
@@ -206,7 +206,7 @@ async def test_sigterm_deregisters_and_stops_within_30_seconds(tenant: Tenant, t
     script.write_text(textwrap.dedent("""
         import asyncio, pathlib, sys
         from agion import AgentContainer, GovernanceClient, Settings
-        settings = Settings(transport="nats", nats_url=sys.argv[1], tenant=sys.argv[2])
+        settings = Settings(transport="nats", nats_url=sys.argv[1], tenant=sys.argv[2], nats_creds=sys.argv[4] or None)
         container = AgentContainer("proc", client=GovernanceClient(settings), serve="nats")
 
         @container.agent("worker", capabilities=["sdk-proc"])
@@ -220,7 +220,7 @@ async def test_sigterm_deregisters_and_stops_within_30_seconds(tenant: Tenant, t
         print("stopped", flush=True)
     """))
     working = tmp_path / "working"
-    process = subprocess.Popen([sys.executable, str(script), NATS_URL, tenant.name, str(working)], stdout=subprocess.PIPE, text=True,
+    process = subprocess.Popen([sys.executable, str(script), NATS_URL, tenant.name, str(working), tenant.nats_creds() or ""], stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         await eventually("the container registered", lambda: _status(tenant, "proc:worker") == "healthy", timeout=20)

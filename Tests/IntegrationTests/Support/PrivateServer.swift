@@ -34,6 +34,7 @@ final class PrivateServer: @unchecked Sendable {
             host: 127.0.0.1
             http: "127.0.0.1:\(monitor)"
             max_payload: 8MB
+            max_control_line: 64KB
             jetstream { store_dir: "\(dir.appendingPathComponent("data").path)" }
             \(secured ? "include \"auth/resolver.conf\"" : "")
             """.write(to: config, atomically: true, encoding: .utf8)

@@ -10,8 +10,10 @@ the reply message or raises the typed error.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -47,16 +49,36 @@ async def connect_nats(settings: Settings, *, name: str) -> NATS:
     async def quiet(error: Exception) -> None:
         log.debug("nats: %s", error)
 
+    credentials: dict[str, Any] = {}
+    if settings.nats_creds:
+        # Agion's credentials allow replies only under _INBOX.<the user's public key>.
+        credentials = {"user_credentials": settings.nats_creds, "inbox_prefix": inbox_prefix(settings.nats_creds)}
     try:
         connection = await nats.connect(
             servers=[url.strip() for url in settings.nats_url.split(",")], name=name,
             allow_reconnect=False, reconnect_time_wait=0.25, connect_timeout=min(settings.timeout, 5.0),
-            ping_interval=10, max_outstanding_pings=3, error_cb=quiet)
+            ping_interval=10, max_outstanding_pings=3, error_cb=quiet, **credentials)
     except Exception as error:  # nats-py raises several types for one meaning
         raise Unavailable("bus_unavailable", f"cannot connect to NATS at {settings.nats_url}: {error}") from None
     connection.options["allow_reconnect"] = True
     connection.options["max_reconnect_attempts"] = -1
     return connection
+
+
+def inbox_prefix(creds_path: str) -> str:
+    """``_INBOX.<user public key>``: the JWT's subject, read from the ``.creds`` file."""
+    try:
+        text = Path(creds_path).read_text()
+    except OSError as error:
+        raise AgionError("unauthenticated", f"cannot read the NATS credentials {creds_path}: {error}") from None
+    lines = [line.strip() for line in text.splitlines()]
+    try:
+        token = lines[lines.index("-----BEGIN NATS USER JWT-----") + 1]
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return f"_INBOX.{claims['sub']}"
+    except (ValueError, IndexError, KeyError) as error:
+        raise AgionError("unauthenticated", f"{creds_path} is not a NATS credentials file: {error}") from None
 
 
 class NatsTransport:

@@ -16,6 +16,10 @@ class Settings:
     #: deployment); ``http`` goes through the gateway with an API key.
     transport: Transport = "nats"
     nats_url: str = "nats://127.0.0.1:14222"
+    #: The agent container's NATS credentials (a ``.creds`` file the gateway
+    #: issued: ``POST /v1/nats-credentials``, ``agionctl nats-credentials create``).
+    #: None: connect without (a NATS that runs without authentication).
+    nats_creds: str | None = None
     url: str = "http://127.0.0.1:8080"
     api_key: str | None = None
     #: The tenant of NATS requests. Over HTTP the tenant is the API key's.
@@ -46,6 +50,7 @@ class Settings:
         settings = cls(
             transport=transport,  # type: ignore[arg-type]
             nats_url=env.get("AGION_NATS_URL", cls.nats_url),
+            nats_creds=env.get("AGION_NATS_CREDS") or None,
             url=env.get("AGION_URL", cls.url).rstrip("/"),
             api_key=api_key,
             tenant=env.get("AGION_TENANT", cls.tenant),
