@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose check-openapi fuzz-api clean
+.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ check-raw: ## C modules are imported only under Raw/ folders
 
 check-compose:
 	@scripts/check-compose.sh
+
+compose-auth: ## the NATS authority docker-compose.yml's nats-server trusts (.run/compose/nats-auth; docs/security.md)
+	@swift build --product agion-natsauth >/dev/null && "$$(swift build --show-bin-path 2>/dev/null)/agion-natsauth" init .run/compose/nats-auth /data/jwt
 
 check-openapi: ## validate the gateway's OpenAPI document (openapi-spec-validator from PyPI)
 	@scripts/check-openapi.sh

@@ -262,7 +262,7 @@ let package = Package(
         // The Swift SDK for agents: on AgionBus and AgionContract, no service runtime.
         .target(
             name: "AgionSDK",
-            dependencies: ["AgionBus", "AgionContract", "AgionEnvelope", "AgionJSON", "MissionsCore",
+            dependencies: ["AgionBus", "AgionNATSAuth", "AgionContract", "AgionEnvelope", "AgionJSON", "MissionsCore",
                            .product(name: "Logging", package: "swift-log")],
             path: "SDKs/swift/Sources/AgionSDK"
         ),

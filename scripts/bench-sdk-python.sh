@@ -10,20 +10,30 @@ venv=.run/venv-sdk
 "$venv/bin/pip" install -q --no-deps --force-reinstall ./SDKs/python
 swift build -c release --product agion-registry >&2
 swift build -c release --product agion-governance >&2
+swift build -c release --product agion-gateway >&2
+swift build -c release --product agionctl >&2
 bin=$(swift build -c release --show-bin-path)
 dir=.run/bench/sdk
+auth=$PWD/.run/nats/auth
 rm -rf "$dir" && mkdir -p "$dir"
-for s in registry governance; do
+for s in registry governance gateway; do
   PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -qc "DROP SCHEMA IF EXISTS bench_sdk_$s CASCADE" >&2
 done
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-AGION_REGISTRY_SCHEMA=bench_sdk_registry AGION_ADMIN_PORT=19321 "$bin/agion-registry" >"$dir/registry.log" 2>&1 & pids+=($!)
-AGION_GOVERNANCE_SCHEMA=bench_sdk_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" AGION_GOVERNANCE_CACHE_PREFIX=bench:sdk \
-  AGION_ADMIN_PORT=19322 "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
-for port in 19321 19322; do
+AGION_NATS_CREDS="$auth/registry.creds" AGION_REGISTRY_SCHEMA=bench_sdk_registry AGION_ADMIN_PORT=19321 \
+  "$bin/agion-registry" >"$dir/registry.log" 2>&1 & pids+=($!)
+AGION_NATS_CREDS="$auth/governance.creds" AGION_GOVERNANCE_SCHEMA=bench_sdk_governance AGION_GOVERNANCE_SPOOL_DIR="$dir/spool" \
+  AGION_GOVERNANCE_CACHE_PREFIX=bench:sdk AGION_ADMIN_PORT=19322 "$bin/agion-governance" >"$dir/governance.log" 2>&1 & pids+=($!)
+# The gateway only issues the bench agent's NATS credentials (tenant `default`, its bootstrap tenant).
+AGION_NATS_CREDS="$auth/gateway.creds" AGION_NATS_AUTH_DIR="$auth" AGION_GATEWAY_SCHEMA=bench_sdk_gateway AGION_GATEWAY_PORT=19324 \
+  AGION_GATEWAY_BOOTSTRAP_KEY_FILE="$dir/admin.key" AGION_ADMIN_PORT=19323 "$bin/agion-gateway" >"$dir/gateway.log" 2>&1 & pids+=($!)
+for port in 19321 19322 19323; do
   for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/ready" && break; sleep 0.2; done
 done
+AGION_URL=http://127.0.0.1:19324 AGION_API_KEY_FILE="$dir/admin.key" "$bin/agionctl" nats-credentials create \
+  --name bench --agent bench-sdk:checker --out "$dir/bench.creds" >/dev/null
+export AGION_TENANT=default AGION_NATS_CREDS="$dir/bench.creds" BENCH_SDK_PLATFORM_CREDS="$auth/platform.creds"
 # The standard event loop, then uvloop (agion[fast]), on the same services.
 BENCH_SDK_LOOP=asyncio "$venv/bin/python" bench/python/sdk_check.py
 BENCH_SDK_PREPARE=0 "$venv/bin/python" bench/python/sdk_check.py

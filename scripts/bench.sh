@@ -12,6 +12,8 @@ if ! scripts/stack.sh status >/dev/null 2>&1; then
   trap 'scripts/stack.sh stop >&2' EXIT
 fi
 out=.run/bench
+# The benchmarks connect as the platform user (docs/security.md).
+export AGION_NATS_CREDS="$PWD/.run/nats/auth/platform.creds"
 mkdir -p "$out" bench/c/bin
 results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 

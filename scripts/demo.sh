@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 agion=.build/release/agion
+# The agion CLI talks to NATS as the platform user (docs/security.md).
+export AGION_NATS_CREDS="$PWD/.run/nats/auth/platform.creds"
 tenant=demo
 cat > .run/demo-policy.yaml <<'YAML'
 version: 1

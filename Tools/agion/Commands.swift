@@ -18,7 +18,7 @@ struct Commands {
           agents list [--capability C] [--status S] [--container C]
           agents register --agent CONTAINER:NAME --url URL [--capability C[,C…]] [--version V]
           trust --agent ID [--capability C]
-        environment: AGION_NATS_URL (default nats://127.0.0.1:14222)
+        environment: AGION_NATS_URL (default nats://127.0.0.1:14222), AGION_NATS_CREDS (a .creds file: the platform user's on a NATS with authentication)
         """
 
     func run() async throws -> Int32 {

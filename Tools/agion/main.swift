@@ -12,7 +12,9 @@ let natsURL = ProcessInfo.processInfo.environment["AGION_NATS_URL"] ?? "nats://1
 do {
     var logger = Logger(label: "agion.cli")
     logger.logLevel = .critical
-    let bus = try await Bus.connect(BusConfiguration(url: natsURL, name: "agion-cli"), logger: logger)
+    // NATS with authentication (docs/security.md) wants the platform user's credentials.
+    let credentials = ProcessInfo.processInfo.environment["AGION_NATS_CREDS"]
+    let bus = try await Bus.connect(BusConfiguration(url: natsURL, name: "agion-cli", credentialsFile: credentials), logger: logger)
     let code = try await Commands(bus: bus, arguments: arguments).run()
     try? await bus.drain(timeout: .seconds(2))
     exit(code)

@@ -29,7 +29,7 @@ enum GovernanceBenchmark {
                 "AGION_LOG_LEVEL": ProcessInfo.processInfo.environment["AGION_BENCH_SERVICE_LOG_LEVEL"] ?? "error",
             ])
             defer { service.stop() }
-            let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-governance"), logger: Logger(label: "bench"))
+            let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-governance", credentialsFile: benchCredentials), logger: Logger(label: "bench"))
             for rules in [10, 1_000] {
                 let tenant = "bench-\(rules)-\(UInt32.random(in: 0...UInt32.max))"
                 do {

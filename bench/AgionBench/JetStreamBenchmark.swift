@@ -8,7 +8,7 @@ enum JetStreamBenchmark {
     static let logger = Logger(label: "agion.bench")
 
     static func withStream(url: String, _ body: (Bus, String) async throws -> Void) async throws {
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-js", sendAsap: false), logger: logger)
+        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-js", sendAsap: false, credentialsFile: benchCredentials), logger: logger)
         let name = "BENCH_\(UInt32.random(in: 0...UInt32.max))"
         try await bus.jetStream.provision(streams: [StreamSpec(name: name, subjects: ["agion.bench.\(name).>"])],
                                           consumers: [ConsumerSpec(stream: name, durable: "bench", maxAckPending: 100_000)])

@@ -27,7 +27,7 @@ enum MissionBenchmark {
     static func run(url: String, only: String?) async throws {
         let stack = try await MissionStack.start(url: url)
         defer { stack.stop() }
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-missions"), logger: Logger(label: "bench"))
+        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-missions", credentialsFile: benchCredentials), logger: Logger(label: "bench"))
         let tenant = "bench-m-\(UInt32.random(in: 0...UInt32.max))"
         try await stack.waitForBacklog(bus: bus)
         let agents = try await NoOpAgents.start(bus: bus, tenant: tenant)

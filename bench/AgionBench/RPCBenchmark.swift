@@ -12,7 +12,7 @@ enum RPCBenchmark {
     /// The responder process: async handlers (`Bus.respond`), or with
     /// `blocking` synchronous ones on cnats' delivery threads (`Bus.respondBlocking`).
     static func serve(url: String, subject: String, blocking: Bool) async throws {
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-responder"), logger: logger)
+        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-responder", credentialsFile: benchCredentials), logger: logger)
         let reply = [UInt8](repeating: 1, count: 64)
         if blocking {
             let responder = try bus.respondBlocking(subject, queue: "bench") { request in
@@ -43,7 +43,7 @@ enum RPCBenchmark {
         let subject = "agion.bench.rpcb.\(UInt32.random(in: 0...UInt32.max))"
         let server = try startServer(subject: subject, blocking: true)
         defer { server.stop() }
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-client"), logger: logger)
+        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-client", credentialsFile: benchCredentials), logger: logger)
         let request = Envelope(type: "agion.bench.request", tenant: "bench", payload: [UInt8](repeating: 7, count: 200))
         func clientThread(_ count: Int) async -> [UInt64] {
             await withCheckedContinuation { continuation in
@@ -101,7 +101,7 @@ enum RPCBenchmark {
         defer { server.stop() }
         let bench = blockingServer ? "bus.rpc_async_to_blocking" : "bus.rpc"
 
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-client"), logger: logger)
+        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-client", credentialsFile: benchCredentials), logger: logger)
         let request = Envelope(type: "agion.bench.request", tenant: "bench", payload: [UInt8](repeating: 7, count: 200))
         for _ in 0..<1_000 { _ = try await bus.request(subject, request) }
 

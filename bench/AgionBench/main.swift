@@ -13,6 +13,8 @@ import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let natsURL = ProcessInfo.processInfo.environment["AGION_NATS_URL"] ?? "nats://127.0.0.1:14222"
+/// The local stack's NATS wants credentials (docs/security.md): the platform user's.
+let benchCredentials = ProcessInfo.processInfo.environment["AGION_NATS_CREDS"]
 
 func option(_ name: String, default value: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }

@@ -17,7 +17,13 @@ int main(int argc, char **argv) {
     jsCtx *js = NULL;
     jsOptions jo;
     jsErrCode jerr = 0;
-    if (natsConnection_ConnectTo(&nc, url) != NATS_OK) { fprintf(stderr, "connect failed\n"); return 1; }
+    natsOptions *opts = NULL;
+    natsOptions_Create(&opts);
+    natsOptions_SetURL(opts, url);
+    /* The local stack's NATS wants credentials (docs/security.md). */
+    if (getenv("AGION_NATS_CREDS")) natsOptions_SetUserCredentialsFromFiles(opts, getenv("AGION_NATS_CREDS"), NULL);
+    if (natsConnection_Connect(&nc, opts) != NATS_OK) { fprintf(stderr, "connect failed\n"); return 1; }
+    natsOptions_Destroy(opts);
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = 16384;
     natsConnection_JetStream(&js, nc, &jo);

@@ -24,6 +24,8 @@ static natsConnection *connect_to(const char *url) {
     natsOptions_Create(&opts);
     natsOptions_SetURL(opts, url);
     natsOptions_SetSendAsap(opts, true);
+    /* The local stack's NATS wants credentials (docs/security.md). */
+    if (getenv("AGION_NATS_CREDS")) natsOptions_SetUserCredentialsFromFiles(opts, getenv("AGION_NATS_CREDS"), NULL);
     if (natsConnection_Connect(&nc, opts) != NATS_OK) { fprintf(stderr, "connect failed\n"); exit(1); }
     natsOptions_Destroy(opts);
     return nc;

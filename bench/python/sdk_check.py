@@ -23,7 +23,7 @@ from agion._methods import invoke_subject
 from agion.v1 import governance_pb2 as gpb
 from agion.v1 import registry_pb2 as rpb
 
-TENANT = "bench-sdk"
+TENANT = os.environ.get("AGION_TENANT", "bench-sdk")
 AGENT = "bench-sdk:checker"
 POLICY = """
 version: 1
@@ -37,12 +37,13 @@ rules:
 
 async def prepare(url: str) -> None:
     """The tenant's policy and agent, over NATS as any service would send them."""
-    connection = await nats.connect(url)
+    platform = os.environ.get("BENCH_SDK_PLATFORM_CREDS")  # the platform user, for the policy
+    connection = await nats.connect(url, **({"user_credentials": platform} if platform else {}))
     put = gpb.PutPolicyRequest(document=POLICY, comment="bench")
     reply = await connection.request("agion.rpc.governance.policy.put", envelope(put, tenant=TENANT).SerializeToString(), timeout=10)
     decode_reply(reply.data, gpb.PolicyRevision)
     await connection.drain()
-    async with GovernanceClient(Settings(transport="nats", nats_url=url, tenant=TENANT)) as client:
+    async with GovernanceClient(Settings(transport="nats", nats_url=url, tenant=TENANT, nats_creds=os.environ.get("AGION_NATS_CREDS"))) as client:
         await client.register("bench-sdk", [rpb.Agent(id=AGENT, capabilities=["reports"], version="1",
                                                       endpoint=rpb.AgentEndpoint(kind=rpb.AgentEndpoint.KIND_NATS, address=invoke_subject(TENANT, AGENT)))])
         for _ in range(300):  # governance hears of the agent through the registry's event
@@ -88,7 +89,7 @@ async def main() -> None:
     total = int(os.environ.get("BENCH_SDK_CHECKS", "20000"))
     if os.environ.get("BENCH_SDK_PREPARE", "1") == "1":
         await prepare(url)
-    async with GovernanceClient(Settings(transport="nats", nats_url=url, tenant=TENANT)) as client:
+    async with GovernanceClient(Settings(transport="nats", nats_url=url, tenant=TENANT, nats_creds=os.environ.get("AGION_NATS_CREDS"))) as client:
         await measure(client, 1, 2000)  # warm-up
         for clients in (1, 16):
             print(json.dumps(await measure(client, clients, total)), flush=True)

@@ -82,7 +82,8 @@ extension GatewayTests {
         let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput", "reportExecution"]
         let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
                                                       "submitMission", "cancelMission", "replayMission"])
-        let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey"])
+        let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey", "createNATSCredential", "listNATSCredentials",
+                                            "revokeNATSCredential"])
         let platform = adminRole.union(["createTenant", "listTenants"])
         let keys: [(role: String, key: String, allowed: Set<String>)] = [
             ("viewer", try await key("viewer", admin: admin), viewer),
@@ -96,6 +97,7 @@ extension GatewayTests {
         for (method, path, operationID) in operations {
             let uri = path.replacingOccurrences(of: "{agent_id}", with: "langgraph-v2:nobody").replacingOccurrences(of: "{revision}", with: "999")
                 .replacingOccurrences(of: "{key_id}", with: "0000000000000000").replacingOccurrences(of: "{mission_id}", with: UUID().uuidString)
+                .replacingOccurrences(of: "{credential_id}", with: "nc_0")
             for (role, key, allowed) in keys {
                 let answer = try await gateway(HTTPRequest.Method(method)!, uri, key: key, json: method == "POST" ? [:] : nil)
                 if allowed.contains(operationID) {

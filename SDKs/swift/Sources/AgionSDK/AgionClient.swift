@@ -1,4 +1,5 @@
 import AgionBus
+import AgionNATSAuth
 import AgionContract
 import AgionEnvelope
 import AgionJSON
@@ -34,13 +35,25 @@ public final class AgionClient: Sendable {
         self.ownsBus = true
     }
 
-    /// Connects to NATS: `AGION_NATS_URL` and `AGION_TENANT` from the
-    /// environment unless given. The connection rides out NATS restarts.
-    public static func connect(natsURL: String? = nil, tenant: String? = nil, name: String = "agion-sdk-swift",
+    /// Connects to NATS: `AGION_NATS_URL`, `AGION_TENANT` and
+    /// `AGION_NATS_CREDS` (the container's `.creds` file from the gateway,
+    /// docs/security.md) from the environment unless given. The connection
+    /// rides out NATS restarts.
+    public static func connect(natsURL: String? = nil, tenant: String? = nil, credentials: String? = nil, name: String = "agion-sdk-swift",
                                timeout: Duration = .seconds(5), logger: Logger = Logger(label: "agion.sdk")) async throws -> AgionClient {
         let environment = ProcessInfo.processInfo.environment
         let url = natsURL ?? environment["AGION_NATS_URL"] ?? "nats://127.0.0.1:14222"
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: name), logger: logger)
+        var configuration = BusConfiguration(url: url, name: name)
+        if let file = credentials ?? environment["AGION_NATS_CREDS"], !file.isEmpty {
+            // The credentials allow replies only under _INBOX.<the user's public key>.
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw AgionSDKError(code: "unauthenticated", message: "cannot read the NATS credentials \(file): \(error)", retriable: false)
+            }
+            configuration.credentialsFile = file
+            configuration.inboxPrefix = try NATSCredentials(fileContents: text).inboxPrefix
+        }
+        let bus = try await Bus.connect(configuration, logger: logger)
         return AgionClient(ownedBus: bus, tenant: tenant ?? environment["AGION_TENANT"] ?? "default", timeout: timeout)
     }
 
