@@ -7,11 +7,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 venv="$root/.run/venv-examples"
 if [ "${1:-}" = "setup" ]; then
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import agion, langgraph' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "$root/SDKs/python" -r "$here/requirements.txt"
-  fi
-  # The SDK as it is in this checkout.
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  # What the SDK and the example need (quick when nothing changed), then the
+  # SDK as it is in this checkout.
+  "$venv/bin/pip" install -q "$root/SDKs/python" -r "$here/requirements.txt"
   "$venv/bin/pip" install -q --no-deps --force-reinstall "$root/SDKs/python"
   exit 0
 fi
