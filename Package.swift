@@ -251,6 +251,10 @@ let package = Package(
         .executableTarget(name: "agion-example-research", dependencies: ["ExampleAgentKit", "AgionJSON"], path: "Examples/ResearchAgent"),
         .executableTarget(name: "agion-example-writer", dependencies: ["ExampleAgentKit", "AgionJSON"], path: "Examples/WriterAgent"),
 
+        // Agent container templates (Templates/, docs/agent-contract.md): copy one to start an agent.
+        .executableTarget(name: "agion-template-swift", dependencies: ["AgionSDK", "AgionContract", "AgionJSON"], path: "Templates/swift-agent",
+                          exclude: ["Containerfile", "deployment.yaml"]),
+
         // Benchmarks (make bench): each prints one JSON object per line.
         .executableTarget(
             name: "agion-bench",

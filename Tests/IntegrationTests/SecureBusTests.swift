@@ -114,6 +114,7 @@ extension ProcessStackSuites {
                 let listed = try await HTTPClient.send("GET", stack.gatewayURL(0, "/v1/nats-credentials"), key: a.key)
                 #expect(listed.json?["credentials"]?.arrayValue?.count == 2)
                 #expect(!listed.text.contains("SUA"), "the list never shows a seed")
+                try await swiftTemplate(stack, tenant: a)
                 for container in [two, other] { await container.served?.stop() }
                 try stack.expectAllRunning("after the impersonation attempts")
                 let violations = stack.services.filter { $0.log.contains("Permissions Violation") }
@@ -123,6 +124,45 @@ extension ProcessStackSuites {
                     .filter { $0.contains("Violation") && !$0.contains("container-") }
                 #expect(refused.isEmpty, "\(refused.joined(separator: "\n"))")
             }
+        }
+
+        /// The Swift agent template (Templates/swift-agent) as its own process on
+        /// credentials from the gateway: governed (the policy's max_tokens caps
+        /// its summary), called by a mission, deregistered on SIGTERM.
+        func swiftTemplate(_ stack: ChildStack, tenant: (name: String, key: String)) async throws {
+            let policy = try await HTTPClient.send("POST", stack.gatewayURL(0, "/v1/policies"), key: tenant.key, raw: """
+                rules:
+                  - {id: load, effect: allow, actions: ["load.*"]}
+                  - {id: summaries, effect: allow, agents: ["template:*"], actions: ["text.summarize"], obligations: [{kind: max_tokens, value: 3}]}
+                """, contentType: "application/yaml")
+            #expect(policy.status == 201, "\(policy.text)")
+            let issued = try await HTTPClient.send("POST", stack.gatewayURL(0, "/v1/nats-credentials"), key: tenant.key,
+                                                   json: ["name": "swift-template", "agents": ["template:swift-summarizer"]])
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("agion-swift-template-\(UUID().uuidString).creds").path
+            try #require(issued.json?["creds"]?.stringValue).write(toFile: file, atomically: true, encoding: .utf8)
+            let template = try ChildService("agion-template-swift", environment: ["AGION_NATS_URL": stack.nats.url, "AGION_NATS_CREDS": file,
+                                                                                  "AGION_TENANT": tenant.name])
+            try await eventually(timeout: .seconds(30), "the template registered (log: \(template.logPath))") {
+                let got = try await HTTPClient.send("GET", stack.gatewayURL(0, "/v1/agents/template:swift-summarizer"), key: tenant.key)
+                return got.json?["status"] == "healthy"
+            }
+            let mission = try await HTTPClient.send("POST", stack.gatewayURL(0, "/v1/missions"), key: tenant.key, json: [
+                "steps": [["id": "s", "capability": "summarizing", "action": "load.summarize", "input": ["text": "one two three four five six"]]],
+            ])
+            let missionID = try #require(mission.json?["mission_id"]?.stringValue, "\(mission.text)")
+            var finished: JSONValue?
+            try await eventually(timeout: .seconds(30), "the template's mission ends") {
+                let got = try await HTTPClient.send("GET", stack.gatewayURL(0, "/v1/missions/\(missionID)"), key: tenant.key)
+                finished = got.json
+                return ["succeeded", "failed"].contains(got.json?["status"]?.stringValue ?? "")
+            }
+            #expect(finished?["status"] == "succeeded", "\(String(describing: finished))")
+            #expect(finished?["steps"]?.arrayValue?.first?["output"] == ["summary": "one two three", "words": 6, "limit": 3], "the max_tokens obligation capped it")
+            let stopped = ContinuousClock.now
+            template.terminate()
+            #expect(ContinuousClock.now - stopped < .seconds(30) && template.process.terminationStatus == 0, "\(template.log.suffix(1_000))")
+            let record = try await HTTPClient.send("GET", stack.gatewayURL(0, "/v1/agents/template:swift-summarizer"), key: tenant.key)
+            #expect(record.json?["status"] == "deregistered")
         }
     }
 }

@@ -35,7 +35,7 @@ TEST_AGENTS = [
     *(f"charts:{n}" for n in ("any", "errors", "frontdesk", "generator", "nobody", "other", "sync", "writer")),
     *(f"graph:{n}" for n in ("charts", "exporter", "llm", "sync", "waiter")),
     *(f"lab:{n}" for n in ("analyst", "flaky", "once", "streamer", "writer")),
-    "proc:worker", "langgraph:reporter",
+    "proc:worker", "langgraph:reporter", "template:summarizer",
 ]
 
 

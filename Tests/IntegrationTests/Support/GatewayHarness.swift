@@ -18,6 +18,10 @@ actor GatewayHarness {
         .appendingPathComponent("agion-it-gateway-\(ProcessInfo.processInfo.processIdentifier)/admin.key").path
 
     private var started: (router: GatewayRouter, replica: ServiceReplica)?
+    /// The first start, shared by every caller: the actor is reentrant at each
+    /// `await`, and a second caller that started again would drop the schema
+    /// under the first one's migrations.
+    private var starting: Task<(router: GatewayRouter, replica: ServiceReplica), any Error>?
     private var extra: [ServiceReplica] = []
 
     static var configuration: GatewayConfiguration {
@@ -34,14 +38,19 @@ actor GatewayHarness {
         // test starts them again (the `.needsGovernance` trait orders the two).
         _ = try await GovernanceCluster.shared.serving()
         if let started { return started.router }
-        _ = try await RegistryCluster.shared.bus()
-        let pool = TestEnvironment.pool(size: 1)
-        await TestEnvironment.dropSchema(Self.schema, pool)
-        await pool.shutdown()
-        try? FileManager.default.removeItem(atPath: Self.keyFile)
-        let (router, replica) = try await Self.start(Self.configuration)
-        started = (router, replica)
-        return router
+        let task = starting ?? Task {
+            _ = try await RegistryCluster.shared.bus()
+            let pool = TestEnvironment.pool(size: 1)
+            await TestEnvironment.dropSchema(Self.schema, pool)
+            await pool.shutdown()
+            try? FileManager.default.removeItem(atPath: Self.keyFile)
+            let (router, replica) = try await Self.start(Self.configuration)
+            return (router: router, replica: replica)
+        }
+        starting = task
+        let made = try await task.value
+        started = made
+        return made.router
     }
 
     /// Another replica on the same schema with its own settings (rate limits).

@@ -47,7 +47,12 @@ async def connect_nats(settings: Settings, *, name: str) -> NATS:
     switched on only once connected (nats-py reads its options when it needs them).
     """
     async def quiet(error: Exception) -> None:
-        log.debug("nats: %s", error)
+        # A subject the credentials do not allow is a configuration mistake
+        # (credentials issued for other agents), not weather: say so loudly.
+        if "permissions violation" in str(error).lower():
+            log.error("nats refused: %s (were these NATS credentials issued for this agent? docs/security.md)", error)
+        else:
+            log.debug("nats: %s", error)
 
     credentials: dict[str, Any] = {}
     if settings.nats_creds:

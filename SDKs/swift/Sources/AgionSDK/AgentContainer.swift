@@ -66,7 +66,7 @@ final class UsageMeter: Sendable {
 
 public typealias AgentHandler = @Sendable (JSONValue, InvocationContext) async throws -> JSONValue
 
-/// Agents of one container, served over NATS (`agion.agent.<agent_id>.invoke`,
+/// Agents of one container, served over NATS (`agion.tenant.<tenant>.agent.<agent_id>.invoke`,
 /// a queue group per agent so replicas share the work): registers them on
 /// start, heartbeats, answers each idempotency key once, and on `stop`
 /// deregisters them and finishes what it holds. The Swift twin of the Python
