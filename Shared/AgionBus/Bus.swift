@@ -20,12 +20,28 @@ public final class Bus: Sendable {
 
     /// Connects (on a blocking-pool thread: cnats connects synchronously).
     public static func connect(_ configuration: BusConfiguration, logger: Logger) async throws -> Bus {
-        let result: Result<Bus, BusError> = await BlockingPool.shared.run {
-            Result { () throws(BusError) in
-                try Bus(connection: NatsConnection(configuration, logger: logger), inboxPrefix: configuration.inboxPrefix, logger: logger)
+        var refusals = 0
+        while true {
+            let result: Result<Bus, BusError> = await BlockingPool.shared.run {
+                Result { () throws(BusError) in
+                    try Bus(connection: NatsConnection(configuration, logger: logger), inboxPrefix: configuration.inboxPrefix, logger: logger)
+                }
+            }
+            switch result {
+            case .success(let bus):
+                return bus
+            case .failure(let error) where configuration.credentialsFile != nil && refusals < 6 && error.mayBeAccountLoading:
+                // nats-server 2.9 loads an account from its resolver on the
+                // first connection to it, and connections racing that first
+                // one were seen refused (or closed) with valid credentials
+                // (docs/security.md): try again shortly, a few times.
+                refusals += 1
+                logger.warning("nats.connect_refused_retrying", metadata: ["error": "\(error)", "attempt": "\(refusals)"])
+                try await Task.sleep(for: .milliseconds(50 << refusals))
+            case .failure(let error):
+                throw error
             }
         }
-        return try result.get()
     }
 
     /// True while the connection is up (false while reconnecting).

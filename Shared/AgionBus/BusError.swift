@@ -68,3 +68,11 @@ public struct BusError: Error, Sendable, CustomStringConvertible {
         return jetStreamCode == 0 ? "\(code): \(message)" : "\(code) (\(jetStreamCode)): \(message)"
     }
 }
+
+extension BusError {
+    /// A connection refused as unauthorised, or closed before it was ever up:
+    /// what a server that is still loading the account shows (`Bus.connect`).
+    var mayBeAccountLoading: Bool {
+        code == .closed || (code == .connectionFailed && (message.contains("Authorization Violation") || message.contains("Authentication")))
+    }
+}

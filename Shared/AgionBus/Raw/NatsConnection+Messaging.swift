@@ -6,19 +6,20 @@ extension NatsConnection {
     /// A request on the calling thread, waiting for the reply; for code that
     /// runs on a thread of its own.
     func requestBlocking(_ subject: String, bytes: [UInt8], timeout: Duration) throws -> Envelope {
-        var reply: OpaquePointer?
-        let status = bytes.withUnsafeBytes {
-            natsConnection_Request(&reply, raw, subject, $0.baseAddress, Int32($0.count), timeout.milliseconds)
-        }
-        if status == NATS_TIMEOUT { throw BusError(.timeout, "no reply from \(subject) within \(timeout)") }
-        try check(status, "request \(subject)")
-        guard let reply else { throw BusError(.io, "request \(subject) returned no reply") }
+        let reply = try blockingReply(subject, bytes: bytes, timeout: timeout)
         defer { natsMsg_Destroy(reply) }
         return try interpretReply(reply).get()
     }
 
     /// A request whose reply is not an envelope (NATS's own `$SYS` API).
     func requestRawBlocking(_ subject: String, bytes: [UInt8], timeout: Duration) throws(BusError) -> [UInt8] {
+        let reply = try blockingReply(subject, bytes: bytes, timeout: timeout)
+        defer { natsMsg_Destroy(reply) }
+        return [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(reply), count: Int(natsMsg_GetDataLength(reply))))
+    }
+
+    /// The reply message (the caller destroys it).
+    private func blockingReply(_ subject: String, bytes: [UInt8], timeout: Duration) throws(BusError) -> OpaquePointer {
         var reply: OpaquePointer?
         let status = bytes.withUnsafeBytes {
             natsConnection_Request(&reply, raw, subject, $0.baseAddress, Int32($0.count), timeout.milliseconds)
@@ -26,8 +27,7 @@ extension NatsConnection {
         if status == NATS_TIMEOUT { throw BusError(.timeout, "no reply from \(subject) within \(timeout)") }
         try check(status, "request \(subject)")
         guard let reply else { throw BusError(.io, "request \(subject) returned no reply") }
-        defer { natsMsg_Destroy(reply) }
-        return [UInt8](UnsafeRawBufferPointer(start: natsMsg_GetData(reply), count: Int(natsMsg_GetDataLength(reply))))
+        return reply
     }
 
     /// A core NATS publish (copied into cnats' buffer; not stored).
