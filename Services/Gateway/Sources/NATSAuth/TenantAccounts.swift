@@ -43,13 +43,17 @@ final class TenantAccounts: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await publishAll()
-            } catch {
-                logger.warning("gateway.nats_accounts_publish_failed", metadata: ["error": "\(error)"])
+        // cancelWhenGracefulShutdown ends the wait at shutdown (a publish in
+        // hand is cut short: the next start publishes everything again).
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await self.publishAll()
+                } catch {
+                    self.logger.warning("gateway.nats_accounts_publish_failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: self.interval)
             }
-            try? await Task.sleep(for: interval)
         }
         try? await system.drain(timeout: .seconds(2))
     }
