@@ -113,7 +113,7 @@ import Testing
     @Test func aDroppedConnectionOrA500IsTheAgentsFailureRetriedUntilAttemptsRunOut() async throws {
         // A proxy in front of a port nothing listens on: it accepts the
         // connection, then closes it without a word.
-        let dropper = try TCPProxy(target: PrivateServer.freePort(in: 60_000...60_999))
+        let dropper = try TCPProxy(target: PrivateServer.freePort(in: 63_000...63_999))
         let tenant = try await MissionTenant(agents: ["drop:closer": .echo(), "drop:five": .status(500)],
                                              endpoints: ["drop:closer": "http://127.0.0.1:\(dropper.port)"])
         for (agent, code) in [("drop:closer", "unreachable"), ("drop:five", "agent_error")] {

@@ -288,7 +288,7 @@ final class NoOpAgents: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
         }
         router.get("/health") { _, _ in "ok" }
-        let port = Int.random(in: 40_000...44_999)
+        let port = Int.random(in: 64_000...64_999)
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "bench-agent"),
                                       logger: Logger(label: "bench-agent", factory: { _ in SwiftLogNoOpLogHandler() }))
         let server = Task { try await application.runService(gracefulShutdownSignals: []) }

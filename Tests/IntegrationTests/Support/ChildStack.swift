@@ -73,7 +73,7 @@ final class ChildStack: @unchecked Sendable {
             ]) { $1 }))
         }
         for index in 0..<replicas {
-            let port = PrivateServer.freePort(in: 50_000...59_999)
+            let port = PrivateServer.freePort(in: 10_000...10_999)
             stack.gateways.append((try ChildService("agion-gateway", environment: common.merging(stack.credentials("gateway")) { $1 }.merging([
                 "AGION_GATEWAY_SCHEMA": stack.gatewaySchema, "AGION_GATEWAY_PORT": String(port), "AGION_GATEWAY_HOST": "127.0.0.1",
                 "AGION_GATEWAY_BOOTSTRAP_KEY_FILE": stack.keyFile, "AGION_GATEWAY_RATE_LIMIT_PREFIX": "it:\(stack.name):rl",

@@ -21,11 +21,11 @@ final class PrivateServer: @unchecked Sendable {
     /// a new authority in `<directory>/auth` (credentials for each service,
     /// `platform.creds`, the gateway's keys), accounts in `<directory>/jwt`.
     static func nats(secured: Bool = false) throws -> PrivateServer {
-        let port = freePort(in: 30_000...39_999)
+        let port = freePort(in: 30_000...32_699)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agion-nats-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("nats.conf")
-        let monitor = freePort(in: 30_000...39_999)
+        let monitor = freePort(in: 30_000...32_699)
         if secured {
             try NATSBootstrap.write(to: dir.appendingPathComponent("auth").path, resolverDirectory: dir.appendingPathComponent("jwt").path)
         }
@@ -44,7 +44,7 @@ final class PrivateServer: @unchecked Sendable {
     }
 
     static func redis() throws -> PrivateServer {
-        let port = freePort(in: 40_000...49_999)
+        let port = freePort(in: 61_000...62_999)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agion-redis-\(port)-\(UUID().uuidString)")
         return try PrivateServer(executable: "redis-server", port: port, directory: dir,
                                  arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--dir", dir.path])
@@ -110,6 +110,9 @@ final class PrivateServer: @unchecked Sendable {
 
     /// A port nothing has bound right now (a random one may be an outgoing
     /// connection's ephemeral port, and the server would fail to start).
+    /// A port in `range` nothing is bound to now. Ranges stay outside Linux's
+    /// ephemeral ports (32768-60999): a client socket given the port between
+    /// this check and the server's bind failed a test once.
     static func freePort(in range: ClosedRange<Int>) -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: range)

@@ -17,7 +17,7 @@ final class TCPProxy: Sendable {
         // A random port may be taken (by an outgoing connection's ephemeral
         // port, say): try a few. The port is kept so `restore` can reuse it.
         for _ in 0..<20 {
-            let candidate = Int.random(in: 50_000...59_999)
+            let candidate = Int.random(in: 12_000...12_999)
             if let fd = Self.listener(on: candidate) {
                 self.port = candidate
                 startAccepting(fd)

@@ -54,7 +54,7 @@ final class TestAgentServer: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(_ behaviors: [String: Behavior]) async throws {
-        let port = PrivateServer.freePort(in: 41_000...48_999)
+        let port = PrivateServer.freePort(in: 11_000...11_999)
         self.port = port
         let record = Record(behaviors)
         self.record = record
