@@ -61,25 +61,28 @@ final class TenantAccounts: Service, Sendable {
     /// One tenant's account, then the platform account (which imports from it:
     /// the tenant's account must exist first).
     func publish(tenant: String) async throws {
-        try await push(try await tenantJWT(tenant))
-        try await push(try await platformJWT())
+        let tenants = try await keys.tenants()
+        try await push(try await tenantJWT(tenant, createdAt: tenants.first { $0.tenant == tenant }?.createdAt))
+        try await push(try platformJWT(tenants))
     }
 
     func publishAll() async throws {
-        for tenant in try await keys.tenants() {
+        let tenants = try await keys.tenants()
+        for tenant in tenants {
             try await push(try await tenantJWT(tenant.tenant, createdAt: tenant.createdAt))
         }
-        try await push(try await platformJWT())
+        try await push(try platformJWT(tenants))
     }
 
-    private func tenantJWT(_ tenant: String, createdAt: Date? = nil) async throws -> String {
+    /// Issued at the tenant's creation or its latest revocation, whichever is
+    /// later: the same JWT from every publish until something changes.
+    private func tenantJWT(_ tenant: String, createdAt: Date?) async throws -> String {
         let revoked = try await credentials.revocations(tenant: tenant)
         let created = Int64(createdAt?.timeIntervalSince1970 ?? 0)
         return try authority.tenantAccountJWT(tenant, revoked: revoked, issuedAt: max(created, revoked.values.max() ?? 0))
     }
 
-    private func platformJWT() async throws -> String {
-        let tenants = try await keys.tenants()
+    private func platformJWT(_ tenants: [KeyStore.TenantRecord]) throws -> String {
         let latest = tenants.map { Int64($0.createdAt.timeIntervalSince1970) }.max() ?? 0
         return try authority.platformAccountJWT(tenants: tenants.map(\.tenant), issuedAt: latest)
     }
