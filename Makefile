@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth check-openapi fuzz-api clean
+.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth compose-test images check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,14 @@ check-compose:
 
 compose-auth: ## the NATS authority docker-compose.yml's nats-server trusts (.run/compose/nats-auth; docs/security.md)
 	@swift build --product agion-natsauth >/dev/null && "$$(swift build --show-bin-path 2>/dev/null)/agion-natsauth" init .run/compose/nats-auth /data/jwt
+	@# The containers' user (uid 10001) reads them through bind mounts: a development stack's files.
+	@chmod -R a+rX .run/compose/nats-auth
+
+images: ## build the container images with podman (docker where an engine runs); prints their sizes (docs/deploy.md)
+	@scripts/images.sh
+
+compose-test: images ## docker-compose.yml up with podman-compose, a check and a mission through the gateway, then down
+	@scripts/compose-test.sh
 
 check-openapi: ## validate the gateway's OpenAPI document (openapi-spec-validator from PyPI)
 	@scripts/check-openapi.sh

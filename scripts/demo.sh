@@ -77,63 +77,6 @@ $agionctl check --agent autogen:planner --action files.delete && echo "exit 0" |
 
 # A mission: three steps on the example agent containers (Examples/), which
 # registered themselves through the gateway when they started.
-cat > .run/demo-mission-policy.yaml <<'YAML'
-version: 1
-rules:
-  - id: missions
-    description: the example agents may do their work
-    effect: allow
-    agents: ["research:*", "writer:*"]
-    actions: [research.run, report.write, report.review]
-  - id: langgraph
-    description: the LangGraph example's graph, node by node
-    effect: allow
-    agents: ["langgraph:*"]
-    actions: [research.run, report.outline, report.review]
-  - id: langgraph-drafts
-    effect: allow
-    agents: ["langgraph:*"]
-    actions: [report.draft]
-    obligations:
-      - {kind: max_tokens, value: 40}
-  - id: planning
-    effect: allow
-    agents: ["autogen:*"]
-    actions: [plans.write]
-  - id: no-deletes
-    description: agents never delete
-    effect: deny
-    actions: ["*.delete"]
-output:
-  - id: reports-have-text
-    agents: ["writer:author"]
-    require_fields: [text]
-YAML
-cat > .run/demo-mission.yaml <<'YAML'
-name: energy-report
-input: {topic: solar storage}
-budget: {max_tokens: 5000, max_cost_usd: 0.5}
-steps:
-  - id: research
-    capability: research
-    action: research.run
-    input: {topic: {$ref: input.topic}}
-  - id: write
-    capability: writing
-    action: report.write
-    depends_on: [research]
-    input: {topic: {$ref: input.topic}, facts: {$ref: steps.research.output.facts}}
-  - id: review
-    capability: review
-    action: report.review
-    depends_on: [write]
-    input: {text: {$ref: steps.write.output.text}}
-  - id: langgraph
-    capability: reporting             # Examples/LangGraphReporter: a governed LangGraph graph, over NATS
-    action: research.run
-    depends_on: [research]
-    input: {topic: {$ref: input.topic}, facts: {$ref: steps.research.output.facts}}
-YAML
 echo
 echo "== A mission (docs/missions.md) on the example agents =="
 for _ in $(seq 60); do
@@ -143,7 +86,7 @@ for _ in $(seq 60); do
 done
 echo "\$ agionctl agents list --container writer"
 $agionctl agents list --container writer || true
-$agionctl policies apply -f .run/demo-mission-policy.yaml --comment "make run demo (missions)" >/dev/null || true
+$agionctl policies apply -f Examples/Missions/policy.yaml --comment "make run demo (missions)" >/dev/null || true
 sleep 1
 echo "\$ agionctl missions run -f mission.yaml --wait      # research -> write -> review, and a LangGraph graph; each step checked by governance"
-$agionctl missions run -f .run/demo-mission.yaml --wait || echo "the mission did not succeed: see .run/services/agion-coordination.log"
+$agionctl missions run -f Examples/Missions/energy-report.yaml --wait || echo "the mission did not succeed: see .run/services/agion-coordination.log"

@@ -36,7 +36,7 @@ public enum Gateway: ServiceDefinition {
     public static func router(runtime: ServiceRuntime, configuration: GatewayConfiguration) async throws -> (GatewayRouter, [any Service]) {
         try await runtime.migrate(schema: configuration.schema, GatewayMigrations.all)
         let keys = KeyStore(pool: runtime.store, schema: configuration.schema)
-        try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, logger: runtime.logger)
+        try await BootstrapKey.ensure(keys: keys, file: configuration.bootstrapKeyFile, given: configuration.bootstrapKey, logger: runtime.logger)
         var accounts: TenantAccounts?
         if let directory = configuration.natsAuthDirectory {
             accounts = TenantAccounts(authority: try NATSAuthority(directory: directory),

@@ -17,6 +17,7 @@ import Foundation
 /// | `AGION_GATEWAY_EVENT_LOOPS` | int ≥ 1 | one per core (NIO's `System.coreCount`, which follows a container's CPU quota) |
 /// | `AGION_NATS_AUTH_DIR` | the NATS authority's directory (docs/security.md): the gateway issues agent containers' NATS credentials and keeps tenants' accounts on the servers | none: no NATS credentials |
 /// | `AGION_GATEWAY_BOOTSTRAP_KEY_FILE` | path, or empty for none | `.run/credentials/admin.key` |
+/// | `AGION_GATEWAY_BOOTSTRAP_KEY` | an API key (`agion_…`) to make the first admin key on a fresh database | none: generate one |
 /// | `AGION_GATEWAY_RATE_PER_CREDENTIAL` / `_BURST_PER_CREDENTIAL` | requests/s, int ≥ 1 | `1000` / `2000` |
 /// | `AGION_GATEWAY_RATE_PER_TENANT` / `_BURST_PER_TENANT` | requests/s, int ≥ 1 | `10000` / `20000` |
 /// | `AGION_GATEWAY_RATE_LIMIT_PREFIX` | Redis key prefix | `agion:gw:rl` |
@@ -49,6 +50,10 @@ public struct GatewayConfiguration: EnvironmentConfiguration, Sendable {
     public var keyCacheTTL: Duration = .seconds(5)
     /// Where the first admin key is written on a fresh database (nil: not written).
     public var bootstrapKeyFile: String? = ".run/credentials/admin.key"
+    /// The first admin key itself, chosen by the operator (a Kubernetes
+    /// Secret): on a fresh database this key is installed instead of a new
+    /// one, so nothing has to be read back from the gateway. nil: generate.
+    public var bootstrapKey: APIKey?
     /// Where the NATS authority's keys are (`NATSAuthority`); nil: NATS runs
     /// without authentication and the credential routes answer 409.
     public var natsAuthDirectory: String?
@@ -79,6 +84,13 @@ public struct GatewayConfiguration: EnvironmentConfiguration, Sendable {
         eventLoops = try env.positive("AGION_GATEWAY_EVENT_LOOPS") ?? eventLoops
         natsAuthDirectory = try env.string("AGION_NATS_AUTH_DIR")
         if let file = env.raw("AGION_GATEWAY_BOOTSTRAP_KEY_FILE") { bootstrapKeyFile = file.isEmpty ? nil : file }
+        if let text = try env.string("AGION_GATEWAY_BOOTSTRAP_KEY") {
+            guard let key = APIKey(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw ConfigurationError(key: "AGION_GATEWAY_BOOTSTRAP_KEY",
+                                         reason: "must be an API key: agion_, 16 hex digits, _, 43 base64url characters (docs/deploy.md)")
+            }
+            bootstrapKey = key
+        }
         ratePerCredential = try env.positive("AGION_GATEWAY_RATE_PER_CREDENTIAL") ?? ratePerCredential
         burstPerCredential = try env.positive("AGION_GATEWAY_BURST_PER_CREDENTIAL") ?? burstPerCredential
         ratePerTenant = try env.positive("AGION_GATEWAY_RATE_PER_TENANT") ?? ratePerTenant

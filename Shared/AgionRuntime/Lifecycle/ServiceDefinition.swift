@@ -27,6 +27,7 @@ extension ServiceMain {
         _ definition: Definition.Type, environment: [String: String] = ProcessInfo.processInfo.environment,
         configuration: Definition.Configuration? = nil, started: (ServiceRuntime) -> Void = { _ in }
     ) async -> Never {
+        HealthProbe.runIfAsked(serviceName: Definition.serviceName, defaultAdminPort: Definition.adminPort, environment: environment)
         await run(Definition.serviceName) {
             let shared = try ServiceConfiguration(serviceName: Definition.serviceName, defaultAdminPort: Definition.adminPort,
                                                   environment: environment)

@@ -52,6 +52,26 @@ import Testing
         #expect(tenants.status == .ok)
     }
 
+    @Test func anOperatorChosenBootstrapKeyIsInstalledAndWrittenNowhere() async throws {
+        let chosen = APIKey.generate()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("agion-it-given-\(UUID().uuidString)/admin.key").path
+        let (router, replica) = try await GatewayHarness.fresh(schema: "it_gateway_given_key") {
+            $0.bootstrapKey = chosen
+            $0.bootstrapKeyFile = file
+        }
+        let tenants = try await gateway(.get, "/v1/tenants", key: chosen.description, via: router)
+        #expect(tenants.status == .ok, "\(tenants.text)")
+        let other = try await gateway(.get, "/v1/tenants", key: APIKey.generate().description, via: router)
+        #expect(other.status == .unauthorized)
+        #expect(!FileManager.default.fileExists(atPath: file))
+        await replica.stop()
+        #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration(environment: ["AGION_GATEWAY_BOOTSTRAP_KEY": "agion_not-a-key"])
+        }
+        let parsed = try GatewayConfiguration(environment: ["AGION_GATEWAY_BOOTSTRAP_KEY": chosen.description + "\n"])
+        #expect(parsed.bootstrapKey == chosen)
+    }
+
     @Test func aNewTenantRegistersAnAgentAppliesAPolicyAndGetsADecision() async throws {
         let (_, admin) = try await tenant()
         let operatorKey = try await key("operator", admin: admin)

@@ -63,6 +63,18 @@ actor GatewayHarness {
         return router
     }
 
+    /// A gateway of its own on a fresh `schema` (bootstrap tests), stopped by the caller.
+    static func fresh(schema: String, _ configure: (inout GatewayConfiguration) -> Void) async throws -> (GatewayRouter, ServiceReplica) {
+        _ = try await GovernanceCluster.shared.serving()
+        let pool = TestEnvironment.pool(size: 1)
+        await TestEnvironment.dropSchema(schema, pool)
+        await pool.shutdown()
+        var configuration = Self.configuration
+        configuration.schema = schema
+        configure(&configuration)
+        return try await start(configuration)
+    }
+
     /// A gateway replica without its HTTP server: the router and the replica running its background services.
     private static func start(_ configuration: GatewayConfiguration, natsURL: String? = nil) async throws -> (GatewayRouter, ServiceReplica) {
         nonisolated(unsafe) var made: GatewayRouter?

@@ -7,7 +7,9 @@ import Glibc
 
 /// The first credential: on a fresh database the gateway creates tenant
 /// `default` and a platform admin key in it, and writes the key to a file
-/// (mode 0600) so whoever runs the stack can call the API at once. Replicas
+/// (mode 0600) so whoever runs the stack can call the API at once; or, when
+/// the operator chose the key (`AGION_GATEWAY_BOOTSTRAP_KEY`, a Kubernetes
+/// Secret), installs that one and writes nothing. Replicas
 /// starting together create one key (an advisory lock); once a platform
 /// admin exists, nothing is created and the file is left alone.
 enum BootstrapKey {
@@ -15,17 +17,19 @@ enum BootstrapKey {
 
     /// Returns the key if this call created one.
     @discardableResult
-    static func ensure(keys: KeyStore, file: String?, logger: Logger) async throws -> APIKey? {
+    static func ensure(keys: KeyStore, file: String?, given: APIKey? = nil, logger: Logger) async throws -> APIKey? {
         let created = try await keys.pool.withTransaction { connection -> APIKey? in
             try await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ["agion.gateway.bootstrap." + keys.schema])
             guard try await !keys.hasPlatformAdmin(on: connection) else { return nil }
             _ = try await keys.createTenant(tenant, displayName: "Default tenant", on: connection)
             let (key, _) = try await keys.createKey(tenant: tenant, name: "bootstrap admin", role: .admin, agentScope: nil, platform: true,
-                                                    createdBy: "bootstrap", on: connection)
+                                                    createdBy: "bootstrap", key: given ?? .generate(), on: connection)
             return key
         }
         guard let created else { return nil }
-        if let file {
+        if given != nil {
+            logger.notice("gateway.bootstrap_key_installed", metadata: ["key_id": "\(created.keyID)", "tenant": "\(tenant)"])
+        } else if let file {
             try write(created.description + "\n", to: file)
             logger.notice("gateway.bootstrap_key_created", metadata: ["file": "\(file)", "tenant": "\(tenant)"])
         } else {

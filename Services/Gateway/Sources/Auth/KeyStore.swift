@@ -56,8 +56,7 @@ struct KeyStore: Sendable {
 
     /// A new key; the caller shows `APIKey` once and never again.
     func createKey(tenant: String, name: String, role: Credential.Role, agentScope: String?, platform: Bool = false, createdBy: String,
-                   on connection: Connection) async throws -> (APIKey, KeyRecord) {
-        let key = APIKey.generate()
+                   key: APIKey = .generate(), on connection: Connection) async throws -> (APIKey, KeyRecord) {
         let rows = try await connection.query("""
             INSERT INTO \(schema).api_keys (key_id, tenant, name, role, agent_scope, platform, secret_sha256, created_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(Self.keyColumns)
