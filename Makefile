@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth compose-test images check-openapi fuzz-api clean
+.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth compose-test images check-kube kube-play check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,12 +26,15 @@ status: ## what is running (exit 1 when something is down)
 run: setup ## start everything in the foreground, show it working; Ctrl-C stops it all
 	@scripts/run.sh
 
-test: setup proto-check check-raw check-compose ## build and run every test against real servers
+test: setup proto-check check-raw check-compose check-kube ## build and run every test against real servers, then the images, compose and the dev overlay
 	@$(STACK) start
 	@scripts/test.sh
 	@scripts/test-sdk-python.sh
 	@scripts/check-openapi.sh
 	@scripts/fuzz-api.sh
+	@scripts/images.sh
+	@scripts/compose-test.sh
+	@scripts/kube-play.sh
 
 test-sdk: setup ## the Python SDK's tests (pytest) against the services on the local stack
 	@$(STACK) start
@@ -63,6 +66,12 @@ images: ## build the container images with podman (docker where an engine runs);
 
 compose-test: images ## docker-compose.yml up with podman-compose, a check and a mission through the gateway, then down
 	@scripts/compose-test.sh
+
+check-kube: ## render every kustomize overlay (deploy/) and validate it offline: kubernetes-validate --strict, checkov, yamllint
+	@scripts/check-kube.sh
+
+kube-play: images ## the dev overlay as pods with podman kube play: every service ready, a mission through it, then removed
+	@scripts/kube-play.sh
 
 check-openapi: ## validate the gateway's OpenAPI document (openapi-spec-validator from PyPI)
 	@scripts/check-openapi.sh

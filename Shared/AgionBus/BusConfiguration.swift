@@ -62,3 +62,16 @@ extension Duration {
         return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+extension BusConfiguration {
+    /// The servers of a comma-separated `url` (a NATS cluster), trimmed, empty
+    /// entries dropped.
+    public static func serverURLs(_ url: String) -> [String] {
+        url.split(separator: ",").map { entry -> String in
+            var trimmed = entry
+            while trimmed.first?.isWhitespace == true { trimmed.removeFirst() }
+            while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
+            return String(trimmed)
+        }.filter { !$0.isEmpty }
+    }
+}

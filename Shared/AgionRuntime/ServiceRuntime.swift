@@ -75,7 +75,11 @@ public final class ServiceRuntime: Sendable {
     /// the given ones without repeats.
     func declare(streams: [StreamSpec], consumers: [ConsumerSpec]) -> (streams: [StreamSpec], consumers: [ConsumerSpec]) {
         var uniqueStreams: [StreamSpec] = []
-        for stream in streams where !uniqueStreams.contains(where: { $0.name == stream.name }) { uniqueStreams.append(stream) }
+        for var stream in streams where !uniqueStreams.contains(where: { $0.name == stream.name }) {
+            // The deployment decides how many copies (AGION_STREAM_REPLICAS), not the code.
+            stream.replicas = configuration.streamReplicas
+            uniqueStreams.append(stream)
+        }
         declarations.withLock { declared in
             for stream in uniqueStreams {
                 declared.streams.removeAll { $0.name == stream.name }

@@ -20,7 +20,9 @@ import Testing
             "AGION_NATS_URL": "nats://nats:4222", "AGION_REDIS_PORT": "6380", "AGION_POSTGRES_HOST": "db",
             "AGION_POSTGRES_PASSWORD": " spaced ", "AGION_ADMIN_PORT": "9200", "AGION_LOG_LEVEL": "DEBUG",
             "AGION_LOG_FORMAT": "text", "AGION_SHUTDOWN_TIMEOUT_SECONDS": "3", "AGION_NATS_MAX_RECONNECT_DELAY_MS": "1000",
+            "AGION_STREAM_REPLICAS": "3",
         ])
+        #expect(configuration.streamReplicas == 3)
         #expect(configuration.bus.maxReconnectDelay == .seconds(1))
         #expect(configuration.bus.url == "nats://nats:4222")
         #expect(configuration.redis.port == 6380)
@@ -35,7 +37,7 @@ import Testing
     @Test(arguments: [
         ("AGION_REDIS_PORT", "70000"), ("AGION_ADMIN_PORT", "http"), ("AGION_POSTGRES_POOL_SIZE", "0"),
         ("AGION_LOG_LEVEL", "loud"), ("AGION_LOG_FORMAT", "xml"), ("AGION_NATS_URL", "  "),
-        ("AGION_NATS_MAX_RECONNECT_DELAY_MS", "0"),
+        ("AGION_NATS_MAX_RECONNECT_DELAY_MS", "0"), ("AGION_STREAM_REPLICAS", "2"),
     ])
     func invalidValuesNameTheirKey(key: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) {

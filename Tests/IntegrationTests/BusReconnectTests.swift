@@ -31,6 +31,24 @@ import Testing
     }
 }
 
+@Suite(.timeLimit(.minutes(1))) struct BusServerListTests {
+    /// `AGION_NATS_URL` may list a cluster's servers: the bus takes them as its
+    /// server pool (cnats' SetServers), connects to one that answers and uses
+    /// JetStream through it. (Given whole to SetURL, a list never connected.)
+    @Test func aListOfServersIsAPoolOneOfWhichAnswers() async throws {
+        let server = try PrivateServer.nats()
+        try await server.start()
+        defer { server.stop() }
+        let nobody = "nats://127.0.0.1:\(PrivateServer.freePort(in: 30_000...32_699))"
+        #expect(BusConfiguration.serverURLs(" \(nobody), \(server.url) ,") == [nobody, server.url])
+        let bus = try await TestEnvironment.bus(url: "\(nobody),\(server.url)")
+        try await eventually("connected through the pool") { bus.isConnected }
+        try await bus.jetStream.provision(streams: [StreamSpec(name: "POOL", subjects: ["agion.pool.>"])])
+        _ = try await bus.jetStream.publish("agion.pool.a", Envelope(type: "x", tenant: "t", payload: [1]))
+        #expect(try await bus.jetStream.messageCount(stream: "POOL") == 1)
+    }
+}
+
 @Suite(.timeLimit(.minutes(1))) struct BusFirstConnectTests {
     /// A service may start before NATS: with retry-on-failed-connect the bus
     /// comes up unconnected, serves once the server appears, and nothing

@@ -65,8 +65,12 @@ def test_the_templates_deployments_carry_the_agent_container_labels() -> None:
     deployments = sorted(TEMPLATES.glob("*/deployment.yaml")) + sorted((TEMPLATES.parent / "Examples").glob("*/deployment.yaml"))
     assert len(deployments) >= 3, deployments
     for deployment in deployments:
-        document = yaml.safe_load(deployment.read_text())
+        documents = list(yaml.safe_load_all(deployment.read_text()))
+        document = documents[0]
         assert document["kind"] == "Deployment", deployment
+        # A NetworkPolicy for its pods comes with it (NATS and DNS out, nothing in).
+        policies = [d for d in documents if d["kind"] == "NetworkPolicy"]
+        assert policies and policies[0]["spec"]["podSelector"]["matchLabels"] == document["spec"]["selector"]["matchLabels"], deployment
         for labels in (document["metadata"]["labels"], document["spec"]["template"]["metadata"]["labels"]):
             assert labels["platform.agion.com/component"] == "agent-container", deployment
             assert labels["platform.agion.com/framework"] and labels["platform.agion.com/version"], deployment

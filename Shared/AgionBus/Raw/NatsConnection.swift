@@ -21,7 +21,16 @@ final class NatsConnection: @unchecked Sendable {
         let retained = Unmanaged.passRetained(events)
         do throws(BusError) {
             let closure = retained.toOpaque()
-            try check(natsOptions_SetURL(options, configuration.url), "natsOptions_SetURL")
+            // natsOptions_SetURL takes one URL: a list ("nats://a:4222,nats://b:4222",
+            // a NATS cluster) is a server pool, which only SetServers sets (one
+            // URL given to SetURL never connected, and nothing said why).
+            let urls = BusConfiguration.serverURLs(configuration.url)
+            if urls.count > 1 {
+                let servers = CStringArray(urls)
+                try check(natsOptions_SetServers(options, servers.pointers, Int32(servers.count)), "natsOptions_SetServers")
+            } else {
+                try check(natsOptions_SetURL(options, configuration.url), "natsOptions_SetURL")
+            }
             try check(natsOptions_SetName(options, configuration.name), "natsOptions_SetName")
             try check(natsOptions_SetSendAsap(options, configuration.sendAsap), "natsOptions_SetSendAsap")
             try check(natsOptions_SetMaxReconnect(options, -1), "natsOptions_SetMaxReconnect")

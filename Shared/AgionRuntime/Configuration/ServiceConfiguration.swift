@@ -25,6 +25,7 @@ import Logging
 /// | `AGION_LOG_LEVEL` | trace…critical | `info` |
 /// | `AGION_LOG_FORMAT` | `json` or `text` | `json` |
 /// | `AGION_SHUTDOWN_TIMEOUT_SECONDS` | int ≥ 1 | `25` |
+/// | `AGION_STREAM_REPLICAS` | 1, 3 or 5 | `1` |
 public struct ServiceConfiguration: Sendable {
     public var serviceName: String
     public var bus: BusConfiguration
@@ -36,6 +37,9 @@ public struct ServiceConfiguration: Sendable {
     public var logFormat: LogFormat
     /// Bound on graceful shutdown; after it, remaining work is cancelled.
     public var shutdownTimeout: Duration
+    /// Copies of every JetStream stream the service declares: 1 on one NATS
+    /// server, 3 (or 5) on a NATS cluster, so a server lost loses no event.
+    public var streamReplicas = 1
 
     public enum LogFormat: String, Sendable { case json, text }
 
@@ -83,6 +87,13 @@ public struct ServiceConfiguration: Sendable {
             logFormat = parsed
         }
         if let seconds = try env.positive("AGION_SHUTDOWN_TIMEOUT_SECONDS") { shutdownTimeout = .seconds(seconds) }
+        if let replicas = try env.positive("AGION_STREAM_REPLICAS") {
+            // JetStream's quorum needs an odd count; more than 5 only slows writes.
+            guard [1, 3, 5].contains(replicas) else {
+                throw ConfigurationError(key: "AGION_STREAM_REPLICAS", reason: "must be 1, 3 or 5 (a JetStream quorum)")
+            }
+            streamReplicas = replicas
+        }
     }
 }
 
