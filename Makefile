@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 STACK := scripts/stack.sh
 
-.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth compose-test images check-kube kube-play check-openapi fuzz-api clean
+.PHONY: help setup up down run status test test-sdk sanitize proto proto-check check-raw bench check-compose compose-auth compose-test images check-kube kube-play chaos check-openapi fuzz-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -12,7 +12,7 @@ help: ## list the targets
 setup: ## install the servers, C libraries and tools that are missing (apt-get)
 	@$(STACK) install
 
-up: setup ## start NATS, Redis, PostgreSQL (and the services) in the background; return when ready
+up: setup ## start NATS, Redis, PostgreSQL and the services in the background (REPLICAS=2, or EXECUTION_REPLICAS=3, ... for more of each)
 	@$(STACK) start
 	@scripts/services.sh start
 
@@ -35,6 +35,7 @@ test: setup proto-check check-raw check-compose check-kube ## build and run ever
 	@scripts/images.sh
 	@scripts/compose-test.sh
 	@scripts/kube-play.sh
+	@CHAOS=short AGION_SERVICES_BIN="$$(swift build -c release --static-swift-stdlib --scratch-path .build-images --show-bin-path)" scripts/chaos.sh
 
 test-sdk: setup ## the Python SDK's tests (pytest) against the services on the local stack
 	@$(STACK) start
@@ -69,6 +70,10 @@ compose-test: images ## docker-compose.yml up with podman-compose, a check and a
 
 check-kube: ## render every kustomize overlay (deploy/) and validate it offline: kubernetes-validate --strict, checkov, yamllint
 	@scripts/check-kube.sh
+
+chaos: setup ## kill -9 each service's replica, restart NATS, PostgreSQL, Redis, under load: nothing lost (docs/reliability.md)
+	@$(STACK) start
+	@scripts/chaos.sh
 
 kube-play: images ## the dev overlay as pods with podman kube play: every service ready, a mission through it, then removed
 	@scripts/kube-play.sh

@@ -8,11 +8,13 @@ venv=.run/venv-sdk
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q './SDKs/python[fast]'
 "$venv/bin/pip" install -q --no-deps --force-reinstall ./SDKs/python
-swift build -c release --product agion-registry >&2
-swift build -c release --product agion-governance >&2
-swift build -c release --product agion-gateway >&2
-swift build -c release --product agionctl >&2
-bin=$(swift build -c release --show-bin-path)
+# AGION_SERVICES_BIN: release binaries built already (the images' static build).
+if [ -n "${AGION_SERVICES_BIN:-}" ]; then
+  bin=$AGION_SERVICES_BIN
+else
+  for p in agion-registry agion-governance agion-gateway agionctl; do swift build -c release --product "$p" >&2; done
+  bin=$(swift build -c release --show-bin-path)
+fi
 dir=.run/bench/sdk
 auth=$PWD/.run/nats/auth
 rm -rf "$dir" && mkdir -p "$dir"

@@ -5,6 +5,7 @@
 #   scripts/stack.sh start     start whatever is not running; wait until each answers
 #   scripts/stack.sh stop      stop what this script started (pid files under .run/)
 #   scripts/stack.sh status    say what runs, exit 1 if anything is down
+#   scripts/stack.sh restart nats|redis|postgres   stop one server (SIGTERM / fast shutdown) and start it again (make chaos)
 #
 # Fixed ports (also in docs/configuration.md and docker-compose.yml):
 #   NATS 14222 (monitoring 18222), Redis 16379, PostgreSQL 15432 (user/password/db: agion)
@@ -177,5 +178,12 @@ case "${1:-}" in
   start) start_nats; start_redis; start_postgres ;;
   stop) stop_pidfile nats-server "$run/nats/nats.pid"; stop_pidfile redis-server "$run/redis/redis.pid"; stop_postgres ;;
   status) status ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  restart)
+    case "${2:-}" in
+      nats) stop_pidfile nats-server "$run/nats/nats.pid"; start_nats ;;
+      redis) stop_pidfile redis-server "$run/redis/redis.pid"; start_redis ;;
+      postgres) stop_postgres; start_postgres ;;
+      *) echo "usage: $0 restart nats|redis|postgres" >&2; exit 2 ;;
+    esac ;;
+  *) echo "usage: $0 install|start|stop|status|restart <server>" >&2; exit 2 ;;
 esac
