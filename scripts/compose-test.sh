@@ -74,7 +74,9 @@ for _ in $(seq 120); do [ -s "$AGION_API_KEY_FILE" ] && break; sleep 0.5; done
 [ -s "$AGION_API_KEY_FILE" ] || fail "the gateway wrote no admin key"
 
 # The example agents register themselves (two over HTTP, LangGraph over NATS).
-for _ in $(seq 240); do
+# Up to five minutes: podman's DNS once kept the services from PostgreSQL for
+# about 40 s at start (docs/benchmarks.md), and the agents follow the gateway.
+for _ in $(seq 600); do
   listed=$("$agionctl" agents list -o json 2>/dev/null || true)
   grep -q '"research:' <<<"$listed" && grep -q '"writer:editor"' <<<"$listed" && grep -q '"langgraph:reporter"' <<<"$listed" && break
   sleep 0.5

@@ -10,6 +10,9 @@ struct APIClient: Sendable {
     let baseURL: URL
     let key: String?
     let timeout: TimeInterval
+    /// How long an unreachable gateway is tried again (every half second)
+    /// before the call fails: a gateway still starting is not an error yet.
+    var waitForGateway: TimeInterval = 0
 
     func call(_ method: String, _ path: String, query: [String: String?] = [:], json body: JSONValue? = nil,
               raw: (text: String, contentType: String)? = nil, headers: [String: String] = [:]) async throws -> JSONValue {
@@ -28,10 +31,17 @@ struct APIClient: Sendable {
             request.setValue(raw.contentType, forHTTPHeaderField: "Content-Type")
         }
         let data: Data, response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw CommandFailure(.unavailable, "cannot reach \(baseURL.absoluteString): \(error.localizedDescription)")
+        let giveUp = Date().addingTimeInterval(waitForGateway)
+        while true {
+            do {
+                (data, response) = try await URLSession.shared.data(for: request)
+                break
+            } catch {
+                guard Date() < giveUp else {
+                    throw CommandFailure(.unavailable, "cannot reach \(baseURL.absoluteString): \(error.localizedDescription)")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let json = (try? JSONValue.parse(Array(data))) ?? .null

@@ -25,6 +25,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds to wait for an answer.")
     var timeout: Double = 10
 
+    @Option(help: "Seconds to keep trying while the gateway cannot be reached (start-up scripts, init containers).")
+    var waitForGateway: Double = 0
+
     var format: OutputFormat {
         get throws { guard let format = OutputFormat(rawValue: output) else { throw ValidationError("--output is table or json") }; return format }
     }
@@ -39,11 +42,15 @@ struct ConnectionOptions: ParsableArguments {
             let path = keyFile ?? environment["AGION_API_KEY_FILE"] ?? file["key_file"]?.stringValue
                 ?? (FileManager.default.fileExists(atPath: ".run/credentials/admin.key") ? ".run/credentials/admin.key" : nil)
             if let path {
+                // A gateway starting on a fresh database writes its first key
+                // there: with --wait-for-gateway, wait for the file too.
+                let giveUp = Date().addingTimeInterval(waitForGateway)
+                while !FileManager.default.fileExists(atPath: path), Date() < giveUp { Thread.sleep(forTimeInterval: 0.5) }
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read the key file \(path)") }
                 secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
             }
         }
-        return APIClient(baseURL: base, key: secret, timeout: timeout)
+        return APIClient(baseURL: base, key: secret, timeout: timeout, waitForGateway: waitForGateway)
     }
 
     private func configFile(_ environment: [String: String]) throws -> JSONValue {
