@@ -13,10 +13,10 @@ import Testing
         let stderr: String
     }
 
-    static func agionctl(_ arguments: [String], url: String, key: String) async throws -> Run {
+    static func agionctl(_ arguments: [String], url: String, key: String?) async throws -> Run {
         let process = Process()
         process.executableURL = try ChildService.binary("agionctl")
-        process.arguments = arguments + ["--url", url, "--key", key]
+        process.arguments = arguments + ["--url", url] + (key.map { ["--key", $0] } ?? [])
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = FileManager.default.temporaryDirectory.path  // no config file of the developer's
         process.environment = environment
@@ -30,6 +30,40 @@ import Testing
         }
         return Run(status: status, stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
                    stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    /// `--wait-for-gateway`: a script started with the gateway (an init
+    /// container) waits for it to listen and for its key file to be written,
+    /// then does its work; without it, or past it, an unreachable gateway is
+    /// exit 7 at once.
+    @Test func waitForGatewayWaitsForTheGatewayAndItsKeyFile() async throws {
+        let tenant = TestEnvironment.uniqueName("ctlwait")
+        let created = try await gateway(.post, "/v1/tenants", key: try await GatewayHarness.shared.adminKey(), json: ["tenant": .string(tenant)])
+        let admin = try #require(created.json?["admin_key"]?["key"]?.stringValue)
+        let port = PrivateServer.freePort(in: 10_000...10_999)
+        let url = "http://127.0.0.1:\(port)"
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("agionctl-\(tenant)/admin.key")
+
+        let refused = try await Self.agionctl(["agents", "list"], url: url, key: admin)
+        #expect(refused.status == 7 && refused.stderr.contains("cannot reach"), "\(refused.stderr)")
+        let started = ContinuousClock.now
+        let gaveUp = try await Self.agionctl(["agents", "list", "--wait-for-gateway", "1"], url: url, key: admin)
+        #expect(gaveUp.status == 7 && ContinuousClock.now - started >= .seconds(1), "\(gaveUp.stderr)")
+
+        let waiting = Task {
+            try await Self.agionctl(["agents", "list", "-o", "json", "--key-file", keyFile.path, "--wait-for-gateway", "30"], url: url, key: nil)
+        }
+        try await Task.sleep(for: .seconds(1))
+        try FileManager.default.createDirectory(at: keyFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try admin.write(to: keyFile, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .seconds(1))
+        // On the port agionctl is waiting on (the test framework's live mode picks its own).
+        let application = Application(router: try await GatewayHarness.shared.router().make(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        let serving = Task { try await application.runService() }
+        defer { serving.cancel() }
+        let run = try await waiting.value
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect((try? JSONValue.parse(Array(run.stdout.utf8)))?["agents"]?.arrayValue?.isEmpty == true, "\(run.stdout)")
     }
 
     @Test func scriptsGetOutputAndExitCodesTheyCanRelyOn() async throws {
