@@ -14,8 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/lib/containers.sh"
 cd "$root"
 install_podman
-venv=.run/venv-tools
-[ -x "$venv/bin/podman-compose" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q podman-compose; }
+venv=$(tools_venv podman_compose podman-compose)
 
 project=agion-compose-test
 export AGION_COMPOSE_GATEWAY_PORT=28080 AGION_COMPOSE_NATS_PORT=24222 AGION_COMPOSE_REDIS_PORT=26379 AGION_COMPOSE_POSTGRES_PORT=25432

@@ -13,9 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/lib/containers.sh"
 cd "$root"
 install_podman
-venv=.run/venv-tools
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c "import yaml" 2>/dev/null || "$venv/bin/pip" install -q pyyaml
+venv=$(tools_venv yaml pyyaml)
 export KUBECONFIG=/dev/null   # rendering only: kubectl never dials a server
 
 state=.run/kube/local

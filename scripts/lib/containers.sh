@@ -4,6 +4,7 @@
 #   engine            podman, or docker where a Docker engine answers (AGION_ENGINE overrides)
 #   install_podman    Debian's podman, buildah, runc (what this machine runs containers with)
 #   image_ref NAME    the image a product runs from: localhost/agion/NAME:$AGION_IMAGE_TAG
+#   tools_venv MODULE PACKAGE   .run/venv-tools, with PACKAGE (PyPI) installed unless MODULE imports; prints its path
 
 AGION_IMAGE_TAG=${AGION_IMAGE_TAG:-dev}
 containers_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,3 +26,10 @@ engine() {
 }
 
 image_ref() { echo "localhost/agion/$1:$AGION_IMAGE_TAG"; }
+
+tools_venv() {
+  local venv=.run/venv-tools
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -c "import $1" 2>/dev/null || "$venv/bin/pip" install -q "$2" >&2
+  echo "$venv"
+}
