@@ -107,6 +107,7 @@ let package = Package(
             name: "AgionRuntime",
             dependencies: [
                 "AgionBus", "AgionStore", "AgionCache", "AgionContract", "AgionJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -138,7 +139,7 @@ let package = Package(
         // mission state machine and agent choice. No I/O: unit-tested in full.
         .target(
             name: "MissionsCore",
-            dependencies: ["AgionContract", "AgionEnvelope", "AgionJSON"],
+            dependencies: ["AgionContract", "AgionEnvelope", "AgionJSON", .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Coordination/Core"
         ),
         .target(
@@ -178,7 +179,7 @@ let package = Package(
         .target(
             name: "AgionGovernance",
             dependencies: [
-                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "GovernanceCore",
+                "AgionContract", "AgionEnvelope", "AgionBus", "AgionStore", "AgionCache", "AgionRuntime", "AgionJSON", "GovernanceCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -259,7 +260,8 @@ let package = Package(
         .executableTarget(
             name: "agion-bench",
             dependencies: ["AgionEnvelope", "AgionBus", "AgionContract", "AgionRuntime", "AgionStore", "AgionJSON", "GovernanceCore", "MissionsCore",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "bench/AgionBench"
         ),
 
@@ -297,7 +299,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GovernanceCoreTests",
-            dependencies: ["GovernanceCore", "AgionContract"],
+            dependencies: ["GovernanceCore", "AgionContract", "AgionEnvelope"],
             path: "Tests/GovernanceCoreTests"
         ),
         .testTarget(

@@ -18,7 +18,7 @@ mkdir -p "$out" bench/c/bin
 results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
 swift build -c release --product agion-bench >&2
-for product in agion-governance agion-registry agion-coordination agion-execution; do swift build -c release --product "$product" >&2; done
+for product in agion-governance agion-registry agion-coordination agion-execution agion-gateway; do swift build -c release --product "$product" >&2; done
 # governance.check runs the real service on a schema of its own, fresh each time.
 PGPASSWORD=agion psql -h 127.0.0.1 -p 15432 -U agion -d agion -qc 'DROP SCHEMA IF EXISTS bench_governance CASCADE' >&2
 cc -O2 -Wall -o bench/c/bin/cnats_rpc bench/c/cnats_rpc.c -lnats

@@ -37,6 +37,19 @@ public final class Broadcast: AsyncSequence, Sendable {
         continuation.finish()
     }
 
+    /// Stops listening, but first hands on what has already arrived (cnats
+    /// holds a subscription's messages on its own delivery thread, so a reply
+    /// on another subscription can overtake them); then ends the sequence.
+    /// Costs one round trip to the server. Falls back to `close` on failure.
+    public func drain(timeout: Duration = .seconds(1)) async {
+        do {
+            try await subscription.drain(timeout: timeout)
+        } catch {
+            subscription.unsubscribe()
+        }
+        continuation.finish()
+    }
+
     public func makeAsyncIterator() -> AsyncStream<Envelope>.Iterator { stream.makeAsyncIterator() }
 }
 

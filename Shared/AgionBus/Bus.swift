@@ -47,6 +47,9 @@ public final class Bus: Sendable {
     /// True while the connection is up (false while reconnecting).
     public var isConnected: Bool { connection.isConnected }
 
+    /// The largest message the server takes (its `max_payload`; 0 while not connected).
+    public var maxPayload: Int { connection.maxPayload }
+
     /// Since when the connection is down, and a signal each time it comes back.
     public var link: ConnectionLink { connection.link }
 

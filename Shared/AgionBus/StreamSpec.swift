@@ -17,9 +17,14 @@ public struct StreamSpec: Sendable, Hashable {
     /// How long JetStream remembers a `Nats-Msg-Id` to drop duplicates.
     public var duplicateWindow: Duration
     public var replicas: Int
+    /// Messages kept per subject (-1: no limit); 1 makes a subject a slot
+    /// whose new message replaces the old (a key-value layout).
+    public var maxMessagesPerSubject: Int64
 
     public init(name: String, subjects: [String], retention: Retention = .limits, maxAge: Duration = .zero,
-                maxMessages: Int64 = -1, maxBytes: Int64 = -1, duplicateWindow: Duration = .seconds(120), replicas: Int = 1) {
+                maxMessages: Int64 = -1, maxBytes: Int64 = -1, duplicateWindow: Duration = .seconds(120), replicas: Int = 1,
+                maxMessagesPerSubject: Int64 = -1) {
+        self.maxMessagesPerSubject = maxMessagesPerSubject
         self.name = name
         self.subjects = subjects
         self.retention = retention

@@ -50,6 +50,8 @@ public struct ErrorReply: Hashable, Sendable, Error, CustomStringConvertible {
         case unavailable
         /// Too many requests in flight; retriable.
         case overloaded
+        /// A quota of the tenant is used up (its running missions, say); retriable once some is freed.
+        case resourceExhausted
         /// A bug or an unexpected failure; details are logged, never sent.
         case internalError
         /// Nothing serves that method.
@@ -60,7 +62,7 @@ public struct ErrorReply: Hashable, Sendable, Error, CustomStringConvertible {
         /// Every code this reader knows.
         public static let known: [Code] = [.invalidArgument, .decodeFailed, .notFound, .unknownTenant, .conflict, .failedPrecondition,
                                            .permissionDenied, .budgetExceeded, .cancelled, .deadlineExceeded, .unavailable, .overloaded,
-                                           .internalError, .unknownMethod]
+                                           .resourceExhausted, .internalError, .unknownMethod]
 
         public init(wire: String) {
             self = Self.byWire[wire] ?? .unrecognized(wire)
@@ -81,6 +83,7 @@ public struct ErrorReply: Hashable, Sendable, Error, CustomStringConvertible {
             case .deadlineExceeded: "deadline_exceeded"
             case .unavailable: "unavailable"
             case .overloaded: "overloaded"
+            case .resourceExhausted: "resource_exhausted"
             case .internalError: "internal"
             case .unknownMethod: "unknown_method"
             case .unrecognized(let text): text

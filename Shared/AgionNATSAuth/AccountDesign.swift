@@ -141,10 +141,11 @@ public struct ServicePermissions: Sendable, Equatable {
             publish: ["agion.missions.>", "agion.steps.>", "agion.execution.cancel", "agion.rpc.registry.>", "agion.rpc.governance.>"],
             subscribe: ["agion.rpc.coordination.>", "agion.execution.evt.>"]),
         "execution": .service(
-            publish: ["agion.execution.>", "agion.rpc.governance.>", "agion.rpc.registry.>", "agion.tenant.*.agent.*.invoke"],
-            subscribe: ["agion.execution.cancel"]),
+            publish: ["agion.execution.>", "agion.rpc.governance.>", "agion.rpc.registry.>", "agion.tenant.*.agent.*.invoke", "agion.missions.live.>",
+                      "agion.outputs.>"],
+            subscribe: ["agion.execution.cancel", "agion.tenant.*.agent.*.progress.>"]),
         "gateway": .service(
             publish: ["agion.rpc.>", "agion.gateway.>"],
-            subscribe: ["agion.gateway.>", "agion.missions.evt.>", "agion.tenant.*.agent.*.progress.>"]),
+            subscribe: ["agion.gateway.>", "agion.missions.evt.>", "agion.missions.live.>"]),
     ]
 }

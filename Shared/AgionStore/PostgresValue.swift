@@ -39,19 +39,25 @@ extension Date: PostgresEncodable {
     }
 }
 
-/// A `text[]` parameter, written as an array literal with every element quoted
+/// A `text[]` parameter, written as an array literal with every element quoted (or NULL)
 /// (so commas, braces, quotes and backslashes in values stay inside them).
 public struct PostgresTextArray: PostgresEncodable, Hashable {
-    public let values: [String]
+    /// nil elements are SQL NULLs (an absent element of a uuid[] or bigint[]).
+    public let values: [String?]
     public init(_ values: [String]) { self.values = values }
+    public init(nullable values: [String?]) { self.values = values }
 
     public var postgresValue: PostgresValue {
         // Byte by byte rather than Foundation's replacingOccurrences, which
         // bridges every value to NSString: this runs for every audit record.
         var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
-        for (i, value) in values.enumerated() {
+        out.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        for (i, element) in values.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
+            guard let value = element else {
+                out.append(contentsOf: "NULL".utf8)
+                continue
+            }
             out.append(UInt8(ascii: "\""))
             for byte in value.utf8 {
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }

@@ -75,10 +75,26 @@ import Testing
         ("output:\n  - {id: o, forbid: ['(unclosed']}", "output[0].forbid[0]"),
         ("version: 2", "version"),
         ("rules: {id: a}", "rules"),
+        ("rules:\n  - {id: a, effect: allow, approval: {groups: [finance]}}", "rules[0].approval"),
+        ("rules:\n  - {id: a, effect: require_approval, approval: {groups: [a b]}}", "rules[0].approval.groups[0]"),
+        ("rules:\n  - {id: a, effect: require_approval, approval: {timeout_seconds: 0}}", "rules[0].approval.timeout_seconds"),
+        ("rules:\n  - {id: a, effect: require_approval, approval: {who: me}}", "rules[0].approval.who"),
     ])
     func refusesAnInvalidDocumentNamingTheField(document: String, field: String) {
         #expect(throws: PolicyError.self) { try PolicyParser.parse(document) }
         do { _ = try PolicyParser.parse(document) } catch { #expect(error.field == field, "\(error)") }
+    }
+
+    @Test func aRequireApprovalRuleSaysWhoApprovesAsTheDecisionsApprovalObligation() throws {
+        let policy = try PolicyParser.parse("""
+            rules:
+              - id: big
+                effect: require_approval
+                actions: [payments.*]
+                approval: {groups: [finance, risk], timeout_seconds: 900, escalate_to: [cfo]}
+            """)
+        #expect(policy.rules[0].obligations == [Obligation(kind: "approval", parameters: [
+            "groups": "finance,risk", "timeout_seconds": "900", "escalate_to": "cfo"])])
     }
 
     @Test func refusesTextThatIsNotYAML() {

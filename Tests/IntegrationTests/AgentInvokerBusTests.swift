@@ -15,10 +15,12 @@ import Testing
         try await server.start()
         let bus = try await TestEnvironment.bus(url: server.url)
         let http = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton)
-        let invoker = AgentInvoker(http: http, bus: bus, maxOutputBytes: 1 << 20)
+        let invoker = AgentInvoker(http: http, bus: bus, maxOutputBytes: 1 << 20, progress: ProgressRelay(bus: bus, logger: .init(label: "test")))
+        let agent = try AgentID("bus:nobody")
         let invocation = AgentInvoker.Invocation(
-            agent: try AgentID("bus:nobody"), endpoint: .nats(subject: AgentSubjects.invoke(tenant: "t", agent: "bus:nobody")), input: ["n": 1],
-            context: ["tenant": "t"], idempotencyKey: "k", attempt: 1, timeout: .seconds(2), traceparent: "")
+            agent: agent, endpoint: .nats(subject: AgentSubjects.invoke(tenant: "t", agent: "bus:nobody")), input: ["n": 1],
+            context: ["tenant": "t"], idempotencyKey: "k", attempt: 1, timeout: .seconds(2), traceparent: "",
+            live: .init(tenant: "t", mission: "m", step: "s", attempt: 1, agent: agent))
 
         guard case .failure(let unserved) = await invoker.invoke(invocation) else { Issue.record("nobody serves the subject"); return }
         #expect(!unserved.platform, "\(unserved)")

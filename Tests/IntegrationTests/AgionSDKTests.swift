@@ -107,6 +107,8 @@ import Testing
             return ["doubled": .number(n * 2), "step": .string(context.stepID), "attempt": .integer(Int64(context.attempt))]
         }
         let progress = try tenant.bus.subscribe("agion.tenant.\(tenant.name).agent.*.progress.>")
+        // What followers of the mission see: execution's relay of it.
+        let relayed = try tenant.bus.subscribe("agion.missions.live.\(tenant.name).>")
         try await container.start()
 
         let submitted = try await tenant.submit(#"""
@@ -122,12 +124,14 @@ import Testing
         #expect(refused.list("errors").count == 1, "a non-retriable failure is not retried")
         #expect(refused.list("errors").first?.message?.string("message").contains("the input needs n") == true)
 
-        var heard: ProtoMessage?
-        for await envelope in progress {
-            heard = try ProtoSchema.decode("agion.v1.StepProgress", from: envelope.payload)
-            break
-        }
+        let heard = try await firstEnvelope(on: progress).map { try ProtoSchema.decode("agion.v1.StepProgress", from: $0.payload) }
         #expect(heard?.string("message") == "halfway" && heard?.string("mission_id") == submitted.string("mission_id"))
+        // (The refused step says "halfway" too.)
+        let live = try await firstEnvelope(on: relayed) { envelope in
+            (try? ProtoSchema.decode("agion.v1.StepProgress", from: envelope.payload))?.string("step_id") == "double"
+        }.map { try ProtoSchema.decode("agion.v1.StepProgress", from: $0.payload) }
+        #expect(live?.string("message") == "halfway" && live?.double("percent") == 50 && live?.string("agent_id") == "swiftsdk:worker")
+        #expect(live?.string("step_id") == "double" && live?.string("mission_id") == submitted.string("mission_id"))
 
         // The same idempotency key again: answered without running again.
         let invocation = ProtoMessage("agion.v1.AgentInvocation", ["agent_id": .string("swiftsdk:worker"), "idempotency_key": .string("k1"),

@@ -76,6 +76,45 @@ extension ProcessStackSuites {
             }
         }
 
+        /// Approvals live in PostgreSQL, not in a replica: killing every
+        /// coordination replica while requests wait loses none and approves
+        /// none; the approved step runs once, and a request's timeout still
+        /// fires on the replicas that replace them.
+        @Test func pendingApprovalsSurviveKilledCoordinatorsAndApproveNothingByThemselves() async throws {
+            try await ChildStack.with(replicas: 2, missions: true) { stack in
+                let bus = try await stack.bus()
+                let tenant = try await MissionTenant(agents: ["approve:agent": .echo()], on: bus)
+                let bob = ["agion-subject": "key:bob", "agion-role": "operator"]
+                let waiting = try await tenant.submitAs("""
+                    {"steps": [{"id": "pay", "agent_id": "approve:agent", "action": "pay.run", "input": {"amount": 7}, "approval": "required"}]}
+                    """, headers: bob).string("mission_id")
+                let expiring = try await tenant.submitAs("""
+                    {"steps": [{"id": "pay", "agent_id": "approve:agent", "action": "pay.run", "approval": {"timeout_seconds": 4}}]}
+                    """, headers: bob).string("mission_id")
+                let approval = try await tenant.pendingApproval(waiting, step: "pay")
+                _ = try await tenant.pendingApproval(expiring, step: "pay")
+
+                for coordinator in stack.coordinators { coordinator.kill() }
+                try await Task.sleep(for: .milliseconds(500))
+                for coordinator in stack.coordinators { _ = try stack.replace(coordinator) }
+                try await eventually(timeout: .seconds(30), "coordination serves again") {
+                    (try? await tenant.approval(approval.string("approval_id"))) != nil
+                }
+                #expect(try await tenant.approval(approval.string("approval_id")).string("status") == "pending")
+                #expect(tenant.agents.invocations.isEmpty, "nothing ran while the requests waited")
+
+                _ = try await tenant.decide(approval.string("approval_id"), approve: true,
+                                            headers: ["agion-subject": "key:alice", "agion-role": "approver"])
+                let approved = try await tenant.final(waiting)
+                #expect(MissionTenant.status(approved) == "succeeded", "\(Self.summary(approved))")
+                let expired = try await tenant.final(expiring)
+                #expect(MissionTenant.status(expired) == "failed" && MissionTenant.step(expired, "pay")?.list("errors").last?.message?
+                    .string("code") == "approval_expired", "\(Self.summary(expired))")
+                #expect(tenant.agents.invocations.map(\.input) == [["amount": 7]], "the approved step ran once, the expired one never")
+                try await bus.drain()
+            }
+        }
+
         /// A failed mission in a line: each step's status and errors.
         static func summary(_ mission: ProtoMessage) -> String {
             let steps = mission.list("steps").compactMap(\.message).map { step in

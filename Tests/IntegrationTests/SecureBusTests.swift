@@ -30,8 +30,12 @@ extension ProcessStackSuites {
                     let served = AgentContainer(name: "lab", client: AgionClient(bus: container.bus, tenant: container.tenant),
                                                 heartbeatInterval: .seconds(1))
                     let label = "\(container.tenant)/\(container.agents[0])"
-                    try served.agent(String(container.agents[0].split(separator: ":")[1]), capabilities: ["load"]) { input, _ in
+                    try served.agent(String(container.agents[0].split(separator: ":")[1]), capabilities: ["load"]) { input, context in
                         calls.withLock { $0.append(label) }
+                        // Live progress, on the agent's own progress subject, relayed by execution to followers.
+                        try await Task.sleep(for: .milliseconds(600))
+                        context.progress("working", percent: 50)
+                        try await Task.sleep(for: .milliseconds(200))
                         return ["served_by": .string(label)]
                     }
                     try await served.start()
@@ -43,6 +47,8 @@ extension ProcessStackSuites {
                 #expect(mission.status == 201, "\(mission.text)")
                 if mission.status != 201 { print(mission.text) }
                 let missionID = try #require(mission.json?["mission_id"]?.stringValue)
+                let followed = try await HTTPClient.send("GET", stack.gatewayURL(0, "/v1/missions/\(missionID)/stream"), key: a.key, timeout: 30)
+                #expect(followed.text.contains("event: step_progress") && followed.text.contains(#""message":"working""#), "\(followed.text)")
                 try await eventually(timeout: .seconds(30), "the mission succeeds") {
                     let got = try await HTTPClient.send("GET", stack.gatewayURL(0, "/v1/missions/\(missionID)"), key: a.key)
                     return got.json?["status"] == "MISSION_STATUS_SUCCEEDED" || got.json?["status"] == "succeeded"

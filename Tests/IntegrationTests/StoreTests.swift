@@ -10,6 +10,12 @@ import Testing
         let values = ["plain", "a,b", "{braces}", "quote\"d", "back\\slash", "", "NULL", "é ✓", "\\x0a"]
         let rows = try await pool.withConnection { try await $0.query("SELECT unnest($1::text[]) AS v", [PostgresTextArray(values)]) }
         #expect(try rows.map { try $0.decode("v", as: String.self) } == values)
+        // nil elements are NULL (not the text "NULL", which stays text).
+        let nullable: [String?] = ["a", nil, "NULL", nil]
+        let withNulls = try await pool.withConnection {
+            try await $0.query("SELECT unnest($1::text[]) AS v", [PostgresTextArray(nullable: nullable)])
+        }
+        #expect(try withNulls.map { try $0.decode("v", as: String?.self) } == nullable)
         await pool.shutdown()
     }
 

@@ -232,17 +232,6 @@ import Testing
         #expect(Self.decider().handle(.retryDue(step: "b"), state: state).events.isEmpty)
     }
 
-    @Test func requireApprovalParksTheStepVisiblyAndRunsNothingForIt() {
-        var (_, state) = Self.decider().submit(id: "m", definition: MissionDefinition(steps: [Self.step("a"), Self.step("b", after: ["a"])]),
-                                               idempotencyKey: "")
-        let events: [MissionEvent]
-        (events, state) = Self.decider().handle(.attemptFinished(AttemptOutcome(step: "a", attempt: 1, agent: state.steps["a"]!.agent!,
-                                                                              result: .awaitingApproval(reasons: ["rule big needs a human"]))), state: state)
-        #expect(events.map(\.name) == ["step_awaiting_approval"])
-        #expect(state.status == .running && state.steps["a"]!.status == .awaitingApproval && state.steps["b"]!.status == .pending)
-        #expect(state.steps["a"]!.approvalReasons == ["rule big needs a human"])
-    }
-
     @Test func spendingPastTheBudgetFailsTheMissionAndCancelsWhatRuns() {
         let definition = MissionDefinition(budget: Budget(maxTokens: 100), steps: [Self.step("a"), Self.step("b"), Self.step("c", after: ["a"])])
         var (_, state) = Self.decider().submit(id: "m", definition: definition, idempotencyKey: "")

@@ -16,6 +16,13 @@ struct APIClient: Sendable {
 
     func call(_ method: String, _ path: String, query: [String: String?] = [:], json body: JSONValue? = nil,
               raw: (text: String, contentType: String)? = nil, headers: [String: String] = [:]) async throws -> JSONValue {
+        let data = try await bytes(method, path, query: query, json: body, raw: raw, headers: headers)
+        return (try? JSONValue.parse(Array(data))) ?? .null
+    }
+
+    /// The answer's body as it came (large step outputs: not parsed).
+    func bytes(_ method: String, _ path: String, query: [String: String?] = [:], json body: JSONValue? = nil,
+               raw: (text: String, contentType: String)? = nil, headers: [String: String] = [:]) async throws -> Data {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components.queryItems = items }
@@ -44,9 +51,8 @@ struct APIClient: Sendable {
             }
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let json = (try? JSONValue.parse(Array(data))) ?? .null
-        guard (200..<300).contains(status) else { throw CommandFailure(status: status, problem: json) }
-        return json
+        guard (200..<300).contains(status) else { throw CommandFailure(status: status, problem: (try? JSONValue.parse(Array(data))) ?? .null) }
+        return data
     }
 }
 
@@ -71,7 +77,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         let code: Code = switch status {
         case 400, 413, 415: .invalid
         case 401, 403: .unauthorized
-        case 404: .notFound
+        case 404, 410: .notFound
         case 409: .conflict
         case 429, 503, 504: .unavailable
         default: .failure

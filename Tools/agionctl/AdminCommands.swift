@@ -62,12 +62,14 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A new key; it is printed once and cannot be shown again.")
         @OptionGroup var connection: ConnectionOptions
         @Option var name: String
-        @Option(help: "admin, operator, agent or viewer") var role: String
+        @Option(help: "admin, operator, agent, viewer or approver") var role: String
         @Option(help: "agent keys: container:name or container:*") var agentScope: String?
+        @Option(name: .customLong("group"), help: "a group the key belongs to (approvals naming groups); repeat for more") var groups: [String] = []
 
         func run() async throws {
             var body: [String: JSONValue] = ["name": .string(name), "role": .string(role)]
             if let agentScope { body["agent_scope"] = .string(agentScope) }
+            if !groups.isEmpty { body["groups"] = .array(groups.map { .string($0) }) }
             try await perform {
                 let reply = try await connection.client().call("POST", "/v1/api-keys", json: .object(body))
                 Output.print(reply, format: try connection.format, columns: Keys.columns + ["key"])

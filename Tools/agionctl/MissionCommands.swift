@@ -5,7 +5,7 @@ import Yams
 
 struct Missions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run, follow, list and cancel missions (docs/missions.md).",
-                                                    subcommands: [Run.self, Get.self, List.self, Events.self, Watch.self, Cancel.self])
+                                                    subcommands: [Run.self, Get.self, StepOutput.self, List.self, Events.self, Watch.self, Cancel.self])
 
     static let columns = ["mission_id", "name", "status", "outcome_code", "time"]
     static let stepColumns = ["id", "status", "attempt", "agent_id", "capability", "action"]
@@ -47,6 +47,28 @@ struct Missions: AsyncParsableCommand {
                 Output.fields(mission, columns: ["mission_id", "name", "status", "outcome_code", "outcome_reason", "usage", "output"])
                 print("")
                 Output.table(mission["steps"]?.arrayValue ?? [], columns: Missions.stepColumns)
+            }
+        }
+    }
+
+    struct StepOutput: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "output", abstract: "A step's output as JSON, the whole of it even when stored apart (up to 16 MiB).",
+                                                        discussion: "Exit code 5 when there is no such step or output, or retention deleted it.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var missionID: String
+        @Argument var stepID: String
+        @Option(name: [.customShort("w"), .customLong("write")], help: "Write it to this file instead of standard output") var file: String?
+
+        func run() async throws {
+            try await perform {
+                let path = "/v1/missions/\(missionID)/steps/\(stepID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? stepID)/output"
+                let data = try await connection.client().bytes("GET", path)
+                if let file {
+                    try data.write(to: URL(fileURLWithPath: file))
+                } else {
+                    FileHandle.standardOutput.write(data)
+                    print("")
+                }
             }
         }
     }

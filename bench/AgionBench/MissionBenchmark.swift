@@ -23,6 +23,8 @@ import Synchronization
 enum MissionBenchmark {
     static let natsAgent = try! AgentID("bench:nats")
     static let httpAgent = try! AgentID("bench:http")
+    /// Streams its answer: `StreamBenchmark.tokens` progress events, then the result.
+    static let streamAgent = try! AgentID("bench:stream")
 
     static func run(url: String, only: String?) async throws {
         let stack = try await MissionStack.start(url: url)
@@ -74,6 +76,12 @@ enum MissionBenchmark {
                 .with("pg_rows_per_step", Double(writes.rows) / Double(steps))
                 .cpu(stack, before: cpuBefore, steps: steps).print()
         }
+        if only == nil || only == "fairness" {
+            try await FairnessBenchmark.run(bus: bus, tenant: tenant, runner: runner)
+        }
+        if only == nil || only == "stream" {
+            try await StreamBenchmark.run(url: url, bus: bus, tenant: tenant, stack: stack)
+        }
         finals.close()
         try? await bus.drain(timeout: .seconds(2))
     }
@@ -119,13 +127,14 @@ enum MissionBenchmark {
                 _ = try await bus.call(RegistrySubjects.register, RegisterAgentsRequest(container: "bench", agents: [
                     Agent(id: natsAgent, type: "noop", capabilities: ["bench"], version: "1", endpoint: .nats(subject: agents.natsSubject)),
                     Agent(id: httpAgent, type: "noop", capabilities: ["bench"], version: "1", endpoint: .http(baseURL: agents.httpBaseURL)),
+                    Agent(id: streamAgent, type: "stream", capabilities: ["bench-stream"], version: "1", endpoint: .http(baseURL: agents.httpBaseURL)),
                 ]), tenant: tenant, as: RegisterAgentsResponse.self, timeout: .seconds(10))
                 break
             } catch let error as BusError where error.isRetriable && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
-        for agent in [natsAgent, httpAgent] {
+        for agent in [natsAgent, httpAgent, streamAgent] {
             _ = try await bus.call(RegistrySubjects.heartbeat, Heartbeat(agentID: agent, ttlSeconds: 3_600), tenant: tenant, as: HeartbeatAck.self)
             while true {
                 let decision = try await bus.call(GovernanceSubjects.explain, ExplainRequest(request: CheckRequest(agentID: agent, action: "bench.run")),
@@ -283,8 +292,9 @@ final class NoOpAgents: Sendable {
         }
         let body = ByteBuffer(string: #"{"output": {"ok": true}, "usage": {"input_tokens": 10, "output_tokens": 5, "cost_usd": 0}}"#)
         let router = Router()
-        router.post("/agents/:agent/invoke") { request, _ -> Response in
+        router.post("/agents/:agent/invoke") { request, context -> Response in
             _ = try await request.body.collect(upTo: 1 << 20)
+            if context.parameters.get("agent") == MissionBenchmark.streamAgent.description { return StreamBenchmark.streamedAnswer() }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
         }
         router.get("/health") { _, _ in "ok" }
@@ -332,7 +342,9 @@ struct MissionStack {
                 "AGION_GOVERNANCE_SCHEMA": schemas[1], "AGION_GOVERNANCE_SPOOL_DIR": NSTemporaryDirectory() + "agion-bench-m-spool-\(getpid())",
                 "AGION_GOVERNANCE_CACHE_PREFIX": "bench:m",
             ]),
-            coordination: try start("agion-coordination", 2, ["AGION_COORDINATION_SCHEMA": schemas[2]]),
+            // The dispatch window: the default unless the run says (AGION_BENCH_DISPATCH_WINDOW).
+            coordination: try start("agion-coordination", 2, ["AGION_COORDINATION_SCHEMA": schemas[2]].merging(
+                ProcessInfo.processInfo.environment["AGION_BENCH_DISPATCH_WINDOW"].map { ["AGION_COORDINATION_DISPATCH_WINDOW": $0] } ?? [:]) { $1 }),
             execution: try start("agion-execution", 3, ["AGION_EXECUTION_SCHEMA": schemas[3]]),
             pool: pool)
         for port in adminPorts { try await waitFor(url: "http://127.0.0.1:\(port)/ready") }

@@ -101,6 +101,7 @@ final class AgentCatalog: Sendable {
     }
 
     static func candidate(_ record: AgentRecord) -> AgentCandidate {
-        AgentCandidate(id: record.agent.id, healthy: record.status == .healthy, trust: record.trustScore ?? 0.5, endpoint: record.agent.endpoint)
+        AgentCandidate(id: record.agent.id, healthy: record.status == .healthy, trust: record.trustScore ?? 0.5, endpoint: record.agent.endpoint,
+                       maxConcurrency: FairDispatch.agentLimit(metadata: record.agent.metadata))
     }
 }

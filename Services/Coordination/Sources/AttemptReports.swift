@@ -20,7 +20,9 @@ enum AttemptReports {
             case 1: result = .succeeded(output: report.json("output"), usage: usage)
             case 2:
                 result = .failed(StepError(proto: report.message("error"), defaultCode: "failed"), usage: usage)
-            case 3: result = .awaitingApproval(reasons: report.list("approval_reasons").compactMap(\.string))
+            case 3:
+                result = .awaitingApproval(reasons: report.list("approval_reasons").compactMap(\.string),
+                                           requirement: ApprovalRequirement(proto: report.message("approval")))
             default: throw EnvelopeError(.invalidField, "unknown result \(report.int("result"))", field: "result")
             }
             return (try missionID(report), .attemptFinished(AttemptOutcome(step: report.string("step_id"), attempt: Int(report.int("attempt")),

@@ -25,17 +25,34 @@ enum MissionEffects {
                 if let deadline = submitted.deadlineUnixNanos { write.timers.append(("deadline", deadline)) }
             case .stepScheduled(let scheduled):
                 write.clearedTimers.append("retry:" + scheduled.step)
-                write.messages.append((work(scheduled, state: after, book: book, tenant: tenant, cause: envelope),
-                                       ExecutionSubjects.workSubject(tenant: tenant)))
+                // Queued, not sent: the dispatcher hands it to execution fairly (StepDispatcher).
+                let candidate = book.byID[scheduled.agent] ?? book.byCapability.values.joined().first { $0.id == scheduled.agent }
+                write.queued.append(.init(step: scheduled.step, attempt: scheduled.attempt, agent: scheduled.agent.description,
+                                          agentLimit: candidate?.maxConcurrency ?? 0, timeoutSeconds: scheduled.timeoutSeconds,
+                                          work: work(scheduled, state: after, book: book, tenant: tenant, cause: envelope)))
+            case .stepSucceeded(let success):
+                write.released.append((success.step, success.attempt))
+            case .stepFailed(let failure) where failure.agent != nil && !failure.final:
+                write.released.append((failure.step, failure.attempt))
+            case .stepCancelled(let step, _):
+                write.releasedSteps.append(step)
             case .stepRetryScheduled(let step, _, let at):
                 write.timers.append(("retry:" + step, at))
             case .stepFailed(let failure) where failure.final:
+                write.released.append((failure.step, failure.attempt))
                 let entry = deadStep(failure, state: after, at: now)
                 let bytes = (try? ProtoSchema.encode(entry)) ?? []
                 write.deadSteps.append((failure.step, failure.attempt, bytes))
                 var letter = envelope.caused(type: CoordinationSubjects.deadStepType, payload: bytes)
                 letter.tenant = tenant
                 write.messages.append((letter, CoordinationSubjects.deadStepSubject(tenant: tenant)))
+            case .approval(let change, let approval):
+                write.approvals.append(approval)
+                if change == .requested, approval.source == .policy { write.released.append((approval.step, approval.attempt)) }
+                switch change {
+                case .requested, .escalated: write.timers.append((Approval.timerKind(step: approval.step), approval.expiresAtUnixNanos))
+                case .approved, .rejected, .expired, .cancelled: write.clearedTimers.append(Approval.timerKind(step: approval.step))
+                }
             case .stepReplayed(let step, let by):
                 write.replayed = ((write.replayed?.steps ?? []) + [step], by)
                 // The failure cleared every timer: the deadline holds again.
@@ -45,6 +62,7 @@ enum MissionEffects {
             case .succeeded, .failed, .cancelled, .timedOut:
                 write.clearAllTimers = true
                 write.timers = []
+                write.releaseAll = true
             default:
                 break
             }
@@ -64,6 +82,10 @@ enum MissionEffects {
             "deadline_unix_nanos": .int(state.deadlineUnixNanos ?? 0),
         ]
         if let endpoint = candidate?.endpoint { fields["endpoint"] = .message(endpoint.proto) }
+        if let id = scheduled.approval, let approval = state.steps[scheduled.step]?.approval, approval.id == id {
+            fields["approval_id"] = .string(id)
+            fields["approval_digest"] = .string(approval.digest)
+        }
         if case .capability(let capability) = state.definition(of: scheduled.step).target { fields["capability"] = .string(capability) }
         let payload = (try? ProtoSchema.encode(ProtoMessage("agion.v1.StepWork", fields))) ?? []
         // Stored in the outbox with its id: a row published twice (the relay

@@ -16,12 +16,20 @@ struct MissionRunner: Sendable {
     let agents: AgentCatalog
     let bus: Bus
     let logger: Logger
+    let clock: MissionClock
+    let limits: TenantLimits
+    /// Tells the dispatcher attempts were queued or ended.
+    let dispatchWakeup: @Sendable () -> Void
     /// Tells the timer sweeper a timer is due soon.
     let timerWakeup: @Sendable (Int64) -> Void
     private let conflicts = Counter(label: "agion_mission_append_conflicts_total")
     private let cache = MissionStateCache()
 
-    init(store: MissionStore, agents: AgentCatalog, bus: Bus, logger: Logger, timerWakeup: @escaping @Sendable (Int64) -> Void) {
+    init(store: MissionStore, agents: AgentCatalog, bus: Bus, logger: Logger, clock: MissionClock, limits: TenantLimits,
+         dispatchWakeup: @escaping @Sendable () -> Void, timerWakeup: @escaping @Sendable (Int64) -> Void) {
+        self.clock = clock
+        self.limits = limits
+        self.dispatchWakeup = dispatchWakeup
         self.store = store
         self.agents = agents
         self.bus = bus
@@ -32,13 +40,20 @@ struct MissionRunner: Sendable {
     static let maxAttempts = 20
 
     /// Submits a mission; a repeated idempotency key gets the first mission back.
-    func submit(_ definition: MissionDefinition, idempotencyKey: String, tenant: String, cause: Envelope) async throws -> MissionState {
+    func submit(_ definition: MissionDefinition, idempotencyKey: String, tenant: String, submittedBy: String, cause: Envelope) async throws -> MissionState {
         if !idempotencyKey.isEmpty, let existing = try await store.load(idempotencyKey: idempotencyKey, tenant: tenant) { return existing }
+        let limit = limits.limits(for: tenant).maxRunningMissions
+        if limit > 0, try await store.runningMissions(tenant: tenant) >= limit {
+            // Soft: replicas admitting at the same instant may pass it by a few.
+            throw ErrorReply(code: .resourceExhausted, message: "the tenant has \(limit) running missions, its limit; submit again when one has ended",
+                             retriable: true)
+        }
         let id = UUIDv7.make().lowercasedString
         let draft = MissionState(id: id, submitted: .init(definition: definition, idempotencyKey: idempotencyKey, submittedAtUnixNanos: 0,
                                                          deadlineUnixNanos: nil))
         let book = await agents.book(for: draft, tenant: tenant)
-        let decided = MissionDecider(now: Envelope.nowUnixNanos(), agents: book).submit(id: id, definition: definition, idempotencyKey: idempotencyKey)
+        let decided = MissionDecider(now: clock.now(tenant: tenant), agents: book).submit(id: id, definition: definition, idempotencyKey: idempotencyKey,
+                                                                                          submittedBy: submittedBy)
         let write = MissionEffects.write(decided.events, before: nil, after: decided.state, book: book, tenant: tenant, cause: cause)
         guard try await store.create(decided.state, tenant: tenant, write: write) else {
             // A concurrent submission with the same key won: return its mission.
@@ -69,7 +84,7 @@ struct MissionRunner: Sendable {
             // A replay reschedules steps of a mission that is final until it applies.
             let needsAgents = !state.status.isFinal || { if case .replay = command { true } else { false } }()
             let book = needsAgents ? await agents.book(for: state, tenant: tenant, reopening: command) : AgentBook()
-            let decided = MissionDecider(now: Envelope.nowUnixNanos(), agents: book).handle(command, state: state)
+            let decided = MissionDecider(now: clock.now(tenant: tenant), agents: book).handle(command, state: state)
             guard !decided.events.isEmpty else {
                 // Nothing to do on a cached state may be a stale view (a report
                 // ahead of it): look at the stored one before saying so.
@@ -93,6 +108,7 @@ struct MissionRunner: Sendable {
     /// with steps still out (cancelled).
     private func after(_ write: MissionStore.Write, state: MissionState, tenant: String) {
         agents.load.gaveOut(write.events.map(\.event), mission: state.id)
+        if !write.queued.isEmpty || !write.released.isEmpty || !write.releasedSteps.isEmpty || write.releaseAll { dispatchWakeup() }
         if let soonest = write.timers.map(\.dueAt).min() { timerWakeup(soonest) }
         if write.events.contains(where: { if case .stepCancelled = $0.event { true } else { false } }) {
             do {

@@ -64,10 +64,21 @@ extension MissionStore {
     /// Timers due by `now`, each claimed for `lease` (its due time moved on,
     /// so another replica leaves it alone; if this one dies, it fires again
     /// after the lease).
-    func claimDueTimers(now: Int64, lease: Duration, limit: Int) async throws -> [(mission: UUID, kind: String, tenant: String, claimedDue: Int64)] {
+    /// Claims up to `limit` timers due by `now` (of one tenant's, when given).
+    func claimDueTimers(now: Int64, lease: Duration, limit: Int, tenant: String? = nil) async throws
+        -> [(mission: UUID, kind: String, tenant: String, claimedDue: Int64)] {
         let claimedDue = now + Int64(lease / .nanoseconds(1))
         let rows = try await pool.withConnection { connection in
-            try await connection.query("""
+            if let tenant {
+                return try await connection.query("""
+                    UPDATE \(schema).mission_timers SET due_at = $2
+                    WHERE (mission_id, kind) IN (
+                        SELECT mission_id, kind FROM \(schema).mission_timers WHERE due_at <= $1 AND tenant = $4
+                        ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+                    RETURNING mission_id, kind, tenant
+                    """, [now, claimedDue, limit, tenant], prepared: true)
+            }
+            return try await connection.query("""
                 UPDATE \(schema).mission_timers SET due_at = $2
                 WHERE (mission_id, kind) IN (
                     SELECT mission_id, kind FROM \(schema).mission_timers WHERE due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -132,5 +143,88 @@ extension MissionStore {
                                     try last.decode("step_id", as: String.self), String(try last.decode("attempt", as: Int.self))])
         }
         return ProtoMessage("agion.v1.ListDeadStepsResponse", ["steps": .list(steps.map { .message($0) }), "next_page_token": .string(next)])
+    }
+}
+
+extension MissionStore {
+    /// Where an approval request is: its mission and step; nil when the tenant has none with this id.
+    func approvalLocation(_ approval: UUID, tenant: String) async throws -> (mission: UUID, step: String)? {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("SELECT mission_id, step_id FROM \(schema).approvals WHERE approval_id = $1 AND tenant = $2",
+                                       [approval, tenant], prepared: true)
+        }
+        guard let row = rows.first else { return nil }
+        return (try row.decode("mission_id", as: UUID.self), try row.decode("step_id", as: String.self))
+    }
+
+    func approval(_ approval: UUID, tenant: String) async throws -> ProtoMessage? {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("SELECT record FROM \(schema).approvals WHERE approval_id = $1 AND tenant = $2", [approval, tenant],
+                                       prepared: true)
+        }
+        return try rows.first.map { try ProtoSchema.decode("agion.v1.Approval", from: try $0.decode("record", as: [UInt8].self)) }
+    }
+
+    /// A tenant's approval requests, newest first, a page at a time; with
+    /// `mine`, only the pending ones `approver` may decide (not their own
+    /// missions', and within the groups each names).
+    func approvals(_ request: ProtoMessage, tenant: String, approver: Approver) async throws -> ProtoMessage {
+        var conditions = ["tenant = $1"]
+        var parameters: [any PostgresEncodable] = [tenant]
+        func add(_ condition: (Int) -> String, _ value: any PostgresEncodable) {
+            parameters.append(value)
+            conditions.append(condition(parameters.count))
+        }
+        var status = request.string("status")
+        if request.bool("mine") {
+            guard approver.isAllowedRole else {
+                return ProtoMessage("agion.v1.ListApprovalsResponse", ["approvals": .list([]), "next_page_token": .string("")])
+            }
+            if status.isEmpty { status = Approval.Status.pending.rawValue }
+            add({ "requested_by <> $\($0)" }, approver.subject)
+            add({ "(groups = '{}' OR groups && $\($0)::text[])" }, PostgresTextArray(approver.groups))
+        }
+        if !status.isEmpty {
+            guard Approval.Status(rawValue: status) != nil else {
+                throw ErrorReply(code: .invalidArgument, message: "one of \(Approval.Status.allCases.map(\.rawValue).joined(separator: ", "))",
+                                 field: "status")
+            }
+            add({ "status = $\($0)" }, status)
+        }
+        if !request.string("mission_id").isEmpty {
+            guard let mission = UUID(uuidString: request.string("mission_id")) else {
+                throw ErrorReply(code: .invalidArgument, message: "a mission id is a UUID", field: "mission_id")
+            }
+            add({ "mission_id = $\($0)" }, mission)
+        }
+        if let after = try PageToken.parts(request.string("page_token"), count: 2) {
+            guard let requested = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw PageToken.invalidToken }
+            parameters += [requested, id]
+            conditions.append("(requested_at, approval_id) < ($\(parameters.count - 1), $\(parameters.count))")
+        }
+        let pageSize = min(max(Int(request.int("page_size")), 0), 500)
+        let size = pageSize == 0 ? 50 : pageSize
+        let rows = try await pool.withConnection { connection in
+            try await connection.query("""
+                SELECT record, requested_at, approval_id FROM \(schema).approvals WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY requested_at DESC, approval_id DESC LIMIT \(size + 1)
+                """, parameters)
+        }
+        let page = Array(rows.prefix(size))
+        let approvals = try page.map { try ProtoSchema.decode("agion.v1.Approval", from: try $0.decode("record", as: [UInt8].self)) }
+        var next = ""
+        if rows.count > size, let last = page.last {
+            next = PageToken.after([String(try last.decode("requested_at", as: Int64.self)), try last.decode("approval_id", as: UUID.self).lowercasedString])
+        }
+        return ProtoMessage("agion.v1.ListApprovalsResponse", ["approvals": .list(approvals.map { .message($0) }), "next_page_token": .string(next)])
+    }
+}
+
+extension MissionStore {
+    /// How many of the tenant's missions run now (for its limit).
+    func runningMissions(tenant: String) async throws -> Int {
+        try await pool.withConnection { connection in
+            try await connection.query("SELECT count(*) AS n FROM \(schema).missions WHERE tenant = $1 AND status = 'running'", [tenant], prepared: true)
+        }.first?.decode("n") ?? 0
     }
 }

@@ -11,6 +11,9 @@ import MissionsCore
 struct MissionStore: Sendable {
     let pool: ConnectionPool
     let schema: String
+    /// Step attempts out to execution at most (the dispatcher's window).
+    var dispatchWindow = 24
+    var limits = TenantLimits()
     var outbox: Outbox { Outbox(schema: schema) }
 
     static func stream(_ mission: String) -> String { "mission:v1-" + mission }
@@ -28,6 +31,30 @@ struct MissionStore: Sendable {
         var deadSteps: [(step: String, attempt: Int, entry: [UInt8])] = []
         /// Steps a replay reopened, and who asked.
         var replayed: (steps: [String], by: String)?
+        /// Approval requests as they are after the decision (the `approvals` index).
+        var approvals: [Approval] = []
+        /// Attempts for the dispatcher to hand to execution (`step_queue`).
+        var queued: [Queued] = []
+        /// Attempts that ended: their slots are free.
+        var released: [(step: String, attempt: Int)] = []
+        /// Steps cancelled: any attempt of theirs is over.
+        var releasedSteps: [String] = []
+        /// The mission ended: nothing of it waits or runs.
+        var releaseAll = false
+
+        /// A step succeeded with a stored output (the retention sweeper's mark).
+        var storesOutputs: Bool {
+            events.contains { if case .stepSucceeded(let succeeded) = $0.event { OutputReference(succeeded.output) != nil } else { false } }
+        }
+    }
+
+    struct Queued: Sendable {
+        var step: String
+        var attempt: Int
+        var agent: String
+        var agentLimit: Int
+        var timeoutSeconds: Int
+        var work: Envelope
     }
 
     // MARK: Reading
@@ -72,10 +99,11 @@ struct MissionStore: Sendable {
     /// another writer appended first (the caller decides again on the new state).
     func append(_ state: MissionState, tenant: String, expected: Int64, write: Write) async throws -> Bool {
         let update = Statement("""
-            UPDATE \(schema).missions SET status = $3, position = $4, state = $5, updated_at = $6
+            UPDATE \(schema).missions SET status = $3, position = $4, state = $5, updated_at = $6, stored_outputs = stored_outputs OR $8,
+                outputs_removed_at = CASE WHEN $8 THEN NULL ELSE outputs_removed_at END
             WHERE mission_id = $1 AND tenant = $2 AND position = $7
             """, [UUID(uuidString: state.id)!, tenant, state.status.rawValue, state.position, state.snapshot.serialized,
-                  state.updatedAtUnixNanos, expected], prepared: true, expectAffected: 1)
+                  state.updatedAtUnixNanos, expected, write.storesOutputs], prepared: true, expectAffected: 1)
         return try await pool.transaction([update] + statements(write, state: state, tenant: tenant, firstPosition: expected + 1)) != nil
     }
 
@@ -123,6 +151,64 @@ struct MissionStore: Sendable {
                 INSERT INTO \(schema).dead_steps (tenant, mission_id, step_id, attempt, dead_at, entry) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT DO NOTHING
                 """, [tenant, mission, dead.step, dead.attempt, state.updatedAtUnixNanos, dead.entry], prepared: true))
+        }
+        let tenantLimited = limits.limits(for: tenant).maxRunningSteps > 0
+        if !tenantLimited, write.queued.contains(where: { $0.agentLimit == 0 }) {
+            // The dispatcher's lock, so the counts below are exact: appends that
+            // hand out at once and dispatcher turns take turns (held to the
+            // commit). Not taken while attempts wait: nothing is handed out
+            // here then, and a flood's submissions do not queue on the lock.
+            statements.append(Statement("""
+                SELECT pg_advisory_xact_lock(hashtext($1)) WHERE NOT EXISTS (SELECT 1 FROM \(schema).step_queue WHERE dispatched_at IS NULL)
+                """, ["agion.dispatch." + schema], prepared: true))
+        }
+        for queued in write.queued {
+            // Handed out at once when nothing waits, the window has room and no
+            // limit applies (the common case: no extra transaction); otherwise
+            // it waits for the dispatcher, which shares slots fairly.
+            statements.append(Statement("""
+                INSERT INTO \(schema).step_queue
+                    (mission_id, step_id, attempt, tenant, agent_id, agent_limit, timeout_seconds, enqueued_at, work, work_id, dispatched_at, expires_at)
+                SELECT $1::uuid, $2::text, $3::int, $4::text, $5::text, $6::int, $7::int, $8::bigint, $9::bytea, $12::uuid, CASE WHEN f.now THEN $8::bigint END,
+                       CASE WHEN f.now THEN $8::bigint + ($7::bigint + 60) * 5 * 1000000000 END
+                FROM (SELECT $10::boolean AND NOT EXISTS (SELECT 1 FROM \(schema).step_queue WHERE dispatched_at IS NULL)
+                             AND (SELECT count(*) FROM \(schema).step_queue WHERE dispatched_at IS NOT NULL) < $11::bigint
+                             AND pg_try_advisory_xact_lock(hashtext($13)) AS now) f
+                ON CONFLICT DO NOTHING
+                """, [mission, queued.step, queued.attempt, tenant, queued.agent, queued.agentLimit, queued.timeoutSeconds, state.updatedAtUnixNanos,
+                      try queued.work.encoded(), queued.agentLimit == 0 && !tenantLimited, dispatchWindow, queued.work.id,
+                      "agion.dispatch." + schema], prepared: true))
+            statements.append(Statement("""
+                INSERT INTO \(schema).outbox (event_id, subject, envelope)
+                SELECT $4::uuid, $5::text, work FROM \(schema).step_queue
+                WHERE mission_id = $1 AND step_id = $2 AND attempt = $3 AND dispatched_at IS NOT NULL
+                """, [mission, queued.step, queued.attempt, queued.work.id, ExecutionSubjects.workSubject(tenant: tenant)], prepared: true))
+        }
+        if write.releaseAll {
+            statements.append(Statement("DELETE FROM \(schema).step_queue WHERE mission_id = $1", [mission], prepared: true))
+        } else {
+            let steps = write.released.map(\.step), attempts = write.released.map { String($0.attempt) }
+            if !steps.isEmpty {
+                statements.append(Statement("""
+                    DELETE FROM \(schema).step_queue WHERE mission_id = $1 AND (step_id, attempt) IN (SELECT * FROM unnest($2::text[], $3::int[]))
+                    """, [mission, PostgresTextArray(steps), PostgresTextArray(attempts)], prepared: true))
+            }
+            if !write.releasedSteps.isEmpty {
+                statements.append(Statement("DELETE FROM \(schema).step_queue WHERE mission_id = $1 AND step_id = ANY($2::text[])",
+                                            [mission, PostgresTextArray(write.releasedSteps)], prepared: true))
+            }
+        }
+        for approval in write.approvals {
+            // The index the API lists; the request itself is the step's, in the projection.
+            statements.append(Statement("""
+                INSERT INTO \(schema).approvals (approval_id, tenant, mission_id, step_id, status, groups, requested_by, requested_at, expires_at, record)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                ON CONFLICT (approval_id) DO UPDATE
+                SET status = EXCLUDED.status, groups = EXCLUDED.groups, expires_at = EXCLUDED.expires_at, record = EXCLUDED.record
+                """, [UUID(uuidString: approval.id) ?? UUID(), tenant, mission, approval.step, approval.status.rawValue,
+                      PostgresTextArray(approval.groups), approval.requestedBy, approval.requestedAtUnixNanos, approval.expiresAtUnixNanos,
+                      try ProtoSchema.encode(approval.proto(mission: state.id, missionName: state.definition.name))],
+                prepared: true))
         }
         if let replayed = write.replayed {
             statements.append(Statement("""

@@ -14,6 +14,7 @@ import Synchronization
 final class TimerSweeper: Service, Sendable {
     let store: MissionStore
     let pollInterval: Duration
+    let clock: MissionClock
     let logger: Logger
     private let wakeup = Wakeup()
     private let runner = Mutex<MissionRunner?>(nil)
@@ -21,9 +22,10 @@ final class TimerSweeper: Service, Sendable {
     /// How long a claimed timer is left alone before another replica fires it.
     static let lease: Duration = .seconds(30)
 
-    init(store: MissionStore, pollInterval: Duration, logger: Logger) {
+    init(store: MissionStore, pollInterval: Duration, clock: MissionClock, logger: Logger) {
         self.store = store
         self.pollInterval = pollInterval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -56,10 +58,28 @@ final class TimerSweeper: Service, Sendable {
 
     func sweep() async throws {
         guard let runner = runner.withLock({ $0 }) else { return }
+        try await sweep(runner, tenant: nil, now: Envelope.nowUnixNanos())
+        // Tenants whose time a test moved on: their timers by their time.
+        for (tenant, offset) in clock.skewed { try await sweep(runner, tenant: tenant, now: Envelope.nowUnixNanos() + offset) }
+    }
+
+    /// The command a timer kind stands for (`deadline`, `retry:<step>`, `approval:<step>`).
+    static func command(_ kind: String) -> MissionCommand? {
+        if kind == "deadline" { return .deadlineDue }
+        if kind.hasPrefix("retry:") { return .retryDue(step: String(kind.dropFirst("retry:".count))) }
+        if kind.hasPrefix("approval:") { return .approvalDue(step: String(kind.dropFirst("approval:".count))) }
+        return nil
+    }
+
+    private func sweep(_ runner: MissionRunner, tenant: String?, now: Int64) async throws {
         while true {
-            let due = try await store.claimDueTimers(now: Envelope.nowUnixNanos(), lease: Self.lease, limit: 64)
+            let due = try await store.claimDueTimers(now: now, lease: Self.lease, limit: 64, tenant: tenant)
             for timer in due {
-                let command: MissionCommand = timer.kind == "deadline" ? .deadlineDue : .retryDue(step: String(timer.kind.dropFirst("retry:".count)))
+                guard let command = Self.command(timer.kind) else {
+                    // A newer replica's timer: leave it to one that knows it.
+                    logger.warning("coordination.unknown_timer", metadata: ["mission.id": "\(timer.mission)", "timer": "\(timer.kind)"])
+                    continue
+                }
                 do {
                     try await runner.handle(command, mission: timer.mission, tenant: timer.tenant, cause: nil)
                     try await store.release(timer.mission, kind: timer.kind, claimedDue: timer.claimedDue)

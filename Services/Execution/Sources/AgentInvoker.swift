@@ -17,6 +17,7 @@ struct AgentInvoker: Sendable {
     let http: HTTPClient
     let bus: Bus
     let maxOutputBytes: Int
+    let progress: ProgressRelay
 
     struct Invocation: Sendable {
         var agent: AgentID
@@ -28,6 +29,8 @@ struct AgentInvoker: Sendable {
         var attempt: Int
         var timeout: Duration
         var traceparent: String
+        /// Where its live progress goes.
+        var live: ProgressRelay.Attempt
     }
 
     enum Answer: Sendable {
@@ -54,6 +57,8 @@ struct AgentInvoker: Sendable {
         var request = HTTPClientRequest(url: "\(base)/agents/\(invocation.agent)/invoke")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        // An agent that streams answers with events (progress, then the result); one that does not, with JSON.
+        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
         request.headers.add(name: "Idempotency-Key", value: invocation.idempotencyKey)
         request.headers.add(name: "Agion-Attempt", value: String(invocation.attempt))
         if !invocation.traceparent.isEmpty { request.headers.add(name: "traceparent", value: invocation.traceparent) }
@@ -64,6 +69,10 @@ struct AgentInvoker: Sendable {
             response = try await http.execute(request, timeout: TimeAmount.nanoseconds(Int64(invocation.timeout / .nanoseconds(1))))
         } catch {
             return .failure(Self.transportError(error, timeout: invocation.timeout))
+        }
+        if (200..<300).contains(response.status.code),
+           response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true {
+            return await streamed(response, invocation)
         }
         let bytes: ByteBuffer
         do {
@@ -80,6 +89,48 @@ struct AgentInvoker: Sendable {
             return .failure(StepError(code: retriable ? "agent_error" : "agent_rejected", message: "HTTP \(status): \(excerpt)", retriable: retriable))
         }
         return Self.answer(Array(bytes.readableBytesView))
+    }
+
+    /// An answer as server-sent events: `progress` events relayed as they
+    /// come, then `result` (the JSON answer) or `error` (`{code, message,
+    /// retriable}`). The whole stream is bounded (twice the output limit:
+    /// streamed tokens and then the full output).
+    private func streamed(_ response: HTTPClientResponse, _ invocation: Invocation) async -> Answer {
+        var parser = EventStreamParser(maxEventBytes: maxOutputBytes + 1_024)
+        var total = 0
+        do {
+            for try await chunk in response.body {
+                total += chunk.readableBytes
+                guard total <= 2 * maxOutputBytes else {
+                    return .failure(StepError(code: "output_too_large", message: "the agent streamed more than \(2 * maxOutputBytes) bytes", retriable: false))
+                }
+                for event in try parser.feed(chunk.readableBytesView) {
+                    switch event.name {
+                    case "progress": progress.relay(json: event.data, for: invocation.live)
+                    case "result": return Self.answer(event.data)
+                    case "error": return .failure(Self.streamedError(event.data))
+                    default: continue  // a newer contract's event: not ours
+                    }
+                }
+            }
+        } catch let error as EventStreamParser.ParseError {
+            if case .eventTooLarge(let limit) = error {
+                return .failure(StepError(code: "output_too_large", message: "an event of the agent's stream is over \(limit) bytes", retriable: false))
+            }
+        } catch {
+            return .failure(Self.transportError(error, timeout: invocation.timeout))
+        }
+        // Cut off before its result: like a dropped connection.
+        return .failure(StepError(code: "unreachable", message: "the agent's event stream ended without a result", retriable: true))
+    }
+
+    /// A streamed `error` event: `{"code", "message", "retriable"}`.
+    static func streamedError(_ data: [UInt8]) -> StepError {
+        guard case .object(let fields)? = try? JSONValue.parse(data) else {
+            return StepError(code: "agent_error", message: "the agent's error event is not JSON", retriable: true)
+        }
+        let code = fields["code"]?.stringValue ?? "error"
+        return StepError(code: "agent_error", message: "\(code): \(fields["message"]?.stringValue ?? "")", retriable: fields["retriable"] == .bool(true))
     }
 
     /// The contract's answer: `{"output": <any JSON>, "usage": {...}}`.
@@ -134,10 +185,34 @@ struct AgentInvoker: Sendable {
             "action": .string(invocation.context["action"]?.stringValue ?? ""), "principal": .string(invocation.context["principal"]?.stringValue ?? ""),
             "deadline_unix_nanos": .int(deadline),
         ])
+        // The agent's progress for this mission, taken while the attempt runs
+        // (subscribed first: an update sent at once is not missed).
+        let live = invocation.live
+        let updates = try? bus.subscribe(AgentSubjects.progress(tenant: live.tenant, agent: live.agent.description, mission: live.mission))
+        let relaying = Task { [progress] in
+            guard let updates else { return }
+            for await update in updates { progress.relay(envelope: update, for: live) }
+        }
+        let answer = await requestNATS(invocation, request: request, subject: subject)
+        // Updates sent just before the reply may still be on their way
+        // through cnats: relay them before the result is reported, then stop.
+        await updates?.drain()
+        await relaying.value
+        return answer
+    }
+
+    private func requestNATS(_ invocation: Invocation, request: ProtoMessage, subject: String) async -> Answer {
         let reply: Envelope
         do {
+            let payload = try ProtoSchema.encode(request)
+            // A NATS message has the server's max_payload at most (8 MB here):
+            // an input that big (stored outputs resolved into it) cannot go.
+            if bus.maxPayload > 0, payload.count + 4_096 > bus.maxPayload {
+                return .failure(StepError(code: "input_too_large", message: "the input is \(payload.count) bytes; a NATS agent takes at most "
+                                          + "\(bus.maxPayload - 4_096) (an HTTP agent takes larger ones)", retriable: false))
+            }
             var envelope = Envelope(type: "agion.v1.AgentInvocation", tenant: invocation.context["tenant"]?.stringValue ?? "",
-                                    payload: try ProtoSchema.encode(request))
+                                    payload: payload)
             envelope.traceparent = invocation.traceparent
             reply = try await bus.request(subject, envelope, timeout: invocation.timeout)
         } catch let error as BusError {

@@ -23,12 +23,14 @@ public enum Execution: ServiceDefinition {
         // dead-lettered (the MAX_DELIVERIES advisory).
         let work = ConsumerSpec(stream: ExecutionSubjects.workStream, durable: configuration.consumer, ackWait: .seconds(30), maxDeliver: 5,
                                 maxAckPending: 10_000)
-        try await runtime.provision(streams: [EventStreams.steps, EventStreams.execution], consumers: [work])
+        try await runtime.provision(streams: [EventStreams.steps, EventStreams.execution, OutputStore.stream], consumers: [work])
 
         let logger = runtime.logger
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(5))))
         let running = RunningAttempts()
-        let runner = StepRunner(bus: runtime.bus, invoker: AgentInvoker(http: http, bus: runtime.bus, maxOutputBytes: configuration.maxOutputBytes),
+        let runner = StepRunner(bus: runtime.bus, invoker: AgentInvoker(http: http, bus: runtime.bus, maxOutputBytes: configuration.maxOutputBytes,
+                                                                              progress: ProgressRelay(bus: runtime.bus, logger: logger)),
+                                outputs: StepOutputs(store: OutputStore(jetStream: runtime.bus.jetStream), inlineBytes: configuration.inlineOutputBytes),
                                 log: AttemptLog(pool: runtime.store, schema: configuration.schema), running: running,
                                 governanceTimeout: configuration.governanceTimeout, startedReportDelay: configuration.startedReportDelay, logger: logger)
         // One message at a time per loop, as many loops as attempts may run at once.

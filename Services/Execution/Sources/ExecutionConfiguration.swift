@@ -8,7 +8,8 @@ import AgionRuntime
 /// | `AGION_EXECUTION_CONCURRENCY` | int ≥ 1: attempts one replica runs at once | `16` |
 /// | `AGION_EXECUTION_CONSUMER` | the shared durable on AGION_STEPS | `execution` |
 /// | `AGION_EXECUTION_GOVERNANCE_TIMEOUT_MS` | int ≥ 1 | `5000` |
-/// | `AGION_EXECUTION_MAX_OUTPUT_BYTES` | int ≥ 1 | `1048576` |
+/// | `AGION_EXECUTION_MAX_OUTPUT_BYTES` | int ≥ 1: an agent's answer beyond this fails the attempt | `16777216` (16 MiB) |
+/// | `AGION_EXECUTION_INLINE_OUTPUT_BYTES` | int ≥ 1: larger outputs go to the output store, the events hold a reference | `65536` |
 /// | `AGION_EXECUTION_STARTED_AFTER_MS` | int ≥ 1: report `attempt_started` for attempts still running this long | `250` |
 public struct ExecutionConfiguration: EnvironmentConfiguration, Sendable {
     public var schema = "execution"
@@ -19,7 +20,11 @@ public struct ExecutionConfiguration: EnvironmentConfiguration, Sendable {
     /// How long a governance check, validation or report may take.
     public var governanceTimeout: Duration = .seconds(5)
     /// An agent's answer larger than this fails the attempt (`output_too_large`).
-    public var maxOutputBytes = 1 << 20
+    public var maxOutputBytes = 16 << 20
+    /// Outputs whose JSON is larger are stored once in `AGION_OUTPUTS`
+    /// (`OutputStore`) and reported as an `OutputReference`: the mission's
+    /// events, projection and work messages stay small whatever agents answer.
+    public var inlineOutputBytes = 64 << 10
     /// `attempt_started` is reported for an attempt still running after this
     /// long: a quick attempt goes from scheduled to its end without it (its
     /// start is in its end's latency), saving the mission a write and a
@@ -40,6 +45,7 @@ public struct ExecutionConfiguration: EnvironmentConfiguration, Sendable {
         }
         governanceTimeout = try env.milliseconds("AGION_EXECUTION_GOVERNANCE_TIMEOUT_MS") ?? governanceTimeout
         maxOutputBytes = try env.positive("AGION_EXECUTION_MAX_OUTPUT_BYTES") ?? maxOutputBytes
+        inlineOutputBytes = try env.positive("AGION_EXECUTION_INLINE_OUTPUT_BYTES") ?? inlineOutputBytes
         startedReportDelay = try env.milliseconds("AGION_EXECUTION_STARTED_AFTER_MS") ?? startedReportDelay
     }
 }

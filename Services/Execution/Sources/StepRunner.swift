@@ -16,6 +16,7 @@ import MissionsCore
 struct StepRunner: Sendable {
     let bus: Bus
     let invoker: AgentInvoker
+    let outputs: StepOutputs
     let log: AttemptLog
     let running: RunningAttempts
     let governanceTimeout: Duration
@@ -23,10 +24,11 @@ struct StepRunner: Sendable {
     let logger: Logger
     private let attempts = Counter(label: "agion_execution_attempts_total")
 
-    init(bus: Bus, invoker: AgentInvoker, log: AttemptLog, running: RunningAttempts, governanceTimeout: Duration,
+    init(bus: Bus, invoker: AgentInvoker, outputs: StepOutputs, log: AttemptLog, running: RunningAttempts, governanceTimeout: Duration,
          startedReportDelay: Duration = .milliseconds(250), logger: Logger) {
         self.bus = bus
         self.invoker = invoker
+        self.outputs = outputs
         self.log = log
         self.running = running
         self.governanceTimeout = governanceTimeout
@@ -91,17 +93,32 @@ struct StepRunner: Sendable {
             return .failed(Self.platformFailure("governance_unavailable", decision.reasons.joined(separator: "; ")), usage: .zero)
         case .deny:
             return .failed(StepError(code: "denied", message: decision.reasons.joined(separator: "; "), retriable: false), usage: .zero)
+        case .requireApproval where work.isApproved:
+            // A person approved exactly this run (coordination recorded it
+            // before sending the work): governance's condition is met.
+            break
         case .requireApproval:
-            return .awaitingApproval(reasons: decision.reasons)
+            // Who must approve: the matching rule's `approval:` (first one).
+            let requirement = decision.obligations.first { $0.kind == "approval" }
+                .map { ApprovalRequirement(obligationParameters: $0.parameters) } ?? ApprovalRequirement()
+            return .awaitingApproval(reasons: decision.reasons, requirement: requirement)
         case .allow:
             break
         }
         guard let endpoint = work.endpoint else {
             return .failed(StepError(code: "unreachable", message: "the registry gave no endpoint for \(work.agent)", retriable: true), usage: .zero)
         }
-        let invocation = AgentInvoker.Invocation(agent: work.agent, endpoint: endpoint, input: work.input, context: work.agentContext(decision: decision),
+        // Stored outputs the input names, read only now that the check passed.
+        let input: JSONValue
+        switch await outputs.resolve(work.input, tenant: cause.tenant, mission: work.mission) {
+        case .ready(let resolved): input = resolved
+        case .failed(let error): return .failed(error, usage: .zero)
+        }
+        let invocation = AgentInvoker.Invocation(agent: work.agent, endpoint: endpoint, input: input, context: work.agentContext(decision: decision),
                                                  idempotencyKey: work.idempotencyKey, attempt: work.attempt, timeout: work.timeout,
-                                                 traceparent: cause.traceparent)
+                                                 traceparent: cause.traceparent,
+                                                 live: .init(tenant: cause.tenant, mission: work.mission, step: work.step, attempt: work.attempt,
+                                                             agent: work.agent))
         let started = ContinuousClock.now
         let answer = await invoker.invoke(invocation)
         let latency = (ContinuousClock.now - started) / .milliseconds(1)
@@ -112,15 +129,24 @@ struct StepRunner: Sendable {
             }
             return .failed(error, usage: .zero)
         case .output(let output, let usage):
-            let output = Obligations.apply(decision.obligations, to: output)
+            let kept: (value: JSONValue, stored: OutputReference?)
+            switch await outputs.keep(Obligations.apply(decision.obligations, to: output), tenant: cause.tenant, mission: work.mission) {
+            case .ready(let value): kept = value
+            case .failed(let error): return .failed(error, usage: usage)
+            }
             let validated: ValidationResult
             do {
                 // Also the attempt's report for trust (success if the output
-                // passes, failure if not): one call, one trust update.
+                // passes, failure if not): one call, one trust update. A stored
+                // output goes by reference; governance reads it if a rule applies.
+                let stored = kept.stored.map { ValidateOutputRequest.StoredOutput(missionID: work.mission, digest: $0.digest, size: $0.size) }
                 validated = try await bus.call(GovernanceSubjects.validate, ValidateOutputRequest(
-                    agentID: work.agent, action: work.action, output: output.serializedString, contentType: "application/json",
-                    capability: work.capability, executionID: work.executionID, execution: .init(latencyMillis: latency)),
+                    agentID: work.agent, action: work.action, output: stored == nil ? kept.value.serializedString : "", contentType: "application/json",
+                    capability: work.capability, executionID: work.executionID, execution: .init(latencyMillis: latency), stored: stored),
                     tenant: cause.tenant, as: ValidationResult.self, timeout: governanceTimeout)
+            } catch let error as BusError where error.code == .remote && error.remote?.retriable == false {
+                return .failed(StepError(code: "invalid_output", message: "governance refused the output: \(error.remote!.message)", retriable: false),
+                               usage: usage)
             } catch {
                 return .failed(Self.platformFailure("governance_unavailable", "the output could not be validated: \(error)"), usage: usage)
             }
@@ -128,7 +154,7 @@ struct StepRunner: Sendable {
                 let reasons = validated.violations.map { "\($0.ruleID): \($0.message)" }.joined(separator: "; ")
                 return .failed(StepError(code: "invalid_output", message: reasons, retriable: false), usage: usage)
             }
-            return .succeeded(output: output, usage: usage)
+            return .succeeded(output: kept.value, usage: usage)
         }
     }
 
@@ -184,9 +210,10 @@ struct StepRunner: Sendable {
             fields["error"] = .message(error.proto(attempt: work.attempt, agent: work.agent))
             fields["usage"] = .message(usage.proto)
             ended = AttemptLog.Ended(result: "failed", error: error, usage: usage, latencyMillis: latencyMillis)
-        case .awaitingApproval(let reasons):
+        case .awaitingApproval(let reasons, let requirement):
             fields["result"] = .enumValue(3)
             fields["approval_reasons"] = .list(reasons.map { .string($0) })
+            fields["approval"] = .message(requirement.proto())
             ended.result = "awaiting_approval"
         }
         var report = cause.caused(type: ExecutionSubjects.EventType.attemptFinished, payload: try ProtoSchema.encode(ProtoMessage("agion.v1.AttemptFinished", fields)))

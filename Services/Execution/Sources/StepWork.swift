@@ -21,6 +21,8 @@ struct StepWork: Sendable {
     var deadlineUnixNanos: Int64
     var capability: String?
     var tenant: String
+    /// The approval this attempt runs under, and the digest it was given for.
+    var approval: (id: String, digest: String)?
 
     init(_ envelope: Envelope) throws(EnvelopeError) {
         guard envelope.type == ExecutionSubjects.workType else { throw EnvelopeError(.unknownType, "not step work: \(envelope.type)") }
@@ -44,6 +46,15 @@ struct StepWork: Sendable {
         deadlineUnixNanos = work.int("deadline_unix_nanos")
         capability = work.string("capability").isEmpty ? nil : work.string("capability")
         tenant = envelope.tenant
+        let approvalID = work.string("approval_id")
+        approval = approvalID.isEmpty ? nil : (approvalID, work.string("approval_digest"))
+    }
+
+    /// Whether the attempt's approval covers exactly what is about to run:
+    /// the digest of this agent, action and input is the one a person approved.
+    var isApproved: Bool {
+        guard let approval else { return false }
+        return approval.digest == Approval.digest(agent: agent, action: action, input: input)
     }
 
     /// Where governance and the audit find this attempt.
@@ -63,6 +74,8 @@ struct StepWork: Sendable {
             }
         }
         fields["_mission"] = .object(["id": .string(mission), "name": .string(missionName), "step": .string(step), "attempt": .number(Double(attempt))])
+        // In the check's audit record: which approval the attempt claims.
+        if let approval { fields["_approval"] = .object(["id": .string(approval.id), "digest": .string(approval.digest)]) }
         return .object(fields)
     }
 

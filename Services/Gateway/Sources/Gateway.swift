@@ -68,6 +68,7 @@ public enum Gateway: ServiceDefinition {
             local: LocalHandler(keys: keys, authenticator: authenticator, bus: runtime.bus, maxBodyBytes: configuration.maxBodyBytes,
                                 accounts: accounts),
             missions: MissionStream(bus: runtime.bus, timeout: configuration.serviceTimeout),
+            outputs: StepOutputDownload(bus: runtime.bus, timeout: configuration.serviceTimeout, store: OutputStore(jetStream: runtime.bus.jetStream)),
             checks: readinessChecks(runtime), corsOrigins: configuration.corsOrigins, registry: RuntimeBootstrap.registry)
     }
 

@@ -3,7 +3,7 @@ import AgionStore
 /// The gateway's schema: tenants and API keys. Migrations are Swift strings so
 /// a deployed binary carries them; never edit one that has shipped, add the next.
 enum GatewayMigrations {
-    static let all: [Migration] = [credentials, natsCredentials]
+    static let all: [Migration] = [credentials, natsCredentials, approverKeys]
 
     static let credentials = Migration(version: 1, name: "credentials", sql: """
         CREATE TABLE tenants (
@@ -45,5 +45,13 @@ enum GatewayMigrations {
             revoked_at timestamptz
         );
         CREATE INDEX nats_credentials_by_tenant ON nats_credentials (tenant, created_at);
+        """)
+
+    /// The approver role, and the groups a key belongs to (an approval
+    /// request naming groups is decided by their members only).
+    static let approverKeys = Migration(version: 3, name: "approver_keys", sql: """
+        ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
+        ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('admin', 'operator', 'agent', 'viewer', 'approver'));
+        ALTER TABLE api_keys ADD COLUMN groups text[] NOT NULL DEFAULT '{}';
         """)
 }

@@ -12,6 +12,7 @@ public struct GatewayRouter: Sendable {
     let calls: ServiceCallHandler
     let local: LocalHandler
     let missions: MissionStream
+    let outputs: StepOutputDownload
     let checks: [ReadinessCheck]
     let corsOrigins: Set<String>
     let registry: PrometheusCollectorRegistry
@@ -58,6 +59,7 @@ public struct GatewayRouter: Sendable {
         case .call(let call): return try await calls.handle(route, call, credential: credential, request: request, context: context)
         case .local(let operation): return try await local.handle(operation, credential: credential, request: request, context: context)
         case .missionStream: return try await missions.handle(credential: credential, request: request, context: context)
+        case .stepOutput: return try await outputs.handle(credential: credential, context: context)
         }
     }
 }

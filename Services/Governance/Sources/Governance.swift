@@ -38,7 +38,7 @@ public enum Governance: ServiceDefinition {
         if !configuration.auditEnabled { logger.critical("governance.audit_disabled", metadata: ["reason": "AGION_GOVERNANCE_AUDIT=off (benchmarking only)"]) }
         let handlers = GovernanceHandlers(pool: runtime.store, policies: policyStore, cache: cache, decider: decider, directory: directory,
                                           ledger: ledger, trust: TrustLedger(schema: schema, model: configuration.trustModel),
-                                          validator: OutputValidator())
+                                          validator: OutputValidator(), outputs: OutputStore(jetStream: runtime.bus.jetStream))
         let registryEvents = RegistryEventHandler(pool: runtime.store, schema: schema, directory: directory)
         // Concurrent: the upsert is order-safe (newer event wins), and a new
         // replica may have the whole registry history to catch up on.

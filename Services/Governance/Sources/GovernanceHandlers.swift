@@ -1,5 +1,6 @@
 import AgionContract
 import AgionEnvelope
+import AgionJSON
 import AgionRuntime
 import AgionStore
 import GovernanceCore
@@ -16,6 +17,7 @@ struct GovernanceHandlers: Sendable {
     let ledger: AuditLedger
     let trust: TrustLedger
     let validator: OutputValidator
+    let outputs: OutputStore
 
     var methods: [RPCService.Method] {
         [
@@ -112,10 +114,29 @@ struct GovernanceHandlers: Sendable {
                         obligations: evaluation.obligations, trustScore: trustScore, policyRevision: revision)
     }
 
+    /// A stored output's content, read only when a rule will look at it (most
+    /// outputs of most tenants meet no output rule).
+    private func readingStored(_ request: ValidateOutputRequest, tenant: TenantID, rules: [OutputRule]) async throws -> ValidateOutputRequest {
+        guard let stored = request.stored, !validator.applicable(to: request, rules: rules).isEmpty else { return request }
+        let bytes: [UInt8]
+        do {
+            bytes = try await outputs.read(OutputReference(digest: stored.digest, size: stored.size), tenant: tenant.value, mission: stored.missionID)
+        } catch let error as OutputStoreError {
+            throw ErrorReply(code: .notFound, message: "\(error)", retriable: false, field: "stored_output")
+        } catch {
+            throw ErrorReply(code: .unavailable, message: "the stored output could not be read: \(error)", retriable: true)
+        }
+        var resolved = request
+        resolved.output = String(decoding: bytes, as: UTF8.self)
+        resolved.stored = nil
+        return resolved
+    }
+
     func validate(_ request: ValidateOutputRequest, tenant: TenantID, envelope: Envelope) async throws -> ValidationResult {
         let started = ContinuousClock.now
         let entry = try await cache.entry(for: tenant.value)
-        let violations = validator.violations(of: request, rules: entry.policy?.policy.outputRules ?? [])
+        let rules = entry.policy?.policy.outputRules ?? []
+        let violations = validator.violations(of: try await readingStored(request, tenant: tenant, rules: rules), rules: rules)
         let passed = violations.isEmpty
         let decisionID = UUIDv7.make().lowercasedString
         let now = Envelope.nowUnixNanos()

@@ -18,6 +18,7 @@ extension JetStream {
             config.Storage = js_FileStorage
             config.MaxAge = spec.maxAge.nanoseconds
             config.MaxMsgs = spec.maxMessages
+            config.MaxMsgsPerSubject = spec.maxMessagesPerSubject
             config.MaxBytes = spec.maxBytes
             config.Duplicates = spec.duplicateWindow.nanoseconds
             config.Replicas = Int64(spec.replicas)

@@ -1,4 +1,5 @@
 import AgionEnvelope
+import Foundation
 
 /// `agion.rpc.governance.validate`: an agent's output against the tenant's output rules.
 public struct ValidateOutputRequest: ProtoConvertible, Hashable {
@@ -15,6 +16,22 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
     /// Also the execution's report: the invocation that answered `output`
     /// took this long (success if the output passes, failure if not).
     public var execution: ExecutionTiming?
+    /// An output too large to send: where execution stored it (`output` is
+    /// then empty and governance reads the content when a rule applies).
+    public var stored: StoredOutput?
+
+    /// An output in `AGION_OUTPUTS` (`OutputStore`).
+    public struct StoredOutput: Sendable, Hashable {
+        public var missionID: String
+        public var digest: String
+        public var size: Int
+
+        public init(missionID: String, digest: String, size: Int) {
+            self.missionID = missionID
+            self.digest = digest
+            self.size = size
+        }
+    }
 
     /// How long the invocation took, and its target (0: none).
     public struct ExecutionTiming: Sendable, Hashable {
@@ -28,7 +45,8 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
     }
 
     public init(agentID: AgentID, action: String, output: String, contentType: String = "text/plain",
-                capability: String? = nil, executionID: String = "", execution: ExecutionTiming? = nil) {
+                capability: String? = nil, executionID: String = "", execution: ExecutionTiming? = nil, stored: StoredOutput? = nil) {
+        self.stored = stored
         self.agentID = agentID
         self.action = action
         self.output = output
@@ -58,6 +76,18 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
             }
             execution = ExecutionTiming(latencyMillis: latency, targetLatencyMillis: target)
         }
+        if let stored = proto.message("stored_output") {
+            let mission = stored.string("mission_id"), digest = stored.string("digest")
+            guard UUID(uuidString: mission) != nil, mission == mission.lowercased() else {
+                throw EnvelopeError(.invalidField, "a stored output's mission is a lowercase UUID", field: "stored_output.mission_id")
+            }
+            guard digest.hasPrefix("sha256:"), digest.utf8.count == 71,
+                  digest.utf8.dropFirst(7).allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+                throw EnvelopeError(.invalidField, "a stored output's digest is sha256: and 64 lowercase hex digits", field: "stored_output.digest")
+            }
+            guard output.isEmpty else { throw EnvelopeError(.invalidField, "an output is sent or stored, not both", field: "output") }
+            self.stored = StoredOutput(missionID: mission, digest: digest, size: Int(clamping: max(0, stored.int("size"))))
+        }
     }
 
     public var proto: ProtoMessage {
@@ -66,7 +96,9 @@ public struct ValidateOutputRequest: ProtoConvertible, Hashable {
             "content_type": .string(contentType), "capability": .string(capability ?? ""), "execution_id": .string(executionID),
             "report_execution": .bool(execution != nil), "latency_ms": .double(execution?.latencyMillis ?? 0),
             "target_latency_ms": .double(execution?.targetLatencyMillis ?? 0),
-        ])
+        ].merging(stored.map { ["stored_output": .message(ProtoMessage("agion.v1.StoredOutput", [
+            "mission_id": .string($0.missionID), "digest": .string($0.digest), "size": .uint(UInt64($0.size)),
+        ]))] } ?? [:]) { first, _ in first })
     }
 }
 

@@ -14,6 +14,21 @@ public enum CoordinationSubjects {
     public static let replay = "agion.rpc.coordination.replay"
     /// The tenant's dead steps (`ListDeadStepsRequest`).
     public static let deadSteps = "agion.rpc.coordination.dlq.list"
+    /// Approval requests (`ListApprovalsRequest`, `GetApprovalRequest`) and
+    /// their decisions (`DecideApprovalRequest`): docs/missions.md.
+    public static let listApprovals = "agion.rpc.coordination.approvals.list"
+    public static let getApproval = "agion.rpc.coordination.approvals.get"
+    public static let decideApproval = "agion.rpc.coordination.approvals.decide"
+    /// Schedules (`CreateScheduleRequest`, `ScheduleRequest`, `ListSchedulesRequest`,
+    /// `ListScheduleFiringsRequest`): docs/missions.md, "Schedules".
+    public static let createSchedule = "agion.rpc.coordination.schedules.create"
+    public static let getSchedule = "agion.rpc.coordination.schedules.get"
+    public static let listSchedules = "agion.rpc.coordination.schedules.list"
+    public static let pauseSchedule = "agion.rpc.coordination.schedules.pause"
+    public static let resumeSchedule = "agion.rpc.coordination.schedules.resume"
+    public static let triggerSchedule = "agion.rpc.coordination.schedules.trigger"
+    public static let deleteSchedule = "agion.rpc.coordination.schedules.delete"
+    public static let scheduleFirings = "agion.rpc.coordination.schedules.firings"
 
     /// Dead steps on the dead-letter stream (AGION_DLQ): `agion.dlq.steps.<tenant>`.
     public static func deadStepSubject(tenant: String) -> String { "agion.dlq.steps.\(tenant)" }
@@ -29,6 +44,8 @@ public enum CoordinationSubjects {
     /// Live progress of running steps (partial results), not stored:
     /// `agion.missions.live.<tenant>.<mission_id>`.
     public static func liveSubject(tenant: String, mission: String) -> String { "agion.missions.live.\(tenant).\(mission)" }
+    /// The envelope type of a live update (`agion.v1.StepProgress`), relayed by execution.
+    public static let progressType = "agion.missions.step_progress"
 }
 
 public enum ExecutionSubjects {

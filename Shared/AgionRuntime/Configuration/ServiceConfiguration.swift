@@ -133,6 +133,13 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// A whole number ≥ 0 (0 meaning "no limit" where a setting says so).
+    public func nonNegative(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Int(text), value >= 0 else { throw ConfigurationError(key: key, reason: "must be a whole number ≥ 0, not '\(text)'") }
+        return value
+    }
+
     /// A TCP port.
     public func port(_ key: String) throws(ConfigurationError) -> Int? {
         guard let text = try string(key) else { return nil }

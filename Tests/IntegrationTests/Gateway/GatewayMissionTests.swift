@@ -127,6 +127,10 @@ extension MissionServiceTests {
             #expect(one.status == 0 && one.stdout.contains("research") && one.stdout.contains("again"), "\(one.stdout)")
             let missing = try await AgionCtlTests.agionctl(["missions", "get", UUID().uuidString], url: url, key: admin)
             #expect(missing.status == 5)
+            let output = try await AgionCtlTests.agionctl(["missions", "output", id, "again"], url: url, key: admin)
+            #expect(output.status == 0 && (try? JSONValue.parse(Array(output.stdout.utf8)))?["echo"]?["prior"] == "tides", "\(output.status) \(output.stdout) \(output.stderr)")
+            let noStep = try await AgionCtlTests.agionctl(["missions", "output", id, "nope"], url: url, key: admin)
+            #expect(noStep.status == 5 && noStep.stderr.contains("step_id"), "\(noStep.status) \(noStep.stderr)")
 
             // The failed step is in the dead-letter list; mended, its replay finishes the mission.
             let broken = try #require(missions.first { $0["name"] != "from-yaml" }?["mission_id"]?.stringValue)

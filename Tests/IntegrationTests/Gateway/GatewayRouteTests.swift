@@ -78,17 +78,22 @@ extension GatewayTests {
     @Test func everyRouteEnforcesTheRoleTable() async throws {
         let (_, admin) = try await tenant()
         let viewer: Set<String> = ["listAgents", "searchAgents", "getAgent", "agentVersions", "agentTrust", "queryDecisions", "listPolicies",
-                                   "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission", "listDeadSteps"]
+                                   "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission", "listDeadSteps",
+                                   "listApprovals", "getApproval", "listSchedules", "getSchedule", "scheduleFirings", "getStepOutput"]
         let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput", "reportExecution"]
         let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
-                                                      "submitMission", "cancelMission", "replayMission"])
+                                                      "submitMission", "cancelMission", "replayMission",
+                                                      "createSchedule", "deleteSchedule", "pauseSchedule", "resumeSchedule", "triggerSchedule"])
+        let deciding: Set<String> = ["approveApproval", "rejectApproval"]
+        let approver = viewer.union(deciding)
         let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey", "createNATSCredential", "listNATSCredentials",
-                                            "revokeNATSCredential"])
+                                            "revokeNATSCredential"]).union(deciding)
         let platform = adminRole.union(["createTenant", "listTenants"])
         let keys: [(role: String, key: String, allowed: Set<String>)] = [
             ("viewer", try await key("viewer", admin: admin), viewer),
             ("agent", try await key("agent", scope: "langgraph-v2:*", admin: admin), agent),
             ("operator", try await key("operator", admin: admin), operatorRole),
+            ("approver", try await key("approver", admin: admin), approver),
             ("admin", admin, adminRole),
             ("platform admin", try await GatewayHarness.shared.adminKey(), platform),
         ]
@@ -97,6 +102,8 @@ extension GatewayTests {
         for (method, path, operationID) in operations {
             let uri = path.replacingOccurrences(of: "{agent_id}", with: "langgraph-v2:nobody").replacingOccurrences(of: "{revision}", with: "999")
                 .replacingOccurrences(of: "{key_id}", with: "0000000000000000").replacingOccurrences(of: "{mission_id}", with: UUID().uuidString)
+                .replacingOccurrences(of: "{approval_id}", with: UUID().uuidString)
+                .replacingOccurrences(of: "{schedule_id}", with: UUID().uuidString)
                 .replacingOccurrences(of: "{credential_id}", with: "nc_0")
             for (role, key, allowed) in keys {
                 let answer = try await gateway(HTTPRequest.Method(method)!, uri, key: key, json: method == "POST" ? [:] : nil)

@@ -15,6 +15,10 @@ actor MissionsCluster {
     static let shared = MissionsCluster()
     static let coordinationSchema = "it_coordination"
     static let executionSchema = "it_execution"
+    /// The replicas' time: a test moves its own tenant's on (approval expiry).
+    static let clock = MissionClock()
+    /// Tenants' limits: a test sets its own tenant's.
+    static let limits = TenantLimits()
 
     private var replicas: [ServiceReplica] = []
     private var starting: Task<[ServiceReplica], any Error>?
@@ -25,6 +29,13 @@ actor MissionsCluster {
         configuration.schema = coordinationSchema
         configuration.timerPollInterval = .milliseconds(50)
         configuration.agentCacheTTL = .milliseconds(200)
+        configuration.clock = clock
+        configuration.schedulePollInterval = .milliseconds(100)
+        configuration.tenantLimits = limits
+        configuration.outputSweepInterval = .milliseconds(200)
+        // About the attempts both execution replicas run at once (2 × 8): a
+        // flood queues in coordination, where it is shared out fairly.
+        configuration.dispatchWindow = 24
         return configuration
     }
 
@@ -62,6 +73,22 @@ actor MissionsCluster {
         return bus
     }
 
+    /// A replica's start, again if NATS closed its new connection: nats-server
+    /// 2.9 now and then refuses valid credentials while an account's JWT is
+    /// being updated (other suites create tenants meanwhile), which closes a
+    /// connection that was provisioning streams (docs/architecture.md).
+    private static func startRetrying(_ start: () async throws -> ServiceReplica) async throws -> ServiceReplica {
+        for attempt in 1... {
+            do {
+                return try await start()
+            } catch let error as BusError where (error.code == .closed || error.code == .connectionFailed) && attempt < 4 {
+                TestEnvironment.logger.warning("missions cluster: a replica's connection was closed while it started (\(error)); starting it again")
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        fatalError("unreachable")
+    }
+
     private static func start() async throws -> [ServiceReplica] {
         let pool = TestEnvironment.pool(size: 1)
         for schema in [coordinationSchema, executionSchema] { await TestEnvironment.dropSchema(schema, pool) }
@@ -73,12 +100,12 @@ actor MissionsCluster {
         try? await admin.jetStream.deleteStream(ExecutionSubjects.workStream)
         var replicas: [ServiceReplica] = []
         for _ in 0..<2 {
-            replicas.append(try await ServiceReplica.start(Coordination.serviceName, build: {
+            replicas.append(try await startRetrying { try await ServiceReplica.start(Coordination.serviceName, build: {
                 try await Coordination.build(runtime: $0, configuration: coordination)
-            }, checks: Coordination.readinessChecks))
-            replicas.append(try await ServiceReplica.start(Execution.serviceName, build: {
+            }, checks: Coordination.readinessChecks) })
+            replicas.append(try await startRetrying { try await ServiceReplica.start(Execution.serviceName, build: {
                 try await Execution.build(runtime: $0, configuration: execution)
-            }, checks: Execution.readinessChecks))
+            }, checks: Execution.readinessChecks) })
         }
         try await admin.drain()
         return replicas
@@ -96,14 +123,14 @@ struct MissionTenant {
     /// `endpoints` registers some agents at another address than the test
     /// agent server (a proxy that drops connections, say).
     init(agents: [String: TestAgentServer.Behavior], capabilities: [String: [String]] = [:], endpoints: [String: String] = [:],
-         policy: String = "rules: [{id: all, effect: allow}]", on stackBus: Bus? = nil) async throws {
+         metadata: [String: [String: String]] = [:], policy: String = "rules: [{id: all, effect: allow}]", on stackBus: Bus? = nil) async throws {
         if let stackBus { bus = stackBus } else { bus = try await MissionsCluster.shared.bus() }
         self.agents = try await TestAgentServer(agents)
         let registry = if let stackBus { stackBus } else { try await RegistryCluster.shared.bus() }
         for (container, ids) in Dictionary(grouping: agents.keys, by: { String($0.prefix { $0 != ":" }) }) {
             let records = try ids.map { id in
                 Agent(id: try AgentID(id), type: "test", capabilities: capabilities[id] ?? [], version: "1",
-                      endpoint: .http(baseURL: endpoints[id] ?? self.agents.baseURL))
+                      endpoint: .http(baseURL: endpoints[id] ?? self.agents.baseURL), metadata: metadata[id] ?? [:])
             }
             _ = try await registry.call(RegistrySubjects.register, RegisterAgentsRequest(container: container, agents: records), tenant: name,
                                         as: RegisterAgentsResponse.self)

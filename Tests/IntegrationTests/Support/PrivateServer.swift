@@ -1,5 +1,6 @@
 import AgionNATSAuth
 import Foundation
+import Synchronization
 
 /// A server process of the test's own on a free port, for tests that stop and
 /// restart it (reconnects) without disturbing the shared stack.
@@ -116,6 +117,10 @@ final class PrivateServer: @unchecked Sendable {
     static func freePort(in range: ClosedRange<Int>) -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: range)
+            // Never the same port twice in this process: suites start servers
+            // in parallel, and two that checked the same free port between
+            // check and bind would both start on it (one then times out).
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -129,6 +134,9 @@ final class PrivateServer: @unchecked Sendable {
         }
         return Int.random(in: range)
     }
+
+    /// Ports `freePort` gave out so far.
+    private static let handedOut = Mutex<Set<Int>>([])
 
     static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -53,6 +53,19 @@ func eventually(timeout: Duration = .seconds(10), _ what: String = "condition",
     throw TestFailure("timed out waiting for \(what)")
 }
 
+/// The first envelope on `broadcast` that `matches`, or nil once `timeout`
+/// passed (the broadcast is closed then, so a test never hangs on silence).
+func firstEnvelope(on broadcast: Broadcast, within timeout: Duration = .seconds(10),
+                   where matches: @escaping @Sendable (Envelope) -> Bool = { _ in true }) async -> Envelope? {
+    let timer = Task {
+        try? await Task.sleep(for: timeout)
+        broadcast.close()
+    }
+    defer { timer.cancel() }
+    for await envelope in broadcast where matches(envelope) { return envelope }
+    return nil
+}
+
 /// The error reply a request got, or nil if it succeeded or failed otherwise.
 func remoteError(_ body: () async throws -> Void) async -> ErrorReply? {
     do { try await body() } catch let error as BusError { return error.remote } catch { return nil }

@@ -118,6 +118,7 @@ _BY_CODE: dict[str, type[AgionError]] = {
     "unauthenticated": Unauthenticated,
     "unavailable": Unavailable,
     "overloaded": Unavailable,
+    "resource_exhausted": Unavailable,
     "timeout": Unavailable,
     "deadline_exceeded": Unavailable,
 }

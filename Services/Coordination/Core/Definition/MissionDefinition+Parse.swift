@@ -47,7 +47,7 @@ extension MissionDefinition {
 
     private static func step(_ json: JSONValue, field: String) throws(DefinitionError) -> StepDefinition {
         let fields = try Fields(json, field: field)
-        try fields.allow(["id", "capability", "agent_id", "action", "input", "depends_on", "timeout_seconds", "retry", "on_failure"])
+        try fields.allow(["id", "capability", "agent_id", "action", "input", "depends_on", "timeout_seconds", "retry", "on_failure", "approval"])
         guard let id = try fields.string("id", maxBytes: DefinitionLimits.stepIDBytes, printable: true) else {
             throw DefinitionError(field: field + ".id", reason: "required")
         }
@@ -81,7 +81,41 @@ extension MissionDefinition {
             }
             step.onFailure = onFailure
         }
+        if let approval = fields.values["approval"], approval != .null { step.approval = try Self.approval(approval, field: field + ".approval") }
         return step
+    }
+
+    /// `approval: required`, or who must approve: `{groups, timeout_seconds, escalate_to}`.
+    private static func approval(_ json: JSONValue, field: String) throws(DefinitionError) -> ApprovalRequirement? {
+        if case .string(let word) = json {
+            guard word == "required" || word == "none" else { throw DefinitionError(field: field, reason: "expected required, none or an object") }
+            return word == "required" ? ApprovalRequirement() : nil
+        }
+        let fields = try Fields(json, field: field)
+        try fields.allow(["required", "groups", "timeout_seconds", "escalate_to"])
+        if let required = fields.values["required"] {
+            guard case .bool(let yes) = required else { throw DefinitionError(field: fields.path("required"), reason: "expected true or false") }
+            if !yes { return nil }
+        }
+        var requirement = ApprovalRequirement()
+        requirement.groups = try groups(fields, "groups")
+        requirement.escalateTo = try groups(fields, "escalate_to")
+        let range = Int64(ApprovalRequirement.timeoutSeconds.lowerBound)...Int64(ApprovalRequirement.timeoutSeconds.upperBound)
+        if let timeout = try fields.integer("timeout_seconds", in: range) { requirement.timeoutSeconds = Int(timeout) }
+        return requirement
+    }
+
+    private static func groups(_ fields: Fields, _ key: String) throws(DefinitionError) -> [String] {
+        guard let value = fields.values[key], value != .null else { return [] }
+        guard case .array(let items) = value, items.count <= ApprovalRequirement.maxGroups else {
+            throw DefinitionError(field: fields.path(key), reason: "expected an array of at most \(ApprovalRequirement.maxGroups) group names")
+        }
+        return try items.enumerated().map { (index, item) throws(DefinitionError) -> String in
+            guard case .string(let name) = item, GroupName.isValid(name) else {
+                throw DefinitionError(field: "\(fields.path(key))[\(index)]", reason: GroupName.rule)
+            }
+            return name
+        }
     }
 
     private static func retry(_ json: JSONValue, field: String) throws(DefinitionError) -> RetryPolicy {

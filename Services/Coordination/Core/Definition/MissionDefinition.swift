@@ -95,9 +95,13 @@ public struct StepDefinition: Hashable, Sendable {
     public var timeoutSeconds: Int
     public var retry: RetryPolicy
     public var onFailure: OnFailure
+    /// A person must approve each run before the agent is invoked (`approval:`).
+    public var approval: ApprovalRequirement?
 
     public init(id: String, target: Target, action: String, input: JSONValue = .object([:]), dependsOn: [String] = [],
-                timeoutSeconds: Int = StepDefinition.defaultTimeoutSeconds, retry: RetryPolicy = RetryPolicy(), onFailure: OnFailure = .fail) {
+                timeoutSeconds: Int = StepDefinition.defaultTimeoutSeconds, retry: RetryPolicy = RetryPolicy(), onFailure: OnFailure = .fail,
+                approval: ApprovalRequirement? = nil) {
+        self.approval = approval
         self.id = id
         self.target = target
         self.action = action

@@ -11,8 +11,11 @@ public struct AgentCandidate: Hashable, Sendable {
     public var inFlight: Int
     /// Where execution reaches it (carried into the step's work).
     public var endpoint: AgentEndpoint?
+    /// How many invocations it takes at once (its registration's `max_concurrency`; 0: no limit).
+    public var maxConcurrency: Int
 
-    public init(id: AgentID, healthy: Bool, trust: Double, inFlight: Int = 0, endpoint: AgentEndpoint? = nil) {
+    public init(id: AgentID, healthy: Bool, trust: Double, inFlight: Int = 0, endpoint: AgentEndpoint? = nil, maxConcurrency: Int = 0) {
+        self.maxConcurrency = maxConcurrency
         self.id = id
         self.healthy = healthy
         self.trust = trust

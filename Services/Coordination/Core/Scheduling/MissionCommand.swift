@@ -14,6 +14,10 @@ public enum MissionCommand: Hashable, Sendable {
     /// An operator resumes a failed mission: its failed `steps` get fresh
     /// attempts (see `MissionDecider.replayRefusal`).
     case replay(steps: [String], by: String)
+    /// An approver approved or rejected a step's approval request.
+    case decideApproval(ApprovalDecision)
+    /// A step's approval request may have run out of time.
+    case approvalDue(step: String)
 }
 
 /// How one attempt of a step ended, as execution reports it.
@@ -21,8 +25,9 @@ public struct AttemptOutcome: Hashable, Sendable {
     public enum Result: Hashable, Sendable {
         case succeeded(output: JSONValue, usage: Usage)
         case failed(StepError, usage: Usage)
-        /// Governance asked for approval: the agent was not invoked.
-        case awaitingApproval(reasons: [String])
+        /// Governance asked for approval (who must give it: the policy
+        /// rule's requirement): the agent was not invoked.
+        case awaitingApproval(reasons: [String], requirement: ApprovalRequirement = ApprovalRequirement())
     }
 
     public var step: String

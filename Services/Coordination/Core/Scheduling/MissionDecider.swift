@@ -1,3 +1,4 @@
+import AgionEnvelope
 import AgionContract
 import AgionJSON
 
@@ -11,17 +12,21 @@ public struct MissionDecider {
     public let agents: AgentBook
     /// A random number in 0..<1 per call (agent choice, retry jitter).
     private let random: () -> Double
+    /// A new approval request's id.
+    private let makeID: () -> String
 
-    public init(now: Int64, agents: AgentBook, random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
+    public init(now: Int64, agents: AgentBook, random: @escaping () -> Double = { Double.random(in: 0..<1) },
+                makeID: @escaping () -> String = { UUIDv7.make().lowercasedString }) {
         self.now = now
         self.agents = agents
         self.random = random
+        self.makeID = makeID
     }
 
     /// A new mission's first events: `submitted`, then its ready steps scheduled.
-    public func submit(id: String, definition: MissionDefinition, idempotencyKey: String) -> (events: [MissionEvent], state: MissionState) {
+    public func submit(id: String, definition: MissionDefinition, idempotencyKey: String, submittedBy: String = "") -> (events: [MissionEvent], state: MissionState) {
         let submitted = MissionEvent.Submitted(definition: definition, idempotencyKey: idempotencyKey, submittedAtUnixNanos: now,
-                                               deadlineUnixNanos: definition.deadline?.moment(submittedAtNanos: now))
+                                               deadlineUnixNanos: definition.deadline?.moment(submittedAtNanos: now), submittedBy: submittedBy)
         var plan = Plan(state: MissionState(id: id, submitted: submitted), first: .submitted(submitted), now: now)
         advance(&plan)
         return (plan.events, plan.state)
@@ -46,6 +51,34 @@ public struct MissionDecider {
         case .replay(let steps, let by):
             guard case .success(let targets) = Self.replayTargets(steps, state: state, now: now) else { break }
             for step in targets { plan.append(.stepReplayed(step: step, by: by)) }
+        case .decideApproval(let decision):
+            guard Self.approvalRefusal(decision, state: state) == nil, var approval = state.steps[decision.step]?.approval else { break }
+            approval.status = decision.approve ? .approved : .rejected
+            approval.decidedBy = decision.approver.subject
+            approval.decidedAtUnixNanos = now
+            approval.comment = decision.comment
+            plan.append(.approval(decision.approve ? .approved : .rejected, approval))
+            if decision.approve {
+                schedule(decision.step, attempt: plan.state.steps[decision.step]!.attempt + 1, in: &plan)
+            } else {
+                let by = decision.comment.isEmpty ? decision.approver.subject : "\(decision.approver.subject): \(decision.comment)"
+                refuse(approval, StepError(code: "approval_rejected", message: "rejected by \(by)", retriable: false), in: &plan)
+            }
+        case .approvalDue(let step):
+            guard !state.status.isFinal, var approval = state.steps[step]?.approval, approval.status == .pending,
+                  now >= approval.expiresAtUnixNanos else { break }
+            if !approval.escalated, !approval.escalateTo.isEmpty {
+                approval.escalated = true
+                approval.groups = approval.escalateTo
+                approval.expiresAtUnixNanos = now + Int64(approval.timeoutSeconds) * 1_000_000_000
+                plan.append(.approval(.escalated, approval))
+            } else {
+                approval.status = .expired
+                approval.decidedAtUnixNanos = now
+                plan.append(.approval(.expired, approval))
+                let message = "nobody decided within \(approval.timeoutSeconds) s" + (approval.escalated ? ", after an escalation" : "")
+                refuse(approval, StepError(code: "approval_expired", message: message, retriable: false), in: &plan)
+            }
         case .cancel(let by, let reason):
             guard !state.status.isFinal, !state.cancelRequested else { break }
             plan.append(.cancelRequested(by: by, reason: reason))
@@ -108,9 +141,27 @@ public struct MissionDecider {
                                              latencyMillis: outcome.latencyMillis)))
         case .failed(let error, let usage):
             fail(outcome.step, attempt: outcome.attempt, agent: outcome.agent, error: error, usage: usage, in: &plan)
-        case .awaitingApproval(let reasons):
-            plan.append(.stepAwaitingApproval(step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, reasons: reasons))
+        case .awaitingApproval(let reasons, let requirement):
+            let input = (try? renderInput(outcome.step, state: plan.state)) ?? .null
+            plan.append(.approval(.requested, Approval(
+                id: makeID(), step: outcome.step, attempt: outcome.attempt, agent: outcome.agent, action: definition.action, input: input,
+                requirement: requirement, source: .policy, reasons: reasons, requestedBy: plan.state.submittedBy, now: now)))
         }
+    }
+
+    /// A request that was rejected or ran out: the step fails for good (a
+    /// person said no; trying again would ask again, which is a replay's call).
+    private func refuse(_ approval: Approval, _ error: StepError, in plan: inout Plan) {
+        // The step's own requirement never reached an attempt: no agent ran.
+        let agent: AgentID? = approval.source == .policy ? approval.agent : nil
+        let attempt = approval.source == .policy ? approval.attempt : plan.state.steps[approval.step]!.attempt + 1
+        plan.append(.stepFailed(.init(step: approval.step, attempt: attempt, agent: agent, error: error, final: true)))
+    }
+
+    /// A step's input, rendered from the mission's input and its upstream outputs.
+    private func renderInput(_ step: String, state: MissionState) throws -> JSONValue {
+        let outputs = state.steps.compactMapValues { $0.status == .succeeded ? $0.output : nil }
+        return try InputTemplate.render(state.definition(of: step).input, input: state.definition.input, outputs: outputs)
     }
 
     /// Records a failed attempt and, when another may help, the retry: a
@@ -174,18 +225,20 @@ public struct MissionDecider {
     /// agent can take it or its input cannot be built.
     private func schedule(_ step: String, attempt: Int, in plan: inout Plan) {
         let definition = plan.state.definition(of: step)
-        let outputs = plan.state.steps.compactMapValues { $0.status == .succeeded ? $0.output : nil }
         let input: JSONValue
         do {
-            input = try InputTemplate.render(definition.input, input: plan.state.definition.input, outputs: outputs)
+            input = try renderInput(step, state: plan.state)
         } catch {
             let failure = StepError(code: "bad_reference", message: "\(error) in the step's input", retriable: false)
             return plan.append(.stepFailed(.init(step: step, attempt: attempt, agent: nil, error: failure, final: true)))
         }
         let tried = plan.state.steps[step]!.tried
-        guard let candidates = agents.candidates(for: definition.target) else {
+        guard var candidates = agents.candidates(for: definition.target) else {
             return fail(step, attempt: attempt, agent: nil, error: .registryUnavailable, in: &plan)
         }
+        // An approval is for one agent: an approved step runs there or waits for it.
+        let approved = plan.state.steps[step]!.approval.flatMap { $0.status == .approved ? $0 : nil }
+        if let approved { candidates = candidates.filter { $0.id == approved.agent } }
         let loaded = plan.assigned.isEmpty ? candidates : candidates.map { candidate in
             var candidate = candidate
             candidate.inFlight += plan.assigned[candidate.id] ?? 0
@@ -194,9 +247,17 @@ public struct MissionDecider {
         guard let agent = AgentPicker.pick(from: loaded, avoiding: tried, unit: random()) else {
             return fail(step, attempt: attempt, agent: nil, error: .noAgent(definition.target), in: &plan)
         }
+        let approval = approved.flatMap { $0.digest == Approval.digest(agent: agent.id, action: definition.action, input: input) ? $0 : nil }
+        if approval == nil, let requirement = definition.approval {
+            // Nothing runs without a recorded approval of exactly this: the
+            // step waits for a person (again, if its input changed since).
+            return plan.append(.approval(.requested, Approval(
+                id: makeID(), step: step, attempt: attempt, agent: agent.id, action: definition.action, input: input, requirement: requirement,
+                source: .step, reasons: ["step '\(step)' requires an approval"], requestedBy: plan.state.submittedBy, now: now)))
+        }
         plan.assigned[agent.id, default: 0] += 1
         plan.append(.stepScheduled(.init(step: step, attempt: attempt, agent: agent.id, input: input, action: definition.action,
-                                         timeoutSeconds: definition.timeoutSeconds)))
+                                         timeoutSeconds: definition.timeoutSeconds, approval: approval?.id)))
     }
 
     /// Ends the mission: every step not done is cancelled (running ones are
@@ -204,6 +265,11 @@ public struct MissionDecider {
     private func end(_ plan: inout Plan, reason: String, final: MissionEvent) {
         guard !plan.state.status.isFinal else { return }
         for step in plan.state.definition.steps where !plan.state.steps[step.id]!.status.isFinal {
+            if var approval = plan.state.steps[step.id]!.approval, approval.status == .pending {
+                approval.status = .cancelled
+                approval.decidedAtUnixNanos = now
+                plan.append(.approval(.cancelled, approval))
+            }
             plan.append(.stepCancelled(step: step.id, reason: reason))
         }
         plan.append(final)

@@ -26,10 +26,26 @@ public enum MissionEvent: Hashable, Sendable {
     /// An operator replayed the step after it failed for good: the mission
     /// runs again, and the step gets `max_attempts` fresh attempts.
     case stepReplayed(step: String, by: String)
+    /// A request for a person's approval of a run of a step changed:
+    /// `approval` is the request as it is after the change.
+    case approval(ApprovalChange, Approval)
     case succeeded(output: JSONValue)
     case failed(code: String, reason: String, step: String?)
     case cancelled(reason: String)
     case timedOut
+
+    /// What happened to an approval request (the event `approval_<change>`).
+    public enum ApprovalChange: String, Hashable, Sendable, CaseIterable {
+        /// Raised: the step waits and its agent is not invoked.
+        case requested
+        case approved, rejected
+        /// Its time ran out with nobody left to ask: the step fails.
+        case expired
+        /// Its time ran out: the escalation's groups are asked, once.
+        case escalated
+        /// The mission ended before anyone decided.
+        case cancelled
+    }
 
     public struct Submitted: Hashable, Sendable {
         public var definition: MissionDefinition
@@ -37,12 +53,16 @@ public enum MissionEvent: Hashable, Sendable {
         public var submittedAtUnixNanos: Int64
         /// The deadline as a moment, if there is one.
         public var deadlineUnixNanos: Int64?
+        /// Who submitted it (the caller's subject): they may not approve its requests.
+        public var submittedBy: String
 
-        public init(definition: MissionDefinition, idempotencyKey: String, submittedAtUnixNanos: Int64, deadlineUnixNanos: Int64?) {
+        public init(definition: MissionDefinition, idempotencyKey: String, submittedAtUnixNanos: Int64, deadlineUnixNanos: Int64?,
+                    submittedBy: String = "") {
             self.definition = definition
             self.idempotencyKey = idempotencyKey
             self.submittedAtUnixNanos = submittedAtUnixNanos
             self.deadlineUnixNanos = deadlineUnixNanos
+            self.submittedBy = submittedBy
         }
     }
 
@@ -54,14 +74,17 @@ public enum MissionEvent: Hashable, Sendable {
         public var input: JSONValue
         public var action: String
         public var timeoutSeconds: Int
+        /// The approval the attempt runs under, if the step needed one.
+        public var approval: String?
 
-        public init(step: String, attempt: Int, agent: AgentID, input: JSONValue, action: String, timeoutSeconds: Int) {
+        public init(step: String, attempt: Int, agent: AgentID, input: JSONValue, action: String, timeoutSeconds: Int, approval: String? = nil) {
             self.step = step
             self.attempt = attempt
             self.agent = agent
             self.input = input
             self.action = action
             self.timeoutSeconds = timeoutSeconds
+            self.approval = approval
         }
     }
 
@@ -116,6 +139,7 @@ public enum MissionEvent: Hashable, Sendable {
         case .budgetExceeded: "budget_exceeded"
         case .cancelRequested: "cancel_requested"
         case .stepReplayed: "step_replayed"
+        case .approval(let change, _): "approval_" + change.rawValue
         case .succeeded: "succeeded"
         case .failed: "failed"
         case .cancelled: "cancelled"

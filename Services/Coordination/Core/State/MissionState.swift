@@ -25,6 +25,8 @@ public struct MissionState: Hashable, Sendable {
     /// How many events the stream holds: the position of the next is `position + 1`.
     public var position: Int64
     public var cancelRequested: Bool
+    /// Who submitted it (empty for missions stored before this was kept).
+    public var submittedBy: String
     /// Why it ended, when it failed, was cancelled or timed out.
     public var outcome: Outcome?
     /// The outputs of the steps no other step depends on, by step id.
@@ -41,6 +43,7 @@ public struct MissionState: Hashable, Sendable {
         self.id = id
         definition = submitted.definition
         idempotencyKey = submitted.idempotencyKey
+        submittedBy = submitted.submittedBy
         status = .running
         submittedAtUnixNanos = submitted.submittedAtUnixNanos
         deadlineUnixNanos = submitted.deadlineUnixNanos
@@ -67,6 +70,7 @@ public struct MissionState: Hashable, Sendable {
             break
         case .stepScheduled(let scheduled):
             update(scheduled.step) {
+                $0.approvalReasons = []
                 $0.status = .scheduled
                 $0.attempt = scheduled.attempt
                 $0.agent = scheduled.agent
@@ -132,6 +136,25 @@ public struct MissionState: Hashable, Sendable {
                 for (id, other) in steps where other.status == .cancelled { steps[id]!.reopen() }
             }
             update(step) { $0.reopen(replayed: true) }
+        case .approval(let change, let approval):
+            update(approval.step) {
+                // A change to a request the step no longer has (superseded) is history only.
+                guard change == .requested || $0.approval?.id == approval.id else { return }
+                $0.approval = approval
+                switch change {
+                case .requested:
+                    guard !$0.status.isFinal else { return }
+                    if approval.source == .policy {
+                        // The attempt governance stopped ended here; it does not count.
+                        $0.lastReportedAttempt = max($0.lastReportedAttempt, approval.attempt)
+                        $0.approvalWaits += 1
+                    }
+                    $0.status = .awaitingApproval
+                    $0.approvalReasons = approval.reasons
+                case .approved, .rejected, .expired, .escalated, .cancelled:
+                    break
+                }
+            }
         case .succeeded(let output):
             finish(.succeeded, outcome: nil)
             self.output = output
@@ -204,6 +227,10 @@ public struct StepState: Hashable, Sendable {
     /// Attempts that failed for the platform's sake, not the agent's: they do
     /// not count against the step's `max_attempts`.
     public var platformFailures = 0
+    /// Attempts governance stopped to ask for an approval: they do not count either.
+    public var approvalWaits = 0
+    /// The step's current (or last) approval request.
+    public var approval: Approval?
 
     public init() {}
 
@@ -211,12 +238,12 @@ public struct StepState: Hashable, Sendable {
     public var attemptsBeforeReplay = 0
 
     /// Attempts that count against the step's `max_attempts`.
-    public var agentAttempts: Int { attempt - platformFailures - attemptsBeforeReplay }
+    public var agentAttempts: Int { attempt - platformFailures - approvalWaits - attemptsBeforeReplay }
 
     /// Back to `pending` (its mission resumed); a replayed step's attempts so
     /// far stop counting. Its history (errors, agents tried, usage) stays.
     mutating func reopen(replayed: Bool = false) {
-        if replayed { attemptsBeforeReplay = attempt - platformFailures }
+        if replayed { attemptsBeforeReplay = attempt - platformFailures - approvalWaits }
         status = .pending
         retryAtUnixNanos = nil
         finishedAtUnixNanos = nil

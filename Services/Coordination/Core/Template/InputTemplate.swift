@@ -96,6 +96,9 @@ public enum InputTemplate {
             return value
         case .stepOutput(let step, let path):
             guard let output = outputs[step] else { return .null }
+            // A stored output: its part is resolved by execution, which reads
+            // the content (a missing path fails the attempt there).
+            if let stored = OutputReference(output) { return stored.appending(path).json }
             guard let value = value(at: path, in: output) else { throw RenderError(reference: reference) }
             return value
         }

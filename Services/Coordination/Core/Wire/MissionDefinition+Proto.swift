@@ -1,3 +1,4 @@
+import AgionContract
 import AgionEnvelope
 import AgionJSON
 import Foundation
@@ -39,6 +40,7 @@ extension MissionDefinition {
             for key in ["max_attempts", "initial_backoff_ms", "max_backoff_ms"] where retry.int(key) != 0 { policy[key] = .integer(retry.int(key)) }
             fields["retry"] = .object(policy)
         }
+        if let approval = step.message("approval"), let view = ApprovalRequirement.jsonView(of: approval) { fields["approval"] = view }
         return .object(fields)
     }
 
@@ -80,6 +82,73 @@ extension StepDefinition {
         case .capability(let capability): fields["capability"] = .string(capability)
         case .agent(let agent): fields["agent_id"] = .string(agent.description)
         }
+        if let approval { fields["approval"] = .message(approval.proto(required: true)) }
         return ProtoMessage("agion.v1.MissionStepDefinition", fields)
+    }
+}
+
+extension ApprovalRequirement {
+    /// As an `agion.v1.ApprovalRequirement`.
+    public func proto(required: Bool = false) -> ProtoMessage {
+        ProtoMessage("agion.v1.ApprovalRequirement", [
+            "required": .bool(required), "groups": .list(groups.map { .string($0) }), "timeout_seconds": .uint(UInt64(timeoutSeconds)),
+            "escalate_to": .list(escalateTo.map { .string($0) }),
+        ])
+    }
+
+    /// Read from its proto (a policy's requirement, as execution reports it),
+    /// with the same bounds as a definition's.
+    public init(proto: ProtoMessage?) {
+        let timeout = Int(proto?.int("timeout_seconds") ?? 0)
+        self.init(groups: (proto?.list("groups").compactMap(\.string) ?? []).filter(GroupName.isValid).prefix(Self.maxGroups).map { $0 },
+                  timeoutSeconds: Self.timeoutSeconds.contains(timeout) ? timeout : Self.defaultTimeoutSeconds,
+                  escalateTo: (proto?.list("escalate_to").compactMap(\.string) ?? []).filter(GroupName.isValid).prefix(Self.maxGroups).map { $0 })
+    }
+
+    /// A step definition's `approval` as the JSON `parse` reads (nil when not required).
+    static func jsonView(of proto: ProtoMessage) -> JSONValue? {
+        guard proto.bool("required") else { return nil }
+        var fields: [String: JSONValue] = [:]
+        let groups = proto.list("groups").compactMap(\.string), escalate = proto.list("escalate_to").compactMap(\.string)
+        if !groups.isEmpty { fields["groups"] = .array(groups.map { .string($0) }) }
+        if !escalate.isEmpty { fields["escalate_to"] = .array(escalate.map { .string($0) }) }
+        if proto.int("timeout_seconds") != 0 { fields["timeout_seconds"] = .integer(proto.int("timeout_seconds")) }
+        return .object(fields)
+    }
+}
+
+extension Approval {
+    /// As an `agion.v1.Approval` (`mission` and its name are the caller's to add).
+    public func proto(mission: String, missionName: String) -> ProtoMessage {
+        ProtoMessage("agion.v1.Approval", [
+            "approval_id": .string(id), "mission_id": .string(mission), "mission_name": .string(missionName), "step_id": .string(step),
+            "attempt": .uint(UInt64(attempt)), "agent_id": .string(agent.description), "action": .string(action), "input": .message(input.valueProto),
+            "input_digest": .string(digest), "status": .string(status.rawValue), "groups": .list(groups.map { .string($0) }),
+            "escalate_to": .list(escalateTo.map { .string($0) }), "timeout_seconds": .uint(UInt64(timeoutSeconds)), "escalated": .bool(escalated),
+            "source": .string(source.rawValue), "reasons": .list(reasons.map { .string($0) }), "requested_by": .string(requestedBy),
+            "requested_at_unix_nanos": .int(requestedAtUnixNanos), "expires_at_unix_nanos": .int(expiresAtUnixNanos),
+            "decided_by": .string(decidedBy), "decided_at_unix_nanos": .int(decidedAtUnixNanos), "comment": .string(comment),
+        ])
+    }
+
+    /// Read back from its proto; nil when it is not one.
+    public init?(proto: ProtoMessage?) {
+        guard let proto, let agent = try? AgentID(proto.string("agent_id")), let status = Status(rawValue: proto.string("status")),
+              let source = Source(rawValue: proto.string("source")), !proto.string("approval_id").isEmpty else { return nil }
+        self.init(id: proto.string("approval_id"), step: proto.string("step_id"), attempt: Int(proto.int("attempt")), agent: agent,
+                  action: proto.string("action"), input: proto.json("input"),
+                  requirement: ApprovalRequirement(groups: [], timeoutSeconds: Int(proto.int("timeout_seconds")), escalateTo: []),
+                  source: source, reasons: proto.list("reasons").compactMap(\.string), requestedBy: proto.string("requested_by"),
+                  now: proto.int("requested_at_unix_nanos"))
+        // As stored, not as computed: a request is bound to the digest it was raised with.
+        digest = proto.string("input_digest")
+        self.status = status
+        groups = proto.list("groups").compactMap(\.string)
+        escalateTo = proto.list("escalate_to").compactMap(\.string)
+        escalated = proto.bool("escalated")
+        expiresAtUnixNanos = proto.int("expires_at_unix_nanos")
+        decidedBy = proto.string("decided_by")
+        decidedAtUnixNanos = proto.int("decided_at_unix_nanos")
+        comment = proto.string("comment")
     }
 }

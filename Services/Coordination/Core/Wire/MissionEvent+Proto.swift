@@ -18,11 +18,16 @@ extension MissionEvent {
             fields["definition"] = .message(submitted.definition.proto)
             fields["idempotency_key"] = .string(submitted.idempotencyKey)
             fields["deadline_unix_nanos"] = .int(submitted.deadlineUnixNanos ?? 0)
+            fields["requested_by"] = .string(submitted.submittedBy)
         case .stepScheduled(let scheduled):
             step(scheduled.step, scheduled.attempt, scheduled.agent)
             fields["data"] = .message(scheduled.input.valueProto)
             fields["action"] = .string(scheduled.action)
             fields["timeout_seconds"] = .uint(UInt64(scheduled.timeoutSeconds))
+            if let approval = scheduled.approval { fields["approval"] = .message(ProtoMessage("agion.v1.Approval", ["approval_id": .string(approval)])) }
+        case .approval(_, let approval):
+            step(approval.step, approval.attempt, approval.agent)
+            fields["approval"] = .message(approval.proto(mission: mission, missionName: ""))
         case .stepStarted(let id, let attempt, let agent):
             step(id, attempt, agent)
         case .stepSucceeded(let success):
@@ -84,10 +89,18 @@ extension MissionEvent {
             }
             let deadline = proto.int("deadline_unix_nanos")
             self = .submitted(Submitted(definition: parsed, idempotencyKey: proto.string("idempotency_key"), submittedAtUnixNanos: submittedAt,
-                                        deadlineUnixNanos: deadline == 0 ? nil : deadline))
+                                        deadlineUnixNanos: deadline == 0 ? nil : deadline, submittedBy: proto.string("requested_by")))
         case "step_scheduled":
+            let approval = proto.message("approval")?.string("approval_id") ?? ""
             self = .stepScheduled(StepScheduled(step: stepID, attempt: attempt, agent: try agent()!, input: proto.json("data"),
-                                                action: proto.string("action"), timeoutSeconds: Int(proto.int("timeout_seconds"))))
+                                                action: proto.string("action"), timeoutSeconds: Int(proto.int("timeout_seconds")),
+                                                approval: approval.isEmpty ? nil : approval))
+        case let name where name.hasPrefix("approval_"):
+            guard let change = ApprovalChange(rawValue: String(name.dropFirst("approval_".count))) else { return nil }
+            guard let approval = Approval(proto: proto.message("approval")) else {
+                throw EnvelopeError(.invalidField, "\(name) without its approval request", field: "approval")
+            }
+            self = .approval(change, approval)
         case "step_started": self = .stepStarted(step: stepID, attempt: attempt, agent: try agent()!)
         case "step_succeeded":
             self = .stepSucceeded(StepSucceeded(step: stepID, attempt: attempt, agent: try agent()!, output: proto.json("data"),

@@ -14,6 +14,7 @@ extension MissionState {
             "updated_at": .integer(updatedAtUnixNanos), "usage": usage.json, "position": .integer(position), "cancel_requested": .bool(cancelRequested),
             "steps": .object(steps.mapValues(\.snapshot)),
         ]
+        if !submittedBy.isEmpty { fields["submitted_by"] = .string(submittedBy) }
         if let deadlineUnixNanos { fields["deadline"] = .integer(deadlineUnixNanos) }
         if let outcome {
             fields["outcome"] = .object(["code": .string(outcome.code), "reason": .string(outcome.reason), "step": outcome.step.map { .string($0) } ?? .null])
@@ -28,7 +29,8 @@ extension MissionState {
               let parsed = try? MissionDefinition.parse(definition, nowUnixNanos: Int64.min),
               let status = f["status"]?.stringValue.flatMap(Status.init(rawValue:)), case .object(let steps)? = f["steps"] else { return nil }
         self.init(id: id, submitted: .init(definition: parsed, idempotencyKey: f["idempotency_key"]?.stringValue ?? "",
-                                           submittedAtUnixNanos: f["submitted_at"]?.int ?? 0, deadlineUnixNanos: f["deadline"]?.int))
+                                           submittedAtUnixNanos: f["submitted_at"]?.int ?? 0, deadlineUnixNanos: f["deadline"]?.int,
+                                           submittedBy: f["submitted_by"]?.stringValue ?? ""))
         self.status = status
         updatedAtUnixNanos = f["updated_at"]?.int ?? 0
         usage = Usage(json: f["usage"])
@@ -63,6 +65,8 @@ extension StepState {
         if let retryAtUnixNanos { fields["retry_at"] = .integer(retryAtUnixNanos) }
         if let scheduledAtUnixNanos { fields["scheduled_at"] = .integer(scheduledAtUnixNanos) }
         if let finishedAtUnixNanos { fields["finished_at"] = .integer(finishedAtUnixNanos) }
+        if approvalWaits != 0 { fields["approval_waits"] = .integer(Int64(approvalWaits)) }
+        if let approval { fields["approval"] = approval.snapshot }
         return .object(fields)
     }
 
@@ -90,6 +94,42 @@ extension StepState {
         retryAtUnixNanos = f["retry_at"]?.int
         scheduledAtUnixNanos = f["scheduled_at"]?.int
         finishedAtUnixNanos = f["finished_at"]?.int
+        approvalWaits = Int(f["approval_waits"]?.int ?? 0)
+        approval = f["approval"].flatMap(Approval.init(snapshot:))
+    }
+}
+
+extension Approval {
+    /// The request in the projection's JSON: its proto's fields, by name.
+    var snapshot: JSONValue {
+        .object([
+            "id": .string(id), "step": .string(step), "attempt": .integer(Int64(attempt)), "agent": .string(agent.description),
+            "action": .string(action), "input": input, "digest": .string(digest), "status": .string(status.rawValue),
+            "groups": .array(groups.map { .string($0) }), "escalate_to": .array(escalateTo.map { .string($0) }),
+            "timeout_seconds": .integer(Int64(timeoutSeconds)), "escalated": .bool(escalated), "source": .string(source.rawValue),
+            "reasons": .array(reasons.map { .string($0) }), "requested_by": .string(requestedBy), "requested_at": .integer(requestedAtUnixNanos),
+            "expires_at": .integer(expiresAtUnixNanos), "decided_by": .string(decidedBy), "decided_at": .integer(decidedAtUnixNanos),
+            "comment": .string(comment),
+        ])
+    }
+
+    init?(snapshot json: JSONValue) {
+        guard case .object(let f) = json, let id = f["id"]?.stringValue, let step = f["step"]?.stringValue,
+              let agent = f["agent"]?.stringValue.flatMap({ try? AgentID($0) }), let status = f["status"]?.stringValue.flatMap(Status.init(rawValue:)),
+              let source = f["source"]?.stringValue.flatMap(Source.init(rawValue:)) else { return nil }
+        func strings(_ key: String) -> [String] { if case .array(let items)? = f[key] { items.compactMap(\.stringValue) } else { [] } }
+        self.init(id: id, step: step, attempt: Int(f["attempt"]?.int ?? 0), agent: agent, action: f["action"]?.stringValue ?? "",
+                  input: f["input"] ?? .null, requirement: ApprovalRequirement(timeoutSeconds: Int(f["timeout_seconds"]?.int ?? 0)), source: source,
+                  reasons: strings("reasons"), requestedBy: f["requested_by"]?.stringValue ?? "", now: f["requested_at"]?.int ?? 0)
+        digest = f["digest"]?.stringValue ?? ""
+        self.status = status
+        groups = strings("groups")
+        escalateTo = strings("escalate_to")
+        escalated = f["escalated"] == .bool(true)
+        expiresAtUnixNanos = f["expires_at"]?.int ?? 0
+        decidedBy = f["decided_by"]?.stringValue ?? ""
+        decidedAtUnixNanos = f["decided_at"]?.int ?? 0
+        comment = f["comment"]?.stringValue ?? ""
     }
 }
 

@@ -42,6 +42,7 @@ extension MissionState {
             fields["agent_id"] = .string(agent.description)
         }
         if let output = step.output { fields["output"] = .message(output.valueProto) }
+        if let approval = step.approval { fields["approval"] = .message(approval.proto(mission: id, missionName: self.definition.name)) }
         return ProtoMessage("agion.v1.MissionStep", fields)
     }
 

@@ -11,6 +11,8 @@ public struct Credential: Sendable, Hashable {
         case agent
         /// Reads.
         case viewer
+        /// Reads, and approves or rejects approval requests (docs/missions.md).
+        case approver
     }
 
     public let tenant: String
@@ -22,8 +24,12 @@ public struct Credential: Sendable, Hashable {
     public let agentScope: String?
     /// Platform administrators may also create tenants (the bootstrap key is one).
     public let platform: Bool
+    /// The groups the caller belongs to: an approval request naming groups
+    /// may be decided by their members only.
+    public let groups: [String]
 
-    public init(tenant: String, role: Role, subject: String, agentScope: String? = nil, platform: Bool = false) {
+    public init(tenant: String, role: Role, subject: String, agentScope: String? = nil, platform: Bool = false, groups: [String] = []) {
+        self.groups = groups
         self.tenant = tenant
         self.role = role
         self.subject = subject
@@ -64,13 +70,16 @@ public struct Credential: Sendable, Hashable {
 
     static let grants: [Role: Set<Permission>] = [
         .viewer: [.read],
+        .approver: [.read, .approve],
         .agent: [.register, .heartbeat, .check, .validate, .report],
         .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions],
-        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys],
+        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys, .approve],
     ]
 }
 
 /// What a route needs the caller to be allowed (docs/gateway.md has the table).
 public enum Permission: String, Sendable, CaseIterable {
     case read, register, heartbeat, deregister, check, validate, report, feedback, managePolicies, verifyAudit, runMissions, manageKeys, manageTenants
+    /// Approve or reject a step's approval request.
+    case approve
 }

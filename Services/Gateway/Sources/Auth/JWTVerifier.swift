@@ -111,12 +111,16 @@ public struct JWTVerifier: Sendable {
             throw JWTError("the token has no valid \(settings.tenantClaim) claim")
         }
         guard let roleText = claims[settings.roleClaim]?.stringValue, let role = Credential.Role(rawValue: roleText) else {
-            throw JWTError("the token's \(settings.roleClaim) claim is not one of admin, operator, agent, viewer")
+            throw JWTError("the token's \(settings.roleClaim) claim is not one of \(Credential.Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let scope = claims[settings.agentScopeClaim]?.stringValue
         if role == .agent, scope == nil { throw JWTError("an agent token needs an \(settings.agentScopeClaim) claim") }
         let subject = claims["sub"]?.stringValue ?? "unknown"
-        return Credential(tenant: tenant.value, role: role, subject: "jwt:" + subject, agentScope: role == .agent ? scope : nil)
+        // `groups`: the caller's groups, for approvals that name some (others are ignored, not refused).
+        let groups: [String] = if case .array(let items)? = claims["groups"] {
+            Array(items.compactMap(\.stringValue).filter(GroupName.isValid).prefix(16))
+        } else { [] }
+        return Credential(tenant: tenant.value, role: role, subject: "jwt:" + subject, agentScope: role == .agent ? scope : nil, groups: groups)
     }
 
     private static func seconds(_ value: JSONValue?) -> TimeInterval? {

@@ -13,13 +13,14 @@ struct KeyStore: Sendable {
         let role: Credential.Role
         let agentScope: String?
         let platform: Bool
+        let groups: [String]
         let digest: [UInt8]
         let createdBy: String
         let createdAt: Date
         let revokedAt: Date?
 
         var credential: Credential {
-            Credential(tenant: tenant, role: role, subject: "key:" + keyID, agentScope: agentScope, platform: platform)
+            Credential(tenant: tenant, role: role, subject: "key:" + keyID, agentScope: agentScope, platform: platform, groups: groups)
         }
     }
 
@@ -30,7 +31,7 @@ struct KeyStore: Sendable {
     }
 
     private static let keyColumns = """
-        key_id, tenant, name, role, agent_scope, platform, secret_sha256, created_by,
+        key_id, tenant, name, role, agent_scope, platform, array_to_string(groups, ',') AS groups, secret_sha256, created_by,
         (extract(epoch FROM created_at) * 1000)::bigint AS created_ms, (extract(epoch FROM revoked_at) * 1000)::bigint AS revoked_ms
         """
 
@@ -55,12 +56,12 @@ struct KeyStore: Sendable {
     }
 
     /// A new key; the caller shows `APIKey` once and never again.
-    func createKey(tenant: String, name: String, role: Credential.Role, agentScope: String?, platform: Bool = false, createdBy: String,
-                   key: APIKey = .generate(), on connection: Connection) async throws -> (APIKey, KeyRecord) {
+    func createKey(tenant: String, name: String, role: Credential.Role, agentScope: String?, platform: Bool = false, groups: [String] = [],
+                   createdBy: String, key: APIKey = .generate(), on connection: Connection) async throws -> (APIKey, KeyRecord) {
         let rows = try await connection.query("""
-            INSERT INTO \(schema).api_keys (key_id, tenant, name, role, agent_scope, platform, secret_sha256, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(Self.keyColumns)
-            """, [key.keyID, tenant, name, role.rawValue, agentScope, platform, key.secretDigest, createdBy])
+            INSERT INTO \(schema).api_keys (key_id, tenant, name, role, agent_scope, platform, groups, secret_sha256, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING \(Self.keyColumns)
+            """, [key.keyID, tenant, name, role.rawValue, agentScope, platform, PostgresTextArray(groups), key.secretDigest, createdBy])
         return (key, try Self.keyRecord(rows[0]))
     }
 
@@ -93,7 +94,8 @@ struct KeyStore: Sendable {
         let role: String = try row.decode("role")
         return KeyRecord(keyID: try row.decode("key_id"), tenant: try row.decode("tenant"), name: try row.decode("name"),
                          role: Credential.Role(rawValue: role) ?? .viewer, agentScope: try row.decode("agent_scope"),
-                         platform: try row.decode("platform"), digest: try row.decode("secret_sha256"), createdBy: try row.decode("created_by"),
+                         platform: try row.decode("platform"),
+                         groups: (try row.decode("groups", as: String.self)).split(separator: ",").map(String.init), digest: try row.decode("secret_sha256"), createdBy: try row.decode("created_by"),
                          createdAt: date(try row.decode("created_ms")), revokedAt: (try row.decode("revoked_ms", as: Int64?.self)).map(date))
     }
 

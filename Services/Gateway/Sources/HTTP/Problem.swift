@@ -20,6 +20,7 @@ public struct Problem: Error, Sendable, Equatable {
         public static let unauthenticated = Kind(slug: "unauthenticated", title: "No valid credential", status: .unauthorized)
         public static let forbidden = Kind(slug: "forbidden", title: "The credential's role does not allow this", status: .forbidden)
         public static let notFound = Kind(slug: "not-found", title: "Not found", status: .notFound)
+        public static let gone = Kind(slug: "gone", title: "Deleted by retention", status: .gone)
         public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed)
         public static let conflict = Kind(slug: "conflict", title: "Conflict", status: .conflict)
         public static let failedPrecondition = Kind(slug: "failed-precondition", title: "The resource's state does not allow this", status: .conflict)
@@ -34,7 +35,7 @@ public struct Problem: Error, Sendable, Equatable {
         public static let serviceUnavailable = Kind(slug: "service-unavailable", title: "The service is unavailable", status: .serviceUnavailable)
         public static let internalError = Kind(slug: "internal", title: "Internal error", status: .internalServerError)
 
-        public static let all: [Kind] = [invalidJSON, invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict,
+        public static let all: [Kind] = [invalidJSON, invalidRequest, unauthenticated, forbidden, notFound, gone, methodNotAllowed, conflict,
                                          failedPrecondition, budgetExceeded, cancelled, deadlineExceeded, payloadTooLarge,
                                          unsupportedMediaType, rateLimited, unknownTenant, serviceTimeout, serviceUnavailable, internalError]
 
@@ -86,6 +87,7 @@ extension Problem {
         case .deadlineExceeded: self.init(.deadlineExceeded, reply.message, field: field)
         case .unavailable, .overloaded:
             self.init(.serviceUnavailable, "\(service): \(reply.message)", headers: [.retryAfter: "1"])
+        case .resourceExhausted: self.init(.rateLimited, reply.message, field: field, headers: [.retryAfter: "5"])
         case .internalError, .unknownMethod, .unrecognized:
             self.init(.internalError, "\(service) failed to answer (code \(reply.code)); quote the request id")
         }

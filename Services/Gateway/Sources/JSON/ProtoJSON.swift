@@ -21,12 +21,30 @@ public struct JSONFieldError: Error, Hashable, Sendable {
 ///   (`EFFECT_REQUIRE_APPROVAL` is `require_approval`);
 /// - bytes are base64;
 /// - `agion.v1.StructValue` / `Value` / `ListValue` are any JSON object /
-///   value / array, and a repeated `agion.v1.Header` is an object of strings.
+///   value / array, and a repeated `agion.v1.Header` is an object of strings;
+/// - a step's `approval` (`agion.v1.ApprovalRequirement`) is `"required"`,
+///   `"none"`, or an object that requires approval unless it says
+///   `required: false` (as docs/missions.md writes it).
 public enum ProtoJSON {
     static let structName = "agion.v1.StructValue"
     static let valueName = "agion.v1.Value"
     static let listName = "agion.v1.ListValue"
     static let headerName = "agion.v1.Header"
+    static let approvalName = "agion.v1.ApprovalRequirement"
+
+    /// A step's approval as the object the message holds: the word forms, and
+    /// an object's presence meaning "required" (proto3 cannot tell an unset
+    /// bool from false, so the gateway sets it).
+    private static func approvalRequirement(_ json: JSONValue, path: String) throws(JSONFieldError) -> JSONValue {
+        switch json {
+        case .string("required"): return ["required": true]
+        case .string("none"): return ["required": false]
+        case .object(var fields):
+            if fields["required"] == nil || fields["required"] == .null { fields["required"] = true }
+            return .object(fields)
+        default: throw JSONFieldError(field: path, message: "expected required, none or an object (groups, timeout_seconds, escalate_to)")
+        }
+    }
 
     // MARK: JSON to message
 
@@ -36,6 +54,7 @@ public enum ProtoJSON {
                                refusing: Set<String> = []) throws(JSONFieldError) -> ProtoMessage {
         if name == structName { return try structValue(json, path: path) }
         if name == valueName { return try value(json, path: path) }
+        let json = name == approvalName ? try approvalRequirement(json, path: path) : json
         guard case .object(let object) = json else { throw JSONFieldError(field: path, message: "expected an object, got \(json.typeName)") }
         let fields = schema(name)
         var message = ProtoMessage(name)

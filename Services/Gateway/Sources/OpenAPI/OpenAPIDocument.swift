@@ -77,7 +77,7 @@ enum OpenAPIDocument {
             switch call.body {
             case .none: break
             case .json, .optionalJSON:
-                let excluded = Set(route.pathParameters + call.query + call.headers.values)
+                let excluded = Set(route.pathParameters + call.query + call.headers.values + call.fixed.keys)
                 operation["requestBody"] = ["required": .bool(call.body == .json), "content": ["application/json": [
                     "schema": messageSchema(call.request, excluding: excluded, schemas: &schemas)]]]
             case .jsonField(let name):
@@ -95,6 +95,11 @@ enum OpenAPIDocument {
             _ = reference("agion.v1.MissionEvent", schemas: &schemas)
             responses["200"] = ["description": "Server-sent events: id is the event's position, event its name, data the MissionEvent as JSON",
                                 "content": ["text/event-stream": ["schema": ["type": "string"]]]]
+        case .stepOutput:
+            parameters = route.pathParameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] }
+            responses["200"] = ["description": "The output's JSON; Agion-Output-Digest names a stored one's sha256",
+                                "content": ["application/json": ["schema": ["type": "object"]]]]
+            responses["410"] = ["description": "The stored output was deleted by the tenant's retention (its digest stays in the history)"]
         case .local(let local):
             parameters = route.pathParameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] }
             let (body, reply, status) = LocalSchemas.operation(local)

@@ -45,7 +45,7 @@ struct LocalHandler: Sendable {
                 ["tenant": .string($0.tenant), "display_name": .string($0.displayName), "created_at": .string(Self.timestamp($0.createdAt))]
             })])
         case .createKey:
-            var body = try await object(request, allowed: ["name", "role", "agent_scope"])
+            var body = try await object(request, allowed: ["name", "role", "agent_scope", "groups"])
             let name = try body.string("name", required: true)!
             guard (1...128).contains(name.utf8.count) else { throw Problem(.invalidRequest, "1 to 128 bytes", field: "name") }
             let roleText = try body.string("role", required: true)!
@@ -54,9 +54,14 @@ struct LocalHandler: Sendable {
             }
             let scope = try body.string("agent_scope")
             try Self.validateScope(scope, role: role)
+            let groups = try body.strings("groups") ?? []
+            guard groups.count <= 16 else { throw Problem(.invalidRequest, "at most 16 groups", field: "groups") }
+            if let index = groups.firstIndex(where: { !GroupName.isValid($0) }) {
+                throw Problem(.invalidRequest, GroupName.rule, field: "groups[\(index)]")
+            }
             let (key, record) = try await keys.pool.withConnection { connection in
-                try await keys.createKey(tenant: credential.tenant, name: name, role: role, agentScope: scope, createdBy: credential.subject,
-                                         on: connection)
+                try await keys.createKey(tenant: credential.tenant, name: name, role: role, agentScope: scope, groups: groups,
+                                         createdBy: credential.subject, on: connection)
             }
             return JSONResponse.make(.created, Self.json(record, key: key))
         case .listKeys:
@@ -159,6 +164,7 @@ struct LocalHandler: Sendable {
             "created_by": .string(record.createdBy), "created_at": .string(timestamp(record.createdAt)),
         ]
         if let scope = record.agentScope { object["agent_scope"] = .string(scope) }
+        if !record.groups.isEmpty { object["groups"] = .array(record.groups.map { .string($0) }) }
         if let revoked = record.revokedAt { object["revoked_at"] = .string(timestamp(revoked)) }
         if let key { object["key"] = .string(key.description) }
         return .object(object)

@@ -15,6 +15,12 @@ import NIOCore
 /// `events`), then the live ones, skipping any it already sent and reading
 /// any gap from the history again. The stream ends after the final event;
 /// a comment every 15 s keeps proxies from closing an idle one.
+///
+/// Between them come the **live** updates of running steps (tokens, "50%
+/// done", partial outputs; `event: step_progress`, `"live": true`), relayed
+/// by execution on `agion.missions.live.<tenant>.<mission>`. They carry no
+/// SSE id: they are not stored, so a reconnecting client gets the durable
+/// events it missed and the live updates from then on.
 struct MissionStream: Sendable {
     let bus: Bus
     let timeout: Duration
@@ -37,16 +43,27 @@ struct MissionStream: Sendable {
         let tenant = credential.tenant, start = after
         // Subscribed before the history is read: nothing published in between is lost.
         let live = try bus.subscribe(CoordinationSubjects.eventSubject(tenant: tenant, mission: missionID))
+        let progress: Broadcast
+        do {
+            progress = try bus.subscribe(CoordinationSubjects.liveSubject(tenant: tenant, mission: missionID))
+        } catch {
+            live.close()
+            throw error
+        }
         let first: (events: [ProtoMessage], last: Int64)
         do {
             first = try await history(missionID, tenant: tenant, after: after, context: context)
         } catch {
             live.close()
+            progress.close()
             throw error
         }
         let stream = self
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
-            defer { live.close() }
+            defer {
+                live.close()
+                progress.close()
+            }
             var sent = start
             func send(_ events: [ProtoMessage], _ writer: inout any ResponseBodyWriter) async throws -> Bool {
                 for event in events where event.int("position") > sent {
@@ -63,10 +80,13 @@ struct MissionStream: Sendable {
                 if page.events.isEmpty { break }
                 if try await send(page.events, &writer) { return try await writer.finish(nil) }
             }
-            for await item in Self.merge(live, keepAlive: Self.keepAlive) {
+            for await item in Self.merge(live, progress, keepAlive: Self.keepAlive) {
                 switch item {
                 case .keepAlive:
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                case .live(let envelope):
+                    guard let update = try? ProtoSchema.decode("agion.v1.StepProgress", from: envelope.payload) else { continue }
+                    try await writer.write(Self.liveFrame(update))
                 case .event(let envelope):
                     guard let event = try? ProtoSchema.decode("agion.v1.MissionEvent", from: envelope.payload) else { continue }
                     var events = [event]
@@ -85,15 +105,8 @@ struct MissionStream: Sendable {
     /// tenant has no such mission or coordination cannot answer.
     func history(_ mission: String, tenant: String, after: Int64, context: GatewayContext) async throws -> (events: [ProtoMessage], last: Int64) {
         let request = ProtoMessage("agion.v1.MissionEventsRequest", ["mission_id": .string(mission), "after_position": .int(after), "limit": .uint(500)])
-        var envelope = Envelope(type: request.name, tenant: tenant, payload: try ProtoSchema.encode(request))
-        envelope.correlationID = context.requestID
-        envelope.traceparent = context.traceparent.description
-        let reply: Envelope
-        do {
-            reply = try await bus.request(CoordinationSubjects.events, envelope, timeout: timeout)
-        } catch let error as BusError {
-            throw Problem(error, service: "coordination")
-        }
+        let reply = try await ServiceRequest.send(request, to: CoordinationSubjects.events, service: "coordination", tenant: tenant, bus: bus,
+                                                  timeout: timeout, context: context)
         let response = try ProtoSchema.decode("agion.v1.MissionEventsResponse", from: reply.payload)
         return (response.list("events").compactMap(\.message), response.int("last_position"))
     }
@@ -107,16 +120,34 @@ struct MissionStream: Sendable {
         return buffer
     }
 
+    /// `event: step_progress`, `data: <the update as JSON, with "live": true>`, no id.
+    static func liveFrame(_ update: ProtoMessage) -> ByteBuffer {
+        var json = ProtoJSON.json(update)
+        if case .object(var fields) = json {
+            fields["live"] = true
+            json = .object(fields)
+        }
+        var buffer = ByteBuffer()
+        buffer.writeString("event: step_progress\ndata: ")
+        buffer.writeBytes(json.serialized)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
     enum Item: Sendable {
         case event(Envelope)
+        case live(Envelope)
         case keepAlive
     }
 
-    /// The live events and a keep-alive tick, as one sequence.
-    static func merge(_ live: Broadcast, keepAlive: Duration) -> AsyncStream<Item> {
+    /// The durable events, the live updates and a keep-alive tick, as one sequence.
+    static func merge(_ events: Broadcast, _ live: Broadcast, keepAlive: Duration) -> AsyncStream<Item> {
         AsyncStream { continuation in
+            let updates = Task {
+                for await envelope in live { continuation.yield(.live(envelope)) }
+            }
             let events = Task {
-                for await envelope in live { continuation.yield(.event(envelope)) }
+                for await envelope in events { continuation.yield(.event(envelope)) }
                 continuation.finish()
             }
             let ticks = Task {
@@ -127,6 +158,7 @@ struct MissionStream: Sendable {
             }
             continuation.onTermination = { _ in
                 events.cancel()
+                updates.cancel()
                 ticks.cancel()
             }
         }

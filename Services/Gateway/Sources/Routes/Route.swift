@@ -1,4 +1,5 @@
 import AgionContract
+import AgionJSON
 import Hummingbird
 
 /// One route of the public API, as data: the router serves it and the OpenAPI
@@ -20,6 +21,8 @@ struct Route: Sendable {
         case local(LocalOperation)
         /// A server-sent event stream the gateway keeps open (`MissionStream`).
         case missionStream
+        /// A step's output, streamed from the output store when stored (`StepOutputDownload`).
+        case stepOutput
     }
 
     /// Whether the path has `{parameters}` (asked on every check: no allocation).
@@ -77,6 +80,8 @@ struct ServiceCall: Sendable {
     var batched = false
     /// A hand-written mapping tried before the generic one (`CheckFastPath`).
     var fastPath: FastPath?
+    /// Fields the route sets itself (`approve` of `/approve` and `/reject`).
+    var fixed: [String: JSONValue] = [:]
 
     enum FastPath: Sendable, Equatable {
         case check

@@ -42,6 +42,9 @@ struct ServiceCallHandler: Sendable {
         envelope.correlationID = context.requestID
         envelope.traceparent = context.traceparent.description
         envelope.headers["agion-subject"] = credential.subject
+        // Who is calling, for decisions that depend on it (approvals).
+        envelope.headers["agion-role"] = credential.role.rawValue
+        if !credential.groups.isEmpty { envelope.headers["agion-groups"] = credential.groups.joined(separator: ",") }
         let reply: Envelope
         do {
             if let batcher = batchers[call.subject] {
@@ -74,6 +77,10 @@ struct ServiceCallHandler: Sendable {
             // A path names one item of a repeated field (`agent_ids`) too.
             if schema.contains(where: { $0.name == name }) { fields[name] = .string(value) }
             else { fields[name + "s"] = .array([.string(value)]) }
+        }
+        for (name, value) in call.fixed {
+            if fields[name] != nil { throw Problem(.invalidRequest, "\(name) is set by the route, not the body", field: name) }
+            fields[name] = value
         }
         for (header, field) in call.headers {
             guard let name = HTTPField.Name(header), let value = request.headers[name] else { continue }

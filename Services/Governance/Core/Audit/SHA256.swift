@@ -1,3 +1,4 @@
+import AgionEnvelope
 import Crypto
 
 /// SHA-256 for the audit hash chain and policy digests: swift-crypto's
@@ -21,16 +22,5 @@ public struct SHA256: Sendable {
     /// The digest of everything given so far.
     public mutating func finalize() -> [UInt8] {
         Array(hasher.finalize())
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Lower-case hex, as hashes are shown to people.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        for byte in self { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0x0F)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 extension PolicyParser {
     static let ruleKeys: Set<String> = ["id", "description", "effect", "agents", "actions", "principals", "min_trust", "max_trust",
-                                        "max_delegation_depth", "when", "time_window", "rate_limit", "obligations"]
+                                        "max_delegation_depth", "when", "time_window", "rate_limit", "obligations", "approval"]
 
     static func parseRule(_ node: Node) throws(PolicyError) -> Rule {
         let fields = try node.object(allowed: ruleKeys)
@@ -23,7 +23,35 @@ extension PolicyParser {
         rule.timeWindow = try fields["time_window"].map(parseTimeWindow)
         rule.rateLimit = try fields["rate_limit"].map(parseRateLimit)
         rule.obligations = try (fields["obligations"]?.list() ?? []).map(parseObligation)
+        if let approval = fields["approval"] {
+            guard rule.effect == .requireApproval else {
+                throw PolicyError(field: approval.path, reason: "only a require_approval rule says who approves")
+            }
+            rule.obligations.append(try parseApproval(approval))
+        }
         return rule
+    }
+
+    /// `approval: {groups: [...], timeout_seconds: N, escalate_to: [...]}`:
+    /// who must approve what the rule holds back, carried to execution as
+    /// the decision's `approval` obligation (docs/missions.md).
+    static func parseApproval(_ node: Node) throws(PolicyError) -> Obligation {
+        let fields = try node.object(allowed: ["groups", "timeout_seconds", "escalate_to"])
+        var parameters: [String: String] = [:]
+        for key in ["groups", "escalate_to"] {
+            guard let list = fields[key] else { continue }
+            let items = try list.list()
+            guard items.count <= 16 else { throw PolicyError(field: list.path, reason: "at most 16 groups") }
+            var names: [String] = []
+            for item in items {
+                let name = try item.string(maxBytes: GroupName.maxLength)
+                guard GroupName.isValid(name) else { throw PolicyError(field: item.path, reason: GroupName.rule) }
+                names.append(name)
+            }
+            parameters[key] = names.joined(separator: ",")
+        }
+        if let timeout = fields["timeout_seconds"] { parameters["timeout_seconds"] = String(try timeout.int(in: 1...604_800)) }
+        return Obligation(kind: "approval", parameters: parameters)
     }
 
     static func ruleID(_ fields: [String: Node], _ node: Node) throws(PolicyError) -> String {

@@ -8,10 +8,15 @@ import Synchronization
 final class OutputValidator: Sendable {
     private let compiled = Mutex<[String: NSRegularExpressionBox]>([:])
 
-    func violations(of request: ValidateOutputRequest, rules: [OutputRule]) -> [Violation] {
-        let applicable = rules.filter { rule in
+    /// The rules that apply to this agent and action.
+    func applicable(to request: ValidateOutputRequest, rules: [OutputRule]) -> [OutputRule] {
+        rules.filter { rule in
             rule.agents.contains { $0.matches(request.agentID.description) } && rule.actions.contains { $0.matches(request.action) }
         }
+    }
+
+    func violations(of request: ValidateOutputRequest, rules: [OutputRule]) -> [Violation] {
+        let applicable = applicable(to: request, rules: rules)
         guard !applicable.isEmpty else { return [] }
         var violations: [Violation] = []
         let size = request.output.utf8.count

@@ -997,6 +997,51 @@ void   agion__v1__validate_output_request__free_unpacked
   assert(message->base.descriptor == &agion__v1__validate_output_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__stored_output__init
+                     (Agion__V1__StoredOutput         *message)
+{
+  static const Agion__V1__StoredOutput init_value = AGION__V1__STORED_OUTPUT__INIT;
+  *message = init_value;
+}
+size_t agion__v1__stored_output__get_packed_size
+                     (const Agion__V1__StoredOutput *message)
+{
+  assert(message->base.descriptor == &agion__v1__stored_output__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__stored_output__pack
+                     (const Agion__V1__StoredOutput *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__stored_output__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__stored_output__pack_to_buffer
+                     (const Agion__V1__StoredOutput *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__stored_output__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__StoredOutput *
+       agion__v1__stored_output__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__StoredOutput *)
+     protobuf_c_message_unpack (&agion__v1__stored_output__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__stored_output__free_unpacked
+                     (Agion__V1__StoredOutput *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__stored_output__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   agion__v1__violation__init
                      (Agion__V1__Violation         *message)
 {
@@ -2881,7 +2926,7 @@ const ProtobufCMessageDescriptor agion__v1__activate_policy_request__descriptor 
   (ProtobufCMessageInit) agion__v1__activate_policy_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_descriptors[10] =
 {
   {
     "agent_id",
@@ -2991,6 +3036,18 @@ static const ProtobufCFieldDescriptor agion__v1__validate_output_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stored_output",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ValidateOutputRequest, stored_output),
+    &agion__v1__stored_output__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__validate_output_request__field_indices_by_name[] = {
   1,   /* field[1] = action */
@@ -3001,12 +3058,13 @@ static const unsigned agion__v1__validate_output_request__field_indices_by_name[
   7,   /* field[7] = latency_ms */
   2,   /* field[2] = output */
   6,   /* field[6] = report_execution */
+  9,   /* field[9] = stored_output */
   8,   /* field[8] = target_latency_ms */
 };
 static const ProtobufCIntRange agion__v1__validate_output_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor =
 {
@@ -3016,11 +3074,75 @@ const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor 
   "Agion__V1__ValidateOutputRequest",
   "agion.v1",
   sizeof(Agion__V1__ValidateOutputRequest),
-  9,
+  10,
   agion__v1__validate_output_request__field_descriptors,
   agion__v1__validate_output_request__field_indices_by_name,
   1,  agion__v1__validate_output_request__number_ranges,
   (ProtobufCMessageInit) agion__v1__validate_output_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__stored_output__field_descriptors[3] =
+{
+  {
+    "mission_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StoredOutput, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "digest",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StoredOutput, digest),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StoredOutput, size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__stored_output__field_indices_by_name[] = {
+  1,   /* field[1] = digest */
+  0,   /* field[0] = mission_id */
+  2,   /* field[2] = size */
+};
+static const ProtobufCIntRange agion__v1__stored_output__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__stored_output__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.StoredOutput",
+  "StoredOutput",
+  "Agion__V1__StoredOutput",
+  "agion.v1",
+  sizeof(Agion__V1__StoredOutput),
+  3,
+  agion__v1__stored_output__field_descriptors,
+  agion__v1__stored_output__field_indices_by_name,
+  1,  agion__v1__stored_output__number_ranges,
+  (ProtobufCMessageInit) agion__v1__stored_output__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor agion__v1__violation__field_descriptors[4] =

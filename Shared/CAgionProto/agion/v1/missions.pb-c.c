@@ -142,6 +142,276 @@ void   agion__v1__mission_step_definition__free_unpacked
   assert(message->base.descriptor == &agion__v1__mission_step_definition__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__approval_requirement__init
+                     (Agion__V1__ApprovalRequirement         *message)
+{
+  static const Agion__V1__ApprovalRequirement init_value = AGION__V1__APPROVAL_REQUIREMENT__INIT;
+  *message = init_value;
+}
+size_t agion__v1__approval_requirement__get_packed_size
+                     (const Agion__V1__ApprovalRequirement *message)
+{
+  assert(message->base.descriptor == &agion__v1__approval_requirement__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__approval_requirement__pack
+                     (const Agion__V1__ApprovalRequirement *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__approval_requirement__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__approval_requirement__pack_to_buffer
+                     (const Agion__V1__ApprovalRequirement *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__approval_requirement__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ApprovalRequirement *
+       agion__v1__approval_requirement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ApprovalRequirement *)
+     protobuf_c_message_unpack (&agion__v1__approval_requirement__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__approval_requirement__free_unpacked
+                     (Agion__V1__ApprovalRequirement *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__approval_requirement__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__approval__init
+                     (Agion__V1__Approval         *message)
+{
+  static const Agion__V1__Approval init_value = AGION__V1__APPROVAL__INIT;
+  *message = init_value;
+}
+size_t agion__v1__approval__get_packed_size
+                     (const Agion__V1__Approval *message)
+{
+  assert(message->base.descriptor == &agion__v1__approval__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__approval__pack
+                     (const Agion__V1__Approval *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__approval__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__approval__pack_to_buffer
+                     (const Agion__V1__Approval *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__approval__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__Approval *
+       agion__v1__approval__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__Approval *)
+     protobuf_c_message_unpack (&agion__v1__approval__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__approval__free_unpacked
+                     (Agion__V1__Approval *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__approval__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_approvals_request__init
+                     (Agion__V1__ListApprovalsRequest         *message)
+{
+  static const Agion__V1__ListApprovalsRequest init_value = AGION__V1__LIST_APPROVALS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_approvals_request__get_packed_size
+                     (const Agion__V1__ListApprovalsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_approvals_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_approvals_request__pack
+                     (const Agion__V1__ListApprovalsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_approvals_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_approvals_request__pack_to_buffer
+                     (const Agion__V1__ListApprovalsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_approvals_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListApprovalsRequest *
+       agion__v1__list_approvals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListApprovalsRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_approvals_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_approvals_request__free_unpacked
+                     (Agion__V1__ListApprovalsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_approvals_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_approvals_response__init
+                     (Agion__V1__ListApprovalsResponse         *message)
+{
+  static const Agion__V1__ListApprovalsResponse init_value = AGION__V1__LIST_APPROVALS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_approvals_response__get_packed_size
+                     (const Agion__V1__ListApprovalsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_approvals_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_approvals_response__pack
+                     (const Agion__V1__ListApprovalsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_approvals_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_approvals_response__pack_to_buffer
+                     (const Agion__V1__ListApprovalsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_approvals_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListApprovalsResponse *
+       agion__v1__list_approvals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListApprovalsResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_approvals_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_approvals_response__free_unpacked
+                     (Agion__V1__ListApprovalsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_approvals_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__get_approval_request__init
+                     (Agion__V1__GetApprovalRequest         *message)
+{
+  static const Agion__V1__GetApprovalRequest init_value = AGION__V1__GET_APPROVAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__get_approval_request__get_packed_size
+                     (const Agion__V1__GetApprovalRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__get_approval_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__get_approval_request__pack
+                     (const Agion__V1__GetApprovalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__get_approval_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__get_approval_request__pack_to_buffer
+                     (const Agion__V1__GetApprovalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__get_approval_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__GetApprovalRequest *
+       agion__v1__get_approval_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__GetApprovalRequest *)
+     protobuf_c_message_unpack (&agion__v1__get_approval_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__get_approval_request__free_unpacked
+                     (Agion__V1__GetApprovalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__get_approval_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__decide_approval_request__init
+                     (Agion__V1__DecideApprovalRequest         *message)
+{
+  static const Agion__V1__DecideApprovalRequest init_value = AGION__V1__DECIDE_APPROVAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__decide_approval_request__get_packed_size
+                     (const Agion__V1__DecideApprovalRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__decide_approval_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__decide_approval_request__pack
+                     (const Agion__V1__DecideApprovalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__decide_approval_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__decide_approval_request__pack_to_buffer
+                     (const Agion__V1__DecideApprovalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__decide_approval_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__DecideApprovalRequest *
+       agion__v1__decide_approval_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__DecideApprovalRequest *)
+     protobuf_c_message_unpack (&agion__v1__decide_approval_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__decide_approval_request__free_unpacked
+                     (Agion__V1__DecideApprovalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__decide_approval_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   agion__v1__mission_retry_policy__init
                      (Agion__V1__MissionRetryPolicy         *message)
 {
@@ -1222,6 +1492,366 @@ void   agion__v1__step_progress__free_unpacked
   assert(message->base.descriptor == &agion__v1__step_progress__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__schedule__init
+                     (Agion__V1__Schedule         *message)
+{
+  static const Agion__V1__Schedule init_value = AGION__V1__SCHEDULE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__schedule__get_packed_size
+                     (const Agion__V1__Schedule *message)
+{
+  assert(message->base.descriptor == &agion__v1__schedule__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__schedule__pack
+                     (const Agion__V1__Schedule *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__schedule__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__schedule__pack_to_buffer
+                     (const Agion__V1__Schedule *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__schedule__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__Schedule *
+       agion__v1__schedule__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__Schedule *)
+     protobuf_c_message_unpack (&agion__v1__schedule__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__schedule__free_unpacked
+                     (Agion__V1__Schedule *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__schedule__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__create_schedule_request__init
+                     (Agion__V1__CreateScheduleRequest         *message)
+{
+  static const Agion__V1__CreateScheduleRequest init_value = AGION__V1__CREATE_SCHEDULE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__create_schedule_request__get_packed_size
+                     (const Agion__V1__CreateScheduleRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__create_schedule_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__create_schedule_request__pack
+                     (const Agion__V1__CreateScheduleRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__create_schedule_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__create_schedule_request__pack_to_buffer
+                     (const Agion__V1__CreateScheduleRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__create_schedule_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__CreateScheduleRequest *
+       agion__v1__create_schedule_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__CreateScheduleRequest *)
+     protobuf_c_message_unpack (&agion__v1__create_schedule_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__create_schedule_request__free_unpacked
+                     (Agion__V1__CreateScheduleRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__create_schedule_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__schedule_request__init
+                     (Agion__V1__ScheduleRequest         *message)
+{
+  static const Agion__V1__ScheduleRequest init_value = AGION__V1__SCHEDULE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__schedule_request__get_packed_size
+                     (const Agion__V1__ScheduleRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__schedule_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__schedule_request__pack
+                     (const Agion__V1__ScheduleRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__schedule_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__schedule_request__pack_to_buffer
+                     (const Agion__V1__ScheduleRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__schedule_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ScheduleRequest *
+       agion__v1__schedule_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ScheduleRequest *)
+     protobuf_c_message_unpack (&agion__v1__schedule_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__schedule_request__free_unpacked
+                     (Agion__V1__ScheduleRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__schedule_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_schedules_request__init
+                     (Agion__V1__ListSchedulesRequest         *message)
+{
+  static const Agion__V1__ListSchedulesRequest init_value = AGION__V1__LIST_SCHEDULES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_schedules_request__get_packed_size
+                     (const Agion__V1__ListSchedulesRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedules_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_schedules_request__pack
+                     (const Agion__V1__ListSchedulesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedules_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_schedules_request__pack_to_buffer
+                     (const Agion__V1__ListSchedulesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedules_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListSchedulesRequest *
+       agion__v1__list_schedules_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListSchedulesRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_schedules_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_schedules_request__free_unpacked
+                     (Agion__V1__ListSchedulesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_schedules_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_schedules_response__init
+                     (Agion__V1__ListSchedulesResponse         *message)
+{
+  static const Agion__V1__ListSchedulesResponse init_value = AGION__V1__LIST_SCHEDULES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_schedules_response__get_packed_size
+                     (const Agion__V1__ListSchedulesResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedules_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_schedules_response__pack
+                     (const Agion__V1__ListSchedulesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedules_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_schedules_response__pack_to_buffer
+                     (const Agion__V1__ListSchedulesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedules_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListSchedulesResponse *
+       agion__v1__list_schedules_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListSchedulesResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_schedules_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_schedules_response__free_unpacked
+                     (Agion__V1__ListSchedulesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_schedules_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__schedule_firing__init
+                     (Agion__V1__ScheduleFiring         *message)
+{
+  static const Agion__V1__ScheduleFiring init_value = AGION__V1__SCHEDULE_FIRING__INIT;
+  *message = init_value;
+}
+size_t agion__v1__schedule_firing__get_packed_size
+                     (const Agion__V1__ScheduleFiring *message)
+{
+  assert(message->base.descriptor == &agion__v1__schedule_firing__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__schedule_firing__pack
+                     (const Agion__V1__ScheduleFiring *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__schedule_firing__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__schedule_firing__pack_to_buffer
+                     (const Agion__V1__ScheduleFiring *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__schedule_firing__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ScheduleFiring *
+       agion__v1__schedule_firing__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ScheduleFiring *)
+     protobuf_c_message_unpack (&agion__v1__schedule_firing__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__schedule_firing__free_unpacked
+                     (Agion__V1__ScheduleFiring *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__schedule_firing__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_schedule_firings_request__init
+                     (Agion__V1__ListScheduleFiringsRequest         *message)
+{
+  static const Agion__V1__ListScheduleFiringsRequest init_value = AGION__V1__LIST_SCHEDULE_FIRINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_schedule_firings_request__get_packed_size
+                     (const Agion__V1__ListScheduleFiringsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_schedule_firings_request__pack
+                     (const Agion__V1__ListScheduleFiringsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_schedule_firings_request__pack_to_buffer
+                     (const Agion__V1__ListScheduleFiringsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListScheduleFiringsRequest *
+       agion__v1__list_schedule_firings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListScheduleFiringsRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_schedule_firings_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_schedule_firings_request__free_unpacked
+                     (Agion__V1__ListScheduleFiringsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_schedule_firings_response__init
+                     (Agion__V1__ListScheduleFiringsResponse         *message)
+{
+  static const Agion__V1__ListScheduleFiringsResponse init_value = AGION__V1__LIST_SCHEDULE_FIRINGS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_schedule_firings_response__get_packed_size
+                     (const Agion__V1__ListScheduleFiringsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_schedule_firings_response__pack
+                     (const Agion__V1__ListScheduleFiringsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_schedule_firings_response__pack_to_buffer
+                     (const Agion__V1__ListScheduleFiringsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListScheduleFiringsResponse *
+       agion__v1__list_schedule_firings_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListScheduleFiringsResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_schedule_firings_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_schedule_firings_response__free_unpacked
+                     (Agion__V1__ListScheduleFiringsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_schedule_firings_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__mission_definition__field_descriptors[7] =
 {
   {
@@ -1389,7 +2019,7 @@ const ProtobufCMessageDescriptor agion__v1__mission_budget__descriptor =
   (ProtobufCMessageInit) agion__v1__mission_budget__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__mission_step_definition__field_descriptors[9] =
+static const ProtobufCFieldDescriptor agion__v1__mission_step_definition__field_descriptors[10] =
 {
   {
     "id",
@@ -1499,10 +2129,23 @@ static const ProtobufCFieldDescriptor agion__v1__mission_step_definition__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "approval",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__MissionStepDefinition, approval),
+    &agion__v1__approval_requirement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__mission_step_definition__field_indices_by_name[] = {
   3,   /* field[3] = action */
   2,   /* field[2] = agent_id */
+  9,   /* field[9] = approval */
   1,   /* field[1] = capability */
   5,   /* field[5] = depends_on */
   0,   /* field[0] = id */
@@ -1514,7 +2157,7 @@ static const unsigned agion__v1__mission_step_definition__field_indices_by_name[
 static const ProtobufCIntRange agion__v1__mission_step_definition__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor agion__v1__mission_step_definition__descriptor =
 {
@@ -1524,11 +2167,655 @@ const ProtobufCMessageDescriptor agion__v1__mission_step_definition__descriptor 
   "Agion__V1__MissionStepDefinition",
   "agion.v1",
   sizeof(Agion__V1__MissionStepDefinition),
-  9,
+  10,
   agion__v1__mission_step_definition__field_descriptors,
   agion__v1__mission_step_definition__field_indices_by_name,
   1,  agion__v1__mission_step_definition__number_ranges,
   (ProtobufCMessageInit) agion__v1__mission_step_definition__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__approval_requirement__field_descriptors[4] =
+{
+  {
+    "required",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ApprovalRequirement, required),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "groups",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__ApprovalRequirement, n_groups),
+    offsetof(Agion__V1__ApprovalRequirement, groups),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timeout_seconds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ApprovalRequirement, timeout_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalate_to",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__ApprovalRequirement, n_escalate_to),
+    offsetof(Agion__V1__ApprovalRequirement, escalate_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__approval_requirement__field_indices_by_name[] = {
+  3,   /* field[3] = escalate_to */
+  1,   /* field[1] = groups */
+  0,   /* field[0] = required */
+  2,   /* field[2] = timeout_seconds */
+};
+static const ProtobufCIntRange agion__v1__approval_requirement__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor agion__v1__approval_requirement__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ApprovalRequirement",
+  "ApprovalRequirement",
+  "Agion__V1__ApprovalRequirement",
+  "agion.v1",
+  sizeof(Agion__V1__ApprovalRequirement),
+  4,
+  agion__v1__approval_requirement__field_descriptors,
+  agion__v1__approval_requirement__field_indices_by_name,
+  1,  agion__v1__approval_requirement__number_ranges,
+  (ProtobufCMessageInit) agion__v1__approval_requirement__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__approval__field_descriptors[22] =
+{
+  {
+    "approval_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, approval_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mission_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mission_name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, mission_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "step_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, step_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "agent_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, agent_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "input",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, input),
+    &agion__v1__value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "input_digest",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, input_digest),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "groups",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__Approval, n_groups),
+    offsetof(Agion__V1__Approval, groups),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalate_to",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__Approval, n_escalate_to),
+    offsetof(Agion__V1__Approval, escalate_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timeout_seconds",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, timeout_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalated",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, escalated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reasons",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__Approval, n_reasons),
+    offsetof(Agion__V1__Approval, reasons),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requested_by",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, requested_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requested_at_unix_nanos",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, requested_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_at_unix_nanos",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, expires_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_by",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, decided_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_at_unix_nanos",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, decided_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Approval, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__approval__field_indices_by_name[] = {
+  6,   /* field[6] = action */
+  5,   /* field[5] = agent_id */
+  0,   /* field[0] = approval_id */
+  4,   /* field[4] = attempt */
+  21,   /* field[21] = comment */
+  20,   /* field[20] = decided_at_unix_nanos */
+  19,   /* field[19] = decided_by */
+  11,   /* field[11] = escalate_to */
+  13,   /* field[13] = escalated */
+  18,   /* field[18] = expires_at_unix_nanos */
+  10,   /* field[10] = groups */
+  7,   /* field[7] = input */
+  8,   /* field[8] = input_digest */
+  1,   /* field[1] = mission_id */
+  2,   /* field[2] = mission_name */
+  15,   /* field[15] = reasons */
+  17,   /* field[17] = requested_at_unix_nanos */
+  16,   /* field[16] = requested_by */
+  14,   /* field[14] = source */
+  9,   /* field[9] = status */
+  3,   /* field[3] = step_id */
+  12,   /* field[12] = timeout_seconds */
+};
+static const ProtobufCIntRange agion__v1__approval__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 22 }
+};
+const ProtobufCMessageDescriptor agion__v1__approval__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.Approval",
+  "Approval",
+  "Agion__V1__Approval",
+  "agion.v1",
+  sizeof(Agion__V1__Approval),
+  22,
+  agion__v1__approval__field_descriptors,
+  agion__v1__approval__field_indices_by_name,
+  1,  agion__v1__approval__number_ranges,
+  (ProtobufCMessageInit) agion__v1__approval__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_approvals_request__field_descriptors[5] =
+{
+  {
+    "status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListApprovalsRequest, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mission_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListApprovalsRequest, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mine",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListApprovalsRequest, mine),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListApprovalsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListApprovalsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_approvals_request__field_indices_by_name[] = {
+  2,   /* field[2] = mine */
+  1,   /* field[1] = mission_id */
+  3,   /* field[3] = page_size */
+  4,   /* field[4] = page_token */
+  0,   /* field[0] = status */
+};
+static const ProtobufCIntRange agion__v1__list_approvals_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_approvals_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListApprovalsRequest",
+  "ListApprovalsRequest",
+  "Agion__V1__ListApprovalsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListApprovalsRequest),
+  5,
+  agion__v1__list_approvals_request__field_descriptors,
+  agion__v1__list_approvals_request__field_indices_by_name,
+  1,  agion__v1__list_approvals_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_approvals_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_approvals_response__field_descriptors[2] =
+{
+  {
+    "approvals",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListApprovalsResponse, n_approvals),
+    offsetof(Agion__V1__ListApprovalsResponse, approvals),
+    &agion__v1__approval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListApprovalsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_approvals_response__field_indices_by_name[] = {
+  0,   /* field[0] = approvals */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange agion__v1__list_approvals_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_approvals_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListApprovalsResponse",
+  "ListApprovalsResponse",
+  "Agion__V1__ListApprovalsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListApprovalsResponse),
+  2,
+  agion__v1__list_approvals_response__field_descriptors,
+  agion__v1__list_approvals_response__field_indices_by_name,
+  1,  agion__v1__list_approvals_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_approvals_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__get_approval_request__field_descriptors[1] =
+{
+  {
+    "approval_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__GetApprovalRequest, approval_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__get_approval_request__field_indices_by_name[] = {
+  0,   /* field[0] = approval_id */
+};
+static const ProtobufCIntRange agion__v1__get_approval_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__get_approval_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.GetApprovalRequest",
+  "GetApprovalRequest",
+  "Agion__V1__GetApprovalRequest",
+  "agion.v1",
+  sizeof(Agion__V1__GetApprovalRequest),
+  1,
+  agion__v1__get_approval_request__field_descriptors,
+  agion__v1__get_approval_request__field_indices_by_name,
+  1,  agion__v1__get_approval_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__get_approval_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__decide_approval_request__field_descriptors[4] =
+{
+  {
+    "approval_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DecideApprovalRequest, approval_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approve",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DecideApprovalRequest, approve),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DecideApprovalRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "input_digest",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DecideApprovalRequest, input_digest),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__decide_approval_request__field_indices_by_name[] = {
+  0,   /* field[0] = approval_id */
+  1,   /* field[1] = approve */
+  2,   /* field[2] = comment */
+  3,   /* field[3] = input_digest */
+};
+static const ProtobufCIntRange agion__v1__decide_approval_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor agion__v1__decide_approval_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.DecideApprovalRequest",
+  "DecideApprovalRequest",
+  "Agion__V1__DecideApprovalRequest",
+  "agion.v1",
+  sizeof(Agion__V1__DecideApprovalRequest),
+  4,
+  agion__v1__decide_approval_request__field_descriptors,
+  agion__v1__decide_approval_request__field_indices_by_name,
+  1,  agion__v1__decide_approval_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__decide_approval_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor agion__v1__mission_retry_policy__field_descriptors[3] =
@@ -2059,7 +3346,7 @@ const ProtobufCMessageDescriptor agion__v1__mission__descriptor =
   (ProtobufCMessageInit) agion__v1__mission__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__mission_step__field_descriptors[13] =
+static const ProtobufCFieldDescriptor agion__v1__mission_step__field_descriptors[14] =
 {
   {
     "id",
@@ -2217,10 +3504,23 @@ static const ProtobufCFieldDescriptor agion__v1__mission_step__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "approval",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__MissionStep, approval),
+    &agion__v1__approval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__mission_step__field_indices_by_name[] = {
   4,   /* field[4] = action */
   3,   /* field[3] = agent_id */
+  13,   /* field[13] = approval */
   10,   /* field[10] = approval_reasons */
   6,   /* field[6] = attempt */
   2,   /* field[2] = capability */
@@ -2236,7 +3536,7 @@ static const unsigned agion__v1__mission_step__field_indices_by_name[] = {
 static const ProtobufCIntRange agion__v1__mission_step__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor agion__v1__mission_step__descriptor =
 {
@@ -2246,7 +3546,7 @@ const ProtobufCMessageDescriptor agion__v1__mission_step__descriptor =
   "Agion__V1__MissionStep",
   "agion.v1",
   sizeof(Agion__V1__MissionStep),
-  13,
+  14,
   agion__v1__mission_step__field_descriptors,
   agion__v1__mission_step__field_indices_by_name,
   1,  agion__v1__mission_step__number_ranges,
@@ -3087,7 +4387,7 @@ const ProtobufCMessageDescriptor agion__v1__mission_events_response__descriptor 
   (ProtobufCMessageInit) agion__v1__mission_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__mission_event__field_descriptors[22] =
+static const ProtobufCFieldDescriptor agion__v1__mission_event__field_descriptors[23] =
 {
   {
     "mission_id",
@@ -3353,10 +4653,23 @@ static const ProtobufCFieldDescriptor agion__v1__mission_event__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "approval",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__MissionEvent, approval),
+    &agion__v1__approval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__mission_event__field_indices_by_name[] = {
   18,   /* field[18] = action */
   6,   /* field[6] = agent_id */
+  22,   /* field[22] = approval */
   13,   /* field[13] = at_unix_nanos */
   5,   /* field[5] = attempt */
   15,   /* field[15] = code */
@@ -3381,7 +4694,7 @@ static const unsigned agion__v1__mission_event__field_indices_by_name[] = {
 static const ProtobufCIntRange agion__v1__mission_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 22 }
+  { 0, 23 }
 };
 const ProtobufCMessageDescriptor agion__v1__mission_event__descriptor =
 {
@@ -3391,14 +4704,14 @@ const ProtobufCMessageDescriptor agion__v1__mission_event__descriptor =
   "Agion__V1__MissionEvent",
   "agion.v1",
   sizeof(Agion__V1__MissionEvent),
-  22,
+  23,
   agion__v1__mission_event__field_descriptors,
   agion__v1__mission_event__field_indices_by_name,
   1,  agion__v1__mission_event__number_ranges,
   (ProtobufCMessageInit) agion__v1__mission_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__step_work__field_descriptors[13] =
+static const ProtobufCFieldDescriptor agion__v1__step_work__field_descriptors[15] =
 {
   {
     "mission_id",
@@ -3556,10 +4869,36 @@ static const ProtobufCFieldDescriptor agion__v1__step_work__field_descriptors[13
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "approval_id",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepWork, approval_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approval_digest",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__StepWork, approval_digest),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__step_work__field_indices_by_name[] = {
   5,   /* field[5] = action */
   3,   /* field[3] = agent_id */
+  14,   /* field[14] = approval_digest */
+  13,   /* field[13] = approval_id */
   2,   /* field[2] = attempt */
   12,   /* field[12] = capability */
   11,   /* field[11] = deadline_unix_nanos */
@@ -3575,7 +4914,7 @@ static const unsigned agion__v1__step_work__field_indices_by_name[] = {
 static const ProtobufCIntRange agion__v1__step_work__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor agion__v1__step_work__descriptor =
 {
@@ -3585,7 +4924,7 @@ const ProtobufCMessageDescriptor agion__v1__step_work__descriptor =
   "Agion__V1__StepWork",
   "agion.v1",
   sizeof(Agion__V1__StepWork),
-  13,
+  15,
   agion__v1__step_work__field_descriptors,
   agion__v1__step_work__field_indices_by_name,
   1,  agion__v1__step_work__number_ranges,
@@ -3714,7 +5053,7 @@ const ProtobufCEnumDescriptor agion__v1__attempt_finished__result__descriptor =
   agion__v1__attempt_finished__result__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor agion__v1__attempt_finished__field_descriptors[10] =
+static const ProtobufCFieldDescriptor agion__v1__attempt_finished__field_descriptors[11] =
 {
   {
     "mission_id",
@@ -3836,9 +5175,22 @@ static const ProtobufCFieldDescriptor agion__v1__attempt_finished__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "approval",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AttemptFinished, approval),
+    &agion__v1__approval_requirement__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__attempt_finished__field_indices_by_name[] = {
   3,   /* field[3] = agent_id */
+  10,   /* field[10] = approval */
   8,   /* field[8] = approval_reasons */
   2,   /* field[2] = attempt */
   7,   /* field[7] = error */
@@ -3852,7 +5204,7 @@ static const unsigned agion__v1__attempt_finished__field_indices_by_name[] = {
 static const ProtobufCIntRange agion__v1__attempt_finished__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor agion__v1__attempt_finished__descriptor =
 {
@@ -3862,7 +5214,7 @@ const ProtobufCMessageDescriptor agion__v1__attempt_finished__descriptor =
   "Agion__V1__AttemptFinished",
   "agion.v1",
   sizeof(Agion__V1__AttemptFinished),
-  10,
+  11,
   agion__v1__attempt_finished__field_descriptors,
   agion__v1__attempt_finished__field_indices_by_name,
   1,  agion__v1__attempt_finished__number_ranges,
@@ -4215,6 +5567,648 @@ const ProtobufCMessageDescriptor agion__v1__step_progress__descriptor =
   agion__v1__step_progress__field_indices_by_name,
   1,  agion__v1__step_progress__number_ranges,
   (ProtobufCMessageInit) agion__v1__step_progress__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__schedule__field_descriptors[17] =
+{
+  {
+    "schedule_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, schedule_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cron",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, cron),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time_zone",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, time_zone),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overlap",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, overlap),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "catch_up_window_seconds",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, catch_up_window_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "definition",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, definition),
+    &agion__v1__mission_definition__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "paused",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, paused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_fire_at_unix_nanos",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, next_fire_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_fired_at_unix_nanos",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, last_fired_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_mission_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, last_mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "buffered_fire_at_unix_nanos",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, buffered_fire_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fired_count",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, fired_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "skipped_count",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, skipped_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, created_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_unix_nanos",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, created_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_unix_nanos",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__Schedule, updated_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__schedule__field_indices_by_name[] = {
+  11,   /* field[11] = buffered_fire_at_unix_nanos */
+  5,   /* field[5] = catch_up_window_seconds */
+  15,   /* field[15] = created_at_unix_nanos */
+  14,   /* field[14] = created_by */
+  2,   /* field[2] = cron */
+  6,   /* field[6] = definition */
+  12,   /* field[12] = fired_count */
+  9,   /* field[9] = last_fired_at_unix_nanos */
+  10,   /* field[10] = last_mission_id */
+  1,   /* field[1] = name */
+  8,   /* field[8] = next_fire_at_unix_nanos */
+  4,   /* field[4] = overlap */
+  7,   /* field[7] = paused */
+  0,   /* field[0] = schedule_id */
+  13,   /* field[13] = skipped_count */
+  3,   /* field[3] = time_zone */
+  16,   /* field[16] = updated_at_unix_nanos */
+};
+static const ProtobufCIntRange agion__v1__schedule__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 17 }
+};
+const ProtobufCMessageDescriptor agion__v1__schedule__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.Schedule",
+  "Schedule",
+  "Agion__V1__Schedule",
+  "agion.v1",
+  sizeof(Agion__V1__Schedule),
+  17,
+  agion__v1__schedule__field_descriptors,
+  agion__v1__schedule__field_indices_by_name,
+  1,  agion__v1__schedule__number_ranges,
+  (ProtobufCMessageInit) agion__v1__schedule__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__create_schedule_request__field_descriptors[1] =
+{
+  {
+    "schedule",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__CreateScheduleRequest, schedule),
+    &agion__v1__schedule__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__create_schedule_request__field_indices_by_name[] = {
+  0,   /* field[0] = schedule */
+};
+static const ProtobufCIntRange agion__v1__create_schedule_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__create_schedule_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.CreateScheduleRequest",
+  "CreateScheduleRequest",
+  "Agion__V1__CreateScheduleRequest",
+  "agion.v1",
+  sizeof(Agion__V1__CreateScheduleRequest),
+  1,
+  agion__v1__create_schedule_request__field_descriptors,
+  agion__v1__create_schedule_request__field_indices_by_name,
+  1,  agion__v1__create_schedule_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__create_schedule_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__schedule_request__field_descriptors[1] =
+{
+  {
+    "schedule_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleRequest, schedule_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__schedule_request__field_indices_by_name[] = {
+  0,   /* field[0] = schedule_id */
+};
+static const ProtobufCIntRange agion__v1__schedule_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__schedule_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ScheduleRequest",
+  "ScheduleRequest",
+  "Agion__V1__ScheduleRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ScheduleRequest),
+  1,
+  agion__v1__schedule_request__field_descriptors,
+  agion__v1__schedule_request__field_indices_by_name,
+  1,  agion__v1__schedule_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__schedule_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_schedules_request__field_descriptors[2] =
+{
+  {
+    "page_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListSchedulesRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListSchedulesRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_schedules_request__field_indices_by_name[] = {
+  0,   /* field[0] = page_size */
+  1,   /* field[1] = page_token */
+};
+static const ProtobufCIntRange agion__v1__list_schedules_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_schedules_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListSchedulesRequest",
+  "ListSchedulesRequest",
+  "Agion__V1__ListSchedulesRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListSchedulesRequest),
+  2,
+  agion__v1__list_schedules_request__field_descriptors,
+  agion__v1__list_schedules_request__field_indices_by_name,
+  1,  agion__v1__list_schedules_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_schedules_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_schedules_response__field_descriptors[2] =
+{
+  {
+    "schedules",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListSchedulesResponse, n_schedules),
+    offsetof(Agion__V1__ListSchedulesResponse, schedules),
+    &agion__v1__schedule__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListSchedulesResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_schedules_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = schedules */
+};
+static const ProtobufCIntRange agion__v1__list_schedules_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_schedules_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListSchedulesResponse",
+  "ListSchedulesResponse",
+  "Agion__V1__ListSchedulesResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListSchedulesResponse),
+  2,
+  agion__v1__list_schedules_response__field_descriptors,
+  agion__v1__list_schedules_response__field_indices_by_name,
+  1,  agion__v1__list_schedules_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_schedules_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__schedule_firing__field_descriptors[6] =
+{
+  {
+    "schedule_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleFiring, schedule_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fire_at_unix_nanos",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleFiring, fire_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleFiring, outcome),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mission_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleFiring, mission_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at_unix_nanos",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleFiring, recorded_at_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "manual",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ScheduleFiring, manual),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__schedule_firing__field_indices_by_name[] = {
+  1,   /* field[1] = fire_at_unix_nanos */
+  5,   /* field[5] = manual */
+  3,   /* field[3] = mission_id */
+  2,   /* field[2] = outcome */
+  4,   /* field[4] = recorded_at_unix_nanos */
+  0,   /* field[0] = schedule_id */
+};
+static const ProtobufCIntRange agion__v1__schedule_firing__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor agion__v1__schedule_firing__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ScheduleFiring",
+  "ScheduleFiring",
+  "Agion__V1__ScheduleFiring",
+  "agion.v1",
+  sizeof(Agion__V1__ScheduleFiring),
+  6,
+  agion__v1__schedule_firing__field_descriptors,
+  agion__v1__schedule_firing__field_indices_by_name,
+  1,  agion__v1__schedule_firing__number_ranges,
+  (ProtobufCMessageInit) agion__v1__schedule_firing__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_schedule_firings_request__field_descriptors[3] =
+{
+  {
+    "schedule_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListScheduleFiringsRequest, schedule_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListScheduleFiringsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListScheduleFiringsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_schedule_firings_request__field_indices_by_name[] = {
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
+  0,   /* field[0] = schedule_id */
+};
+static const ProtobufCIntRange agion__v1__list_schedule_firings_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_schedule_firings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListScheduleFiringsRequest",
+  "ListScheduleFiringsRequest",
+  "Agion__V1__ListScheduleFiringsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListScheduleFiringsRequest),
+  3,
+  agion__v1__list_schedule_firings_request__field_descriptors,
+  agion__v1__list_schedule_firings_request__field_indices_by_name,
+  1,  agion__v1__list_schedule_firings_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_schedule_firings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_schedule_firings_response__field_descriptors[2] =
+{
+  {
+    "firings",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListScheduleFiringsResponse, n_firings),
+    offsetof(Agion__V1__ListScheduleFiringsResponse, firings),
+    &agion__v1__schedule_firing__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListScheduleFiringsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_schedule_firings_response__field_indices_by_name[] = {
+  0,   /* field[0] = firings */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange agion__v1__list_schedule_firings_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_schedule_firings_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListScheduleFiringsResponse",
+  "ListScheduleFiringsResponse",
+  "Agion__V1__ListScheduleFiringsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListScheduleFiringsResponse),
+  2,
+  agion__v1__list_schedule_firings_response__field_descriptors,
+  agion__v1__list_schedule_firings_response__field_indices_by_name,
+  1,  agion__v1__list_schedule_firings_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_schedule_firings_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue agion__v1__mission_status__enum_values_by_number[6] =

@@ -273,6 +273,16 @@ class PutPolicyRequest(_message.Message):
     draft: bool
     def __init__(self, document: _Optional[str] = ..., comment: _Optional[str] = ..., draft: bool = ...) -> None: ...
 
+class StoredOutput(_message.Message):
+    __slots__ = ["digest", "mission_id", "size"]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    MISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    digest: str
+    mission_id: str
+    size: int
+    def __init__(self, mission_id: _Optional[str] = ..., digest: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
 class StructValue(_message.Message):
     __slots__ = ["fields"]
     FIELDS_FIELD_NUMBER: _ClassVar[int]
@@ -358,7 +368,7 @@ class TrustScoresResponse(_message.Message):
     def __init__(self, scores: _Optional[_Iterable[_Union[TrustScore, _Mapping]]] = ...) -> None: ...
 
 class ValidateOutputRequest(_message.Message):
-    __slots__ = ["action", "agent_id", "capability", "content_type", "execution_id", "latency_ms", "output", "report_execution", "target_latency_ms"]
+    __slots__ = ["action", "agent_id", "capability", "content_type", "execution_id", "latency_ms", "output", "report_execution", "stored_output", "target_latency_ms"]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     CAPABILITY_FIELD_NUMBER: _ClassVar[int]
@@ -367,6 +377,7 @@ class ValidateOutputRequest(_message.Message):
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     REPORT_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    STORED_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     TARGET_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     action: str
     agent_id: str
@@ -376,8 +387,9 @@ class ValidateOutputRequest(_message.Message):
     latency_ms: float
     output: str
     report_execution: bool
+    stored_output: StoredOutput
     target_latency_ms: float
-    def __init__(self, agent_id: _Optional[str] = ..., action: _Optional[str] = ..., output: _Optional[str] = ..., content_type: _Optional[str] = ..., capability: _Optional[str] = ..., execution_id: _Optional[str] = ..., report_execution: bool = ..., latency_ms: _Optional[float] = ..., target_latency_ms: _Optional[float] = ...) -> None: ...
+    def __init__(self, agent_id: _Optional[str] = ..., action: _Optional[str] = ..., output: _Optional[str] = ..., content_type: _Optional[str] = ..., capability: _Optional[str] = ..., execution_id: _Optional[str] = ..., report_execution: bool = ..., latency_ms: _Optional[float] = ..., target_latency_ms: _Optional[float] = ..., stored_output: _Optional[_Union[StoredOutput, _Mapping]] = ...) -> None: ...
 
 class ValidationResult(_message.Message):
     __slots__ = ["passed", "policy_revision", "trust_score", "validation_id", "violations"]

@@ -53,11 +53,72 @@ class AgentResult(_message.Message):
     usage: Usage
     def __init__(self, output: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ...) -> None: ...
 
+class Approval(_message.Message):
+    __slots__ = ["action", "agent_id", "approval_id", "attempt", "comment", "decided_at_unix_nanos", "decided_by", "escalate_to", "escalated", "expires_at_unix_nanos", "groups", "input", "input_digest", "mission_id", "mission_name", "reasons", "requested_at_unix_nanos", "requested_by", "source", "status", "step_id", "timeout_seconds"]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_FIELD_NUMBER: _ClassVar[int]
+    ESCALATE_TO_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    MISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    MISSION_NAME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    agent_id: str
+    approval_id: str
+    attempt: int
+    comment: str
+    decided_at_unix_nanos: int
+    decided_by: str
+    escalate_to: _containers.RepeatedScalarFieldContainer[str]
+    escalated: bool
+    expires_at_unix_nanos: int
+    groups: _containers.RepeatedScalarFieldContainer[str]
+    input: _governance_pb2.Value
+    input_digest: str
+    mission_id: str
+    mission_name: str
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    requested_at_unix_nanos: int
+    requested_by: str
+    source: str
+    status: str
+    step_id: str
+    timeout_seconds: int
+    def __init__(self, approval_id: _Optional[str] = ..., mission_id: _Optional[str] = ..., mission_name: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., input_digest: _Optional[str] = ..., status: _Optional[str] = ..., groups: _Optional[_Iterable[str]] = ..., escalate_to: _Optional[_Iterable[str]] = ..., timeout_seconds: _Optional[int] = ..., escalated: bool = ..., source: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., requested_by: _Optional[str] = ..., requested_at_unix_nanos: _Optional[int] = ..., expires_at_unix_nanos: _Optional[int] = ..., decided_by: _Optional[str] = ..., decided_at_unix_nanos: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class ApprovalRequirement(_message.Message):
+    __slots__ = ["escalate_to", "groups", "required", "timeout_seconds"]
+    ESCALATE_TO_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    escalate_to: _containers.RepeatedScalarFieldContainer[str]
+    groups: _containers.RepeatedScalarFieldContainer[str]
+    required: bool
+    timeout_seconds: int
+    def __init__(self, required: bool = ..., groups: _Optional[_Iterable[str]] = ..., timeout_seconds: _Optional[int] = ..., escalate_to: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class AttemptFinished(_message.Message):
-    __slots__ = ["agent_id", "approval_reasons", "attempt", "error", "latency_ms", "mission_id", "output", "result", "step_id", "usage"]
+    __slots__ = ["agent_id", "approval", "approval_reasons", "attempt", "error", "latency_ms", "mission_id", "output", "result", "step_id", "usage"]
     class Result(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
     APPROVAL_REASONS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +133,7 @@ class AttemptFinished(_message.Message):
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
+    approval: ApprovalRequirement
     approval_reasons: _containers.RepeatedScalarFieldContainer[str]
     attempt: int
     error: StepError
@@ -81,7 +143,7 @@ class AttemptFinished(_message.Message):
     result: AttemptFinished.Result
     step_id: str
     usage: Usage
-    def __init__(self, mission_id: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., result: _Optional[_Union[AttemptFinished.Result, str]] = ..., output: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., error: _Optional[_Union[StepError, _Mapping]] = ..., approval_reasons: _Optional[_Iterable[str]] = ..., latency_ms: _Optional[float] = ...) -> None: ...
+    def __init__(self, mission_id: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., result: _Optional[_Union[AttemptFinished.Result, str]] = ..., output: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., error: _Optional[_Union[StepError, _Mapping]] = ..., approval_reasons: _Optional[_Iterable[str]] = ..., latency_ms: _Optional[float] = ..., approval: _Optional[_Union[ApprovalRequirement, _Mapping]] = ...) -> None: ...
 
 class AttemptStarted(_message.Message):
     __slots__ = ["agent_id", "attempt", "deadline_unix_nanos", "mission_id", "step_id"]
@@ -104,6 +166,12 @@ class CancelMissionRequest(_message.Message):
     mission_id: str
     reason: str
     def __init__(self, mission_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CreateScheduleRequest(_message.Message):
+    __slots__ = ["schedule"]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    schedule: Schedule
+    def __init__(self, schedule: _Optional[_Union[Schedule, _Mapping]] = ...) -> None: ...
 
 class DeadStep(_message.Message):
     __slots__ = ["action", "agent_id", "attempt", "dead_at_unix_nanos", "errors", "input", "mission_id", "mission_name", "replayed_at_unix_nanos", "replayed_by", "step_id"]
@@ -131,11 +199,51 @@ class DeadStep(_message.Message):
     step_id: str
     def __init__(self, mission_id: _Optional[str] = ..., mission_name: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., errors: _Optional[_Iterable[_Union[StepError, _Mapping]]] = ..., dead_at_unix_nanos: _Optional[int] = ..., replayed_at_unix_nanos: _Optional[int] = ..., replayed_by: _Optional[str] = ...) -> None: ...
 
+class DecideApprovalRequest(_message.Message):
+    __slots__ = ["approval_id", "approve", "comment", "input_digest"]
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    INPUT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    approve: bool
+    comment: str
+    input_digest: str
+    def __init__(self, approval_id: _Optional[str] = ..., approve: bool = ..., comment: _Optional[str] = ..., input_digest: _Optional[str] = ...) -> None: ...
+
+class GetApprovalRequest(_message.Message):
+    __slots__ = ["approval_id"]
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
+    approval_id: str
+    def __init__(self, approval_id: _Optional[str] = ...) -> None: ...
+
 class GetMissionRequest(_message.Message):
     __slots__ = ["mission_id"]
     MISSION_ID_FIELD_NUMBER: _ClassVar[int]
     mission_id: str
     def __init__(self, mission_id: _Optional[str] = ...) -> None: ...
+
+class ListApprovalsRequest(_message.Message):
+    __slots__ = ["mine", "mission_id", "page_size", "page_token", "status"]
+    MINE_FIELD_NUMBER: _ClassVar[int]
+    MISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    mine: bool
+    mission_id: str
+    page_size: int
+    page_token: str
+    status: str
+    def __init__(self, status: _Optional[str] = ..., mission_id: _Optional[str] = ..., mine: bool = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListApprovalsResponse(_message.Message):
+    __slots__ = ["approvals", "next_page_token"]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    approvals: _containers.RepeatedCompositeFieldContainer[Approval]
+    next_page_token: str
+    def __init__(self, approvals: _Optional[_Iterable[_Union[Approval, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListDeadStepsRequest(_message.Message):
     __slots__ = ["include_replayed", "mission_id", "page_size", "page_token"]
@@ -180,6 +288,40 @@ class ListMissionsResponse(_message.Message):
     missions: _containers.RepeatedCompositeFieldContainer[MissionSummary]
     next_page_token: str
     def __init__(self, missions: _Optional[_Iterable[_Union[MissionSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListScheduleFiringsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "schedule_id"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    schedule_id: str
+    def __init__(self, schedule_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListScheduleFiringsResponse(_message.Message):
+    __slots__ = ["firings", "next_page_token"]
+    FIRINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    firings: _containers.RepeatedCompositeFieldContainer[ScheduleFiring]
+    next_page_token: str
+    def __init__(self, firings: _Optional[_Iterable[_Union[ScheduleFiring, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListSchedulesRequest(_message.Message):
+    __slots__ = ["page_size", "page_token"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSchedulesResponse(_message.Message):
+    __slots__ = ["next_page_token", "schedules"]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULES_FIELD_NUMBER: _ClassVar[int]
+    next_page_token: str
+    schedules: _containers.RepeatedCompositeFieldContainer[Schedule]
+    def __init__(self, schedules: _Optional[_Iterable[_Union[Schedule, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Mission(_message.Message):
     __slots__ = ["budget", "deadline_unix_nanos", "idempotency_key", "input", "mission_id", "name", "outcome_code", "outcome_reason", "outcome_step", "output", "position", "principal", "status", "steps", "submitted_at_unix_nanos", "updated_at_unix_nanos", "usage"]
@@ -246,9 +388,10 @@ class MissionDefinition(_message.Message):
     def __init__(self, name: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., budget: _Optional[_Union[MissionBudget, _Mapping]] = ..., deadline: _Optional[str] = ..., deadline_seconds: _Optional[int] = ..., principal: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[MissionStepDefinition, _Mapping]]] = ...) -> None: ...
 
 class MissionEvent(_message.Message):
-    __slots__ = ["action", "agent_id", "at_unix_nanos", "attempt", "code", "data", "deadline_unix_nanos", "definition", "error", "final", "idempotency_key", "latency_ms", "mission_id", "name", "occurred_at_unix_nanos", "position", "reason", "reasons", "requested_by", "step_id", "timeout_seconds", "usage"]
+    __slots__ = ["action", "agent_id", "approval", "at_unix_nanos", "attempt", "code", "data", "deadline_unix_nanos", "definition", "error", "final", "idempotency_key", "latency_ms", "mission_id", "name", "occurred_at_unix_nanos", "position", "reason", "reasons", "requested_by", "step_id", "timeout_seconds", "usage"]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -271,6 +414,7 @@ class MissionEvent(_message.Message):
     USAGE_FIELD_NUMBER: _ClassVar[int]
     action: str
     agent_id: str
+    approval: Approval
     at_unix_nanos: int
     attempt: int
     code: str
@@ -291,7 +435,7 @@ class MissionEvent(_message.Message):
     step_id: str
     timeout_seconds: int
     usage: Usage
-    def __init__(self, mission_id: _Optional[str] = ..., position: _Optional[int] = ..., name: _Optional[str] = ..., occurred_at_unix_nanos: _Optional[int] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., definition: _Optional[_Union[MissionDefinition, _Mapping]] = ..., data: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., error: _Optional[_Union[StepError, _Mapping]] = ..., reason: _Optional[str] = ..., final: bool = ..., at_unix_nanos: _Optional[int] = ..., reasons: _Optional[_Iterable[str]] = ..., code: _Optional[str] = ..., latency_ms: _Optional[float] = ..., idempotency_key: _Optional[str] = ..., action: _Optional[str] = ..., timeout_seconds: _Optional[int] = ..., deadline_unix_nanos: _Optional[int] = ..., requested_by: _Optional[str] = ...) -> None: ...
+    def __init__(self, mission_id: _Optional[str] = ..., position: _Optional[int] = ..., name: _Optional[str] = ..., occurred_at_unix_nanos: _Optional[int] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., definition: _Optional[_Union[MissionDefinition, _Mapping]] = ..., data: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., error: _Optional[_Union[StepError, _Mapping]] = ..., reason: _Optional[str] = ..., final: bool = ..., at_unix_nanos: _Optional[int] = ..., reasons: _Optional[_Iterable[str]] = ..., code: _Optional[str] = ..., latency_ms: _Optional[float] = ..., idempotency_key: _Optional[str] = ..., action: _Optional[str] = ..., timeout_seconds: _Optional[int] = ..., deadline_unix_nanos: _Optional[int] = ..., requested_by: _Optional[str] = ..., approval: _Optional[_Union[Approval, _Mapping]] = ...) -> None: ...
 
 class MissionEventsRequest(_message.Message):
     __slots__ = ["after_position", "limit", "mission_id"]
@@ -322,9 +466,10 @@ class MissionRetryPolicy(_message.Message):
     def __init__(self, max_attempts: _Optional[int] = ..., initial_backoff_ms: _Optional[int] = ..., max_backoff_ms: _Optional[int] = ...) -> None: ...
 
 class MissionStep(_message.Message):
-    __slots__ = ["action", "agent_id", "approval_reasons", "attempt", "capability", "depends_on", "errors", "finished_at_unix_nanos", "id", "output", "retry_at_unix_nanos", "status", "usage"]
+    __slots__ = ["action", "agent_id", "approval", "approval_reasons", "attempt", "capability", "depends_on", "errors", "finished_at_unix_nanos", "id", "output", "retry_at_unix_nanos", "status", "usage"]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
     APPROVAL_REASONS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     CAPABILITY_FIELD_NUMBER: _ClassVar[int]
@@ -338,6 +483,7 @@ class MissionStep(_message.Message):
     USAGE_FIELD_NUMBER: _ClassVar[int]
     action: str
     agent_id: str
+    approval: Approval
     approval_reasons: _containers.RepeatedScalarFieldContainer[str]
     attempt: int
     capability: str
@@ -349,12 +495,13 @@ class MissionStep(_message.Message):
     retry_at_unix_nanos: int
     status: StepStatus
     usage: Usage
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[StepStatus, str]] = ..., capability: _Optional[str] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., depends_on: _Optional[_Iterable[str]] = ..., attempt: _Optional[int] = ..., output: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., errors: _Optional[_Iterable[_Union[StepError, _Mapping]]] = ..., approval_reasons: _Optional[_Iterable[str]] = ..., retry_at_unix_nanos: _Optional[int] = ..., finished_at_unix_nanos: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[StepStatus, str]] = ..., capability: _Optional[str] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., depends_on: _Optional[_Iterable[str]] = ..., attempt: _Optional[int] = ..., output: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., errors: _Optional[_Iterable[_Union[StepError, _Mapping]]] = ..., approval_reasons: _Optional[_Iterable[str]] = ..., retry_at_unix_nanos: _Optional[int] = ..., finished_at_unix_nanos: _Optional[int] = ..., approval: _Optional[_Union[Approval, _Mapping]] = ...) -> None: ...
 
 class MissionStepDefinition(_message.Message):
-    __slots__ = ["action", "agent_id", "capability", "depends_on", "id", "input", "on_failure", "retry", "timeout_seconds"]
+    __slots__ = ["action", "agent_id", "approval", "capability", "depends_on", "id", "input", "on_failure", "retry", "timeout_seconds"]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
     CAPABILITY_FIELD_NUMBER: _ClassVar[int]
     DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -364,6 +511,7 @@ class MissionStepDefinition(_message.Message):
     TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     action: str
     agent_id: str
+    approval: ApprovalRequirement
     capability: str
     depends_on: _containers.RepeatedScalarFieldContainer[str]
     id: str
@@ -371,7 +519,7 @@ class MissionStepDefinition(_message.Message):
     on_failure: str
     retry: MissionRetryPolicy
     timeout_seconds: int
-    def __init__(self, id: _Optional[str] = ..., capability: _Optional[str] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., depends_on: _Optional[_Iterable[str]] = ..., timeout_seconds: _Optional[int] = ..., retry: _Optional[_Union[MissionRetryPolicy, _Mapping]] = ..., on_failure: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., capability: _Optional[str] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., depends_on: _Optional[_Iterable[str]] = ..., timeout_seconds: _Optional[int] = ..., retry: _Optional[_Union[MissionRetryPolicy, _Mapping]] = ..., on_failure: _Optional[str] = ..., approval: _Optional[_Union[ApprovalRequirement, _Mapping]] = ...) -> None: ...
 
 class MissionSummary(_message.Message):
     __slots__ = ["mission_id", "name", "outcome_code", "status", "step_count", "submitted_at_unix_nanos", "updated_at_unix_nanos", "usage"]
@@ -400,6 +548,66 @@ class ReplayMissionRequest(_message.Message):
     mission_id: str
     step_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, mission_id: _Optional[str] = ..., step_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Schedule(_message.Message):
+    __slots__ = ["buffered_fire_at_unix_nanos", "catch_up_window_seconds", "created_at_unix_nanos", "created_by", "cron", "definition", "fired_count", "last_fired_at_unix_nanos", "last_mission_id", "name", "next_fire_at_unix_nanos", "overlap", "paused", "schedule_id", "skipped_count", "time_zone", "updated_at_unix_nanos"]
+    BUFFERED_FIRE_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    CATCH_UP_WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CRON_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    FIRED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIRED_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    LAST_MISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_FIRE_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    buffered_fire_at_unix_nanos: int
+    catch_up_window_seconds: int
+    created_at_unix_nanos: int
+    created_by: str
+    cron: str
+    definition: MissionDefinition
+    fired_count: int
+    last_fired_at_unix_nanos: int
+    last_mission_id: str
+    name: str
+    next_fire_at_unix_nanos: int
+    overlap: str
+    paused: bool
+    schedule_id: str
+    skipped_count: int
+    time_zone: str
+    updated_at_unix_nanos: int
+    def __init__(self, schedule_id: _Optional[str] = ..., name: _Optional[str] = ..., cron: _Optional[str] = ..., time_zone: _Optional[str] = ..., overlap: _Optional[str] = ..., catch_up_window_seconds: _Optional[int] = ..., definition: _Optional[_Union[MissionDefinition, _Mapping]] = ..., paused: bool = ..., next_fire_at_unix_nanos: _Optional[int] = ..., last_fired_at_unix_nanos: _Optional[int] = ..., last_mission_id: _Optional[str] = ..., buffered_fire_at_unix_nanos: _Optional[int] = ..., fired_count: _Optional[int] = ..., skipped_count: _Optional[int] = ..., created_by: _Optional[str] = ..., created_at_unix_nanos: _Optional[int] = ..., updated_at_unix_nanos: _Optional[int] = ...) -> None: ...
+
+class ScheduleFiring(_message.Message):
+    __slots__ = ["fire_at_unix_nanos", "manual", "mission_id", "outcome", "recorded_at_unix_nanos", "schedule_id"]
+    FIRE_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    MANUAL_FIELD_NUMBER: _ClassVar[int]
+    MISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    fire_at_unix_nanos: int
+    manual: bool
+    mission_id: str
+    outcome: str
+    recorded_at_unix_nanos: int
+    schedule_id: str
+    def __init__(self, schedule_id: _Optional[str] = ..., fire_at_unix_nanos: _Optional[int] = ..., outcome: _Optional[str] = ..., mission_id: _Optional[str] = ..., recorded_at_unix_nanos: _Optional[int] = ..., manual: bool = ...) -> None: ...
+
+class ScheduleRequest(_message.Message):
+    __slots__ = ["schedule_id"]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    schedule_id: str
+    def __init__(self, schedule_id: _Optional[str] = ...) -> None: ...
 
 class StepError(_message.Message):
     __slots__ = ["agent_id", "attempt", "code", "message", "platform", "retriable"]
@@ -442,9 +650,11 @@ class StepProgress(_message.Message):
     def __init__(self, mission_id: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., sequence: _Optional[int] = ..., message: _Optional[str] = ..., percent: _Optional[float] = ..., text: _Optional[str] = ..., partial: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., occurred_at_unix_nanos: _Optional[int] = ...) -> None: ...
 
 class StepWork(_message.Message):
-    __slots__ = ["action", "agent_id", "attempt", "capability", "deadline_unix_nanos", "endpoint", "idempotency_key", "input", "mission_id", "mission_name", "principal", "step_id", "timeout_seconds"]
+    __slots__ = ["action", "agent_id", "approval_digest", "approval_id", "attempt", "capability", "deadline_unix_nanos", "endpoint", "idempotency_key", "input", "mission_id", "mission_name", "principal", "step_id", "timeout_seconds"]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     CAPABILITY_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
@@ -458,6 +668,8 @@ class StepWork(_message.Message):
     TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     action: str
     agent_id: str
+    approval_digest: str
+    approval_id: str
     attempt: int
     capability: str
     deadline_unix_nanos: int
@@ -469,7 +681,7 @@ class StepWork(_message.Message):
     principal: str
     step_id: str
     timeout_seconds: int
-    def __init__(self, mission_id: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., endpoint: _Optional[_Union[_registry_pb2.AgentEndpoint, _Mapping]] = ..., action: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., timeout_seconds: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., principal: _Optional[str] = ..., mission_name: _Optional[str] = ..., deadline_unix_nanos: _Optional[int] = ..., capability: _Optional[str] = ...) -> None: ...
+    def __init__(self, mission_id: _Optional[str] = ..., step_id: _Optional[str] = ..., attempt: _Optional[int] = ..., agent_id: _Optional[str] = ..., endpoint: _Optional[_Union[_registry_pb2.AgentEndpoint, _Mapping]] = ..., action: _Optional[str] = ..., input: _Optional[_Union[_governance_pb2.Value, _Mapping]] = ..., timeout_seconds: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., principal: _Optional[str] = ..., mission_name: _Optional[str] = ..., deadline_unix_nanos: _Optional[int] = ..., capability: _Optional[str] = ..., approval_id: _Optional[str] = ..., approval_digest: _Optional[str] = ...) -> None: ...
 
 class SubmitMissionRequest(_message.Message):
     __slots__ = ["definition", "idempotency_key"]

@@ -38,6 +38,7 @@ typedef struct Agion__V1__ListPolicyRevisionsRequest Agion__V1__ListPolicyRevisi
 typedef struct Agion__V1__ListPolicyRevisionsResponse Agion__V1__ListPolicyRevisionsResponse;
 typedef struct Agion__V1__ActivatePolicyRequest Agion__V1__ActivatePolicyRequest;
 typedef struct Agion__V1__ValidateOutputRequest Agion__V1__ValidateOutputRequest;
+typedef struct Agion__V1__StoredOutput Agion__V1__StoredOutput;
 typedef struct Agion__V1__Violation Agion__V1__Violation;
 typedef struct Agion__V1__ValidationResult Agion__V1__ValidationResult;
 typedef struct Agion__V1__ExecutionReport Agion__V1__ExecutionReport;
@@ -457,10 +458,35 @@ struct  Agion__V1__ValidateOutputRequest
   protobuf_c_boolean report_execution;
   double latency_ms;
   double target_latency_ms;
+  /*
+   * Set instead of `output` for an output too large to send (execution
+   * stored it, see OutputStore): governance reads it from AGION_OUTPUTS
+   * when a rule applies.
+   */
+  Agion__V1__StoredOutput *stored_output;
 };
 #define AGION__V1__VALIDATE_OUTPUT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__validate_output_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, NULL }
+
+
+/*
+ * An output in the output store (AGION_OUTPUTS): the mission it belongs to
+ * and its content address.
+ */
+struct  Agion__V1__StoredOutput
+{
+  ProtobufCMessage base;
+  char *mission_id;
+  /*
+   * "sha256:" and 64 lowercase hex digits.
+   */
+  char *digest;
+  uint64_t size;
+};
+#define AGION__V1__STORED_OUTPUT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__stored_output__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Agion__V1__Violation
@@ -1111,6 +1137,25 @@ Agion__V1__ValidateOutputRequest *
 void   agion__v1__validate_output_request__free_unpacked
                      (Agion__V1__ValidateOutputRequest *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__StoredOutput methods */
+void   agion__v1__stored_output__init
+                     (Agion__V1__StoredOutput         *message);
+size_t agion__v1__stored_output__get_packed_size
+                     (const Agion__V1__StoredOutput   *message);
+size_t agion__v1__stored_output__pack
+                     (const Agion__V1__StoredOutput   *message,
+                      uint8_t             *out);
+size_t agion__v1__stored_output__pack_to_buffer
+                     (const Agion__V1__StoredOutput   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__StoredOutput *
+       agion__v1__stored_output__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__stored_output__free_unpacked
+                     (Agion__V1__StoredOutput *message,
+                      ProtobufCAllocator *allocator);
 /* Agion__V1__Violation methods */
 void   agion__v1__violation__init
                      (Agion__V1__Violation         *message);
@@ -1388,6 +1433,9 @@ typedef void (*Agion__V1__ActivatePolicyRequest_Closure)
 typedef void (*Agion__V1__ValidateOutputRequest_Closure)
                  (const Agion__V1__ValidateOutputRequest *message,
                   void *closure_data);
+typedef void (*Agion__V1__StoredOutput_Closure)
+                 (const Agion__V1__StoredOutput *message,
+                  void *closure_data);
 typedef void (*Agion__V1__Violation_Closure)
                  (const Agion__V1__Violation *message,
                   void *closure_data);
@@ -1450,6 +1498,7 @@ extern const ProtobufCMessageDescriptor agion__v1__list_policy_revisions_request
 extern const ProtobufCMessageDescriptor agion__v1__list_policy_revisions_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__activate_policy_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__validate_output_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__stored_output__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__violation__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__validation_result__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__execution_report__descriptor;

@@ -20,6 +20,12 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Agion__V1__MissionDefinition Agion__V1__MissionDefinition;
 typedef struct Agion__V1__MissionBudget Agion__V1__MissionBudget;
 typedef struct Agion__V1__MissionStepDefinition Agion__V1__MissionStepDefinition;
+typedef struct Agion__V1__ApprovalRequirement Agion__V1__ApprovalRequirement;
+typedef struct Agion__V1__Approval Agion__V1__Approval;
+typedef struct Agion__V1__ListApprovalsRequest Agion__V1__ListApprovalsRequest;
+typedef struct Agion__V1__ListApprovalsResponse Agion__V1__ListApprovalsResponse;
+typedef struct Agion__V1__GetApprovalRequest Agion__V1__GetApprovalRequest;
+typedef struct Agion__V1__DecideApprovalRequest Agion__V1__DecideApprovalRequest;
 typedef struct Agion__V1__MissionRetryPolicy Agion__V1__MissionRetryPolicy;
 typedef struct Agion__V1__Usage Agion__V1__Usage;
 typedef struct Agion__V1__SubmitMissionRequest Agion__V1__SubmitMissionRequest;
@@ -44,6 +50,14 @@ typedef struct Agion__V1__AttemptFinished Agion__V1__AttemptFinished;
 typedef struct Agion__V1__AgentInvocation Agion__V1__AgentInvocation;
 typedef struct Agion__V1__AgentResult Agion__V1__AgentResult;
 typedef struct Agion__V1__StepProgress Agion__V1__StepProgress;
+typedef struct Agion__V1__Schedule Agion__V1__Schedule;
+typedef struct Agion__V1__CreateScheduleRequest Agion__V1__CreateScheduleRequest;
+typedef struct Agion__V1__ScheduleRequest Agion__V1__ScheduleRequest;
+typedef struct Agion__V1__ListSchedulesRequest Agion__V1__ListSchedulesRequest;
+typedef struct Agion__V1__ListSchedulesResponse Agion__V1__ListSchedulesResponse;
+typedef struct Agion__V1__ScheduleFiring Agion__V1__ScheduleFiring;
+typedef struct Agion__V1__ListScheduleFiringsRequest Agion__V1__ListScheduleFiringsRequest;
+typedef struct Agion__V1__ListScheduleFiringsResponse Agion__V1__ListScheduleFiringsResponse;
 
 
 /* --- enums --- */
@@ -157,10 +171,165 @@ struct  Agion__V1__MissionStepDefinition
    * `fail` (default) or `continue`.
    */
   char *on_failure;
+  /*
+   * A person must approve each run of the step before its agent is invoked
+   * (docs/missions.md, "Human approvals").
+   */
+  Agion__V1__ApprovalRequirement *approval;
 };
 #define AGION__V1__MISSION_STEP_DEFINITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__mission_step_definition__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * Who must approve, for how long, and whom to ask next. In a step
+ * definition, in a policy rule (`approval:`, carried to execution as the
+ * decision's `approval` obligation) and on each approval request.
+ */
+struct  Agion__V1__ApprovalRequirement
+{
+  ProtobufCMessage base;
+  /*
+   * Set when the step requires an approval (a step's `approval: required`).
+   */
+  protobuf_c_boolean required;
+  /*
+   * Only members of one of these groups may decide; empty: any approver.
+   */
+  size_t n_groups;
+  char **groups;
+  /*
+   * How long a request waits (each time: escalation starts a new wait). 0: the default, 3600.
+   */
+  uint32_t timeout_seconds;
+  /*
+   * On expiry, ask these groups once more; empty: the request is rejected on expiry.
+   */
+  size_t n_escalate_to;
+  char **escalate_to;
+};
+#define AGION__V1__APPROVAL_REQUIREMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__approval_requirement__descriptor) \
+    , 0, 0,NULL, 0, 0,NULL }
+
+
+/*
+ * One request for a person's approval of one run of a step: what the agent
+ * will do, with the exact input, bound to it by `input_digest`.
+ */
+struct  Agion__V1__Approval
+{
+  ProtobufCMessage base;
+  char *approval_id;
+  char *mission_id;
+  char *mission_name;
+  char *step_id;
+  /*
+   * The attempt it was raised for.
+   */
+  uint32_t attempt;
+  char *agent_id;
+  char *action;
+  Agion__V1__Value *input;
+  /*
+   * "sha256:<hex>" of the agent, the action and the canonical JSON of the
+   * input: an approval is for exactly these (docs/missions.md).
+   */
+  char *input_digest;
+  /*
+   * `pending`, `approved`, `rejected`, `expired`, `cancelled` (the mission ended first).
+   */
+  char *status;
+  /*
+   * Who may decide now (after an escalation, the escalation's groups).
+   */
+  size_t n_groups;
+  char **groups;
+  size_t n_escalate_to;
+  char **escalate_to;
+  uint32_t timeout_seconds;
+  protobuf_c_boolean escalated;
+  /*
+   * `step` (the step requires it) or `policy` (governance answered require_approval).
+   */
+  char *source;
+  size_t n_reasons;
+  char **reasons;
+  /*
+   * Who submitted the mission: they may not approve its requests.
+   */
+  char *requested_by;
+  int64_t requested_at_unix_nanos;
+  int64_t expires_at_unix_nanos;
+  char *decided_by;
+  int64_t decided_at_unix_nanos;
+  char *comment;
+};
+#define AGION__V1__APPROVAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__approval__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.coordination.approvals.list`: the tenant's approval
+ * requests, newest first; with `mine`, the pending ones the caller may decide.
+ */
+struct  Agion__V1__ListApprovalsRequest
+{
+  ProtobufCMessage base;
+  char *status;
+  char *mission_id;
+  protobuf_c_boolean mine;
+  uint32_t page_size;
+  char *page_token;
+};
+#define AGION__V1__LIST_APPROVALS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_approvals_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ListApprovalsResponse
+{
+  ProtobufCMessage base;
+  size_t n_approvals;
+  Agion__V1__Approval **approvals;
+  char *next_page_token;
+};
+#define AGION__V1__LIST_APPROVALS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_approvals_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__GetApprovalRequest
+{
+  ProtobufCMessage base;
+  char *approval_id;
+};
+#define AGION__V1__GET_APPROVAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__get_approval_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.coordination.approvals.decide`: approve or reject. The
+ * approver is the caller (the gateway's `agion-subject`, `agion-role` and
+ * `agion-groups` headers), never the body.
+ */
+struct  Agion__V1__DecideApprovalRequest
+{
+  ProtobufCMessage base;
+  char *approval_id;
+  protobuf_c_boolean approve;
+  char *comment;
+  /*
+   * The digest the approver saw: refused if the request is for other input.
+   */
+  char *input_digest;
+};
+#define AGION__V1__DECIDE_APPROVAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__decide_approval_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Agion__V1__MissionRetryPolicy
@@ -292,10 +461,14 @@ struct  Agion__V1__MissionStep
   char **approval_reasons;
   int64_t retry_at_unix_nanos;
   int64_t finished_at_unix_nanos;
+  /*
+   * The step's current (or last) approval request, if it has one.
+   */
+  Agion__V1__Approval *approval;
 };
 #define AGION__V1__MISSION_STEP__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__mission_step__descriptor) \
-    , (char *)protobuf_c_empty_string, AGION__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, NULL, NULL, 0,NULL, 0,NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, AGION__V1__STEP_STATUS__STEP_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, NULL, NULL, 0,NULL, 0,NULL, 0, 0, NULL }
 
 
 /*
@@ -576,10 +749,14 @@ struct  Agion__V1__MissionEvent
    * cancel_requested, step_replayed: who asked (the credential's subject).
    */
   char *requested_by;
+  /*
+   * approval_*: the request as it is after the event.
+   */
+  Agion__V1__Approval *approval;
 };
 #define AGION__V1__MISSION_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__mission_event__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, NULL }
 
 
 /*
@@ -611,10 +788,17 @@ struct  Agion__V1__StepWork
    * The step's capability, when an agent was chosen for one (trust is kept per capability too).
    */
   char *capability;
+  /*
+   * The approval this attempt runs under (its governance check's
+   * require_approval is met by it if the digest of the agent, action and
+   * input is still `approval_digest`).
+   */
+  char *approval_id;
+  char *approval_digest;
 };
 #define AGION__V1__STEP_WORK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__step_work__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -655,10 +839,14 @@ struct  Agion__V1__AttemptFinished
   size_t n_approval_reasons;
   char **approval_reasons;
   double latency_ms;
+  /*
+   * RESULT_AWAITING_APPROVAL: who must approve, from the policy's rule.
+   */
+  Agion__V1__ApprovalRequirement *approval;
 };
 #define AGION__V1__ATTEMPT_FINISHED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__attempt_finished__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, AGION__V1__ATTEMPT_FINISHED__RESULT__RESULT_UNSPECIFIED, NULL, NULL, NULL, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, AGION__V1__ATTEMPT_FINISHED__RESULT__RESULT_UNSPECIFIED, NULL, NULL, NULL, 0,NULL, 0, NULL }
 
 
 /*
@@ -736,6 +924,149 @@ struct  Agion__V1__StepProgress
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, 0 }
 
 
+/*
+ * A mission template started on a cron schedule (docs/missions.md, "Schedules").
+ */
+struct  Agion__V1__Schedule
+{
+  ProtobufCMessage base;
+  char *schedule_id;
+  char *name;
+  /*
+   * Five fields: minute hour day-of-month month day-of-week.
+   */
+  char *cron;
+  /*
+   * An IANA zone (Europe/Berlin); the cron's times are wall-clock times there. Default UTC.
+   */
+  char *time_zone;
+  /*
+   * skip (default), buffer_one, allow_all, cancel_previous.
+   */
+  char *overlap;
+  /*
+   * A firing missed while the services were down starts late if it is at most this old, else is skipped.
+   */
+  uint32_t catch_up_window_seconds;
+  Agion__V1__MissionDefinition *definition;
+  protobuf_c_boolean paused;
+  int64_t next_fire_at_unix_nanos;
+  int64_t last_fired_at_unix_nanos;
+  char *last_mission_id;
+  /*
+   * A firing waiting for the previous run to end (buffer_one), 0 if none.
+   */
+  int64_t buffered_fire_at_unix_nanos;
+  int64_t fired_count;
+  int64_t skipped_count;
+  char *created_by;
+  int64_t created_at_unix_nanos;
+  int64_t updated_at_unix_nanos;
+};
+#define AGION__V1__SCHEDULE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__schedule__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * Request `agion.rpc.coordination.schedules.create`: a Schedule's settable
+ * fields (name, cron, time_zone, overlap, catch_up_window_seconds,
+ * definition, paused); the rest are the service's.
+ */
+struct  Agion__V1__CreateScheduleRequest
+{
+  ProtobufCMessage base;
+  Agion__V1__Schedule *schedule;
+};
+#define AGION__V1__CREATE_SCHEDULE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__create_schedule_request__descriptor) \
+    , NULL }
+
+
+/*
+ * Requests `agion.rpc.coordination.schedules.get|pause|resume|trigger|delete`.
+ */
+struct  Agion__V1__ScheduleRequest
+{
+  ProtobufCMessage base;
+  char *schedule_id;
+};
+#define AGION__V1__SCHEDULE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__schedule_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ListSchedulesRequest
+{
+  ProtobufCMessage base;
+  uint32_t page_size;
+  char *page_token;
+};
+#define AGION__V1__LIST_SCHEDULES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_schedules_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ListSchedulesResponse
+{
+  ProtobufCMessage base;
+  size_t n_schedules;
+  Agion__V1__Schedule **schedules;
+  char *next_page_token;
+};
+#define AGION__V1__LIST_SCHEDULES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_schedules_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One firing of a schedule and what became of it.
+ */
+struct  Agion__V1__ScheduleFiring
+{
+  ProtobufCMessage base;
+  char *schedule_id;
+  int64_t fire_at_unix_nanos;
+  /*
+   * started, skipped_overlap, skipped_missed, buffered.
+   */
+  char *outcome;
+  char *mission_id;
+  int64_t recorded_at_unix_nanos;
+  /*
+   * A trigger on request, not a cron time.
+   */
+  protobuf_c_boolean manual;
+};
+#define AGION__V1__SCHEDULE_FIRING__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__schedule_firing__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Agion__V1__ListScheduleFiringsRequest
+{
+  ProtobufCMessage base;
+  char *schedule_id;
+  uint32_t page_size;
+  char *page_token;
+};
+#define AGION__V1__LIST_SCHEDULE_FIRINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_schedule_firings_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__ListScheduleFiringsResponse
+{
+  ProtobufCMessage base;
+  size_t n_firings;
+  Agion__V1__ScheduleFiring **firings;
+  char *next_page_token;
+};
+#define AGION__V1__LIST_SCHEDULE_FIRINGS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_schedule_firings_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
 /* Agion__V1__MissionDefinition methods */
 void   agion__v1__mission_definition__init
                      (Agion__V1__MissionDefinition         *message);
@@ -792,6 +1123,120 @@ Agion__V1__MissionStepDefinition *
                       const uint8_t       *data);
 void   agion__v1__mission_step_definition__free_unpacked
                      (Agion__V1__MissionStepDefinition *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ApprovalRequirement methods */
+void   agion__v1__approval_requirement__init
+                     (Agion__V1__ApprovalRequirement         *message);
+size_t agion__v1__approval_requirement__get_packed_size
+                     (const Agion__V1__ApprovalRequirement   *message);
+size_t agion__v1__approval_requirement__pack
+                     (const Agion__V1__ApprovalRequirement   *message,
+                      uint8_t             *out);
+size_t agion__v1__approval_requirement__pack_to_buffer
+                     (const Agion__V1__ApprovalRequirement   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ApprovalRequirement *
+       agion__v1__approval_requirement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__approval_requirement__free_unpacked
+                     (Agion__V1__ApprovalRequirement *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__Approval methods */
+void   agion__v1__approval__init
+                     (Agion__V1__Approval         *message);
+size_t agion__v1__approval__get_packed_size
+                     (const Agion__V1__Approval   *message);
+size_t agion__v1__approval__pack
+                     (const Agion__V1__Approval   *message,
+                      uint8_t             *out);
+size_t agion__v1__approval__pack_to_buffer
+                     (const Agion__V1__Approval   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__Approval *
+       agion__v1__approval__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__approval__free_unpacked
+                     (Agion__V1__Approval *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListApprovalsRequest methods */
+void   agion__v1__list_approvals_request__init
+                     (Agion__V1__ListApprovalsRequest         *message);
+size_t agion__v1__list_approvals_request__get_packed_size
+                     (const Agion__V1__ListApprovalsRequest   *message);
+size_t agion__v1__list_approvals_request__pack
+                     (const Agion__V1__ListApprovalsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_approvals_request__pack_to_buffer
+                     (const Agion__V1__ListApprovalsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListApprovalsRequest *
+       agion__v1__list_approvals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_approvals_request__free_unpacked
+                     (Agion__V1__ListApprovalsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListApprovalsResponse methods */
+void   agion__v1__list_approvals_response__init
+                     (Agion__V1__ListApprovalsResponse         *message);
+size_t agion__v1__list_approvals_response__get_packed_size
+                     (const Agion__V1__ListApprovalsResponse   *message);
+size_t agion__v1__list_approvals_response__pack
+                     (const Agion__V1__ListApprovalsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_approvals_response__pack_to_buffer
+                     (const Agion__V1__ListApprovalsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListApprovalsResponse *
+       agion__v1__list_approvals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_approvals_response__free_unpacked
+                     (Agion__V1__ListApprovalsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__GetApprovalRequest methods */
+void   agion__v1__get_approval_request__init
+                     (Agion__V1__GetApprovalRequest         *message);
+size_t agion__v1__get_approval_request__get_packed_size
+                     (const Agion__V1__GetApprovalRequest   *message);
+size_t agion__v1__get_approval_request__pack
+                     (const Agion__V1__GetApprovalRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__get_approval_request__pack_to_buffer
+                     (const Agion__V1__GetApprovalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__GetApprovalRequest *
+       agion__v1__get_approval_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__get_approval_request__free_unpacked
+                     (Agion__V1__GetApprovalRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__DecideApprovalRequest methods */
+void   agion__v1__decide_approval_request__init
+                     (Agion__V1__DecideApprovalRequest         *message);
+size_t agion__v1__decide_approval_request__get_packed_size
+                     (const Agion__V1__DecideApprovalRequest   *message);
+size_t agion__v1__decide_approval_request__pack
+                     (const Agion__V1__DecideApprovalRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__decide_approval_request__pack_to_buffer
+                     (const Agion__V1__DecideApprovalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__DecideApprovalRequest *
+       agion__v1__decide_approval_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__decide_approval_request__free_unpacked
+                     (Agion__V1__DecideApprovalRequest *message,
                       ProtobufCAllocator *allocator);
 /* Agion__V1__MissionRetryPolicy methods */
 void   agion__v1__mission_retry_policy__init
@@ -1249,6 +1694,158 @@ Agion__V1__StepProgress *
 void   agion__v1__step_progress__free_unpacked
                      (Agion__V1__StepProgress *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__Schedule methods */
+void   agion__v1__schedule__init
+                     (Agion__V1__Schedule         *message);
+size_t agion__v1__schedule__get_packed_size
+                     (const Agion__V1__Schedule   *message);
+size_t agion__v1__schedule__pack
+                     (const Agion__V1__Schedule   *message,
+                      uint8_t             *out);
+size_t agion__v1__schedule__pack_to_buffer
+                     (const Agion__V1__Schedule   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__Schedule *
+       agion__v1__schedule__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__schedule__free_unpacked
+                     (Agion__V1__Schedule *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__CreateScheduleRequest methods */
+void   agion__v1__create_schedule_request__init
+                     (Agion__V1__CreateScheduleRequest         *message);
+size_t agion__v1__create_schedule_request__get_packed_size
+                     (const Agion__V1__CreateScheduleRequest   *message);
+size_t agion__v1__create_schedule_request__pack
+                     (const Agion__V1__CreateScheduleRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__create_schedule_request__pack_to_buffer
+                     (const Agion__V1__CreateScheduleRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__CreateScheduleRequest *
+       agion__v1__create_schedule_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__create_schedule_request__free_unpacked
+                     (Agion__V1__CreateScheduleRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ScheduleRequest methods */
+void   agion__v1__schedule_request__init
+                     (Agion__V1__ScheduleRequest         *message);
+size_t agion__v1__schedule_request__get_packed_size
+                     (const Agion__V1__ScheduleRequest   *message);
+size_t agion__v1__schedule_request__pack
+                     (const Agion__V1__ScheduleRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__schedule_request__pack_to_buffer
+                     (const Agion__V1__ScheduleRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ScheduleRequest *
+       agion__v1__schedule_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__schedule_request__free_unpacked
+                     (Agion__V1__ScheduleRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListSchedulesRequest methods */
+void   agion__v1__list_schedules_request__init
+                     (Agion__V1__ListSchedulesRequest         *message);
+size_t agion__v1__list_schedules_request__get_packed_size
+                     (const Agion__V1__ListSchedulesRequest   *message);
+size_t agion__v1__list_schedules_request__pack
+                     (const Agion__V1__ListSchedulesRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_schedules_request__pack_to_buffer
+                     (const Agion__V1__ListSchedulesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListSchedulesRequest *
+       agion__v1__list_schedules_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_schedules_request__free_unpacked
+                     (Agion__V1__ListSchedulesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListSchedulesResponse methods */
+void   agion__v1__list_schedules_response__init
+                     (Agion__V1__ListSchedulesResponse         *message);
+size_t agion__v1__list_schedules_response__get_packed_size
+                     (const Agion__V1__ListSchedulesResponse   *message);
+size_t agion__v1__list_schedules_response__pack
+                     (const Agion__V1__ListSchedulesResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_schedules_response__pack_to_buffer
+                     (const Agion__V1__ListSchedulesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListSchedulesResponse *
+       agion__v1__list_schedules_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_schedules_response__free_unpacked
+                     (Agion__V1__ListSchedulesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ScheduleFiring methods */
+void   agion__v1__schedule_firing__init
+                     (Agion__V1__ScheduleFiring         *message);
+size_t agion__v1__schedule_firing__get_packed_size
+                     (const Agion__V1__ScheduleFiring   *message);
+size_t agion__v1__schedule_firing__pack
+                     (const Agion__V1__ScheduleFiring   *message,
+                      uint8_t             *out);
+size_t agion__v1__schedule_firing__pack_to_buffer
+                     (const Agion__V1__ScheduleFiring   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ScheduleFiring *
+       agion__v1__schedule_firing__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__schedule_firing__free_unpacked
+                     (Agion__V1__ScheduleFiring *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListScheduleFiringsRequest methods */
+void   agion__v1__list_schedule_firings_request__init
+                     (Agion__V1__ListScheduleFiringsRequest         *message);
+size_t agion__v1__list_schedule_firings_request__get_packed_size
+                     (const Agion__V1__ListScheduleFiringsRequest   *message);
+size_t agion__v1__list_schedule_firings_request__pack
+                     (const Agion__V1__ListScheduleFiringsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_schedule_firings_request__pack_to_buffer
+                     (const Agion__V1__ListScheduleFiringsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListScheduleFiringsRequest *
+       agion__v1__list_schedule_firings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_schedule_firings_request__free_unpacked
+                     (Agion__V1__ListScheduleFiringsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListScheduleFiringsResponse methods */
+void   agion__v1__list_schedule_firings_response__init
+                     (Agion__V1__ListScheduleFiringsResponse         *message);
+size_t agion__v1__list_schedule_firings_response__get_packed_size
+                     (const Agion__V1__ListScheduleFiringsResponse   *message);
+size_t agion__v1__list_schedule_firings_response__pack
+                     (const Agion__V1__ListScheduleFiringsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_schedule_firings_response__pack_to_buffer
+                     (const Agion__V1__ListScheduleFiringsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListScheduleFiringsResponse *
+       agion__v1__list_schedule_firings_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_schedule_firings_response__free_unpacked
+                     (Agion__V1__ListScheduleFiringsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__MissionDefinition_Closure)
@@ -1259,6 +1856,24 @@ typedef void (*Agion__V1__MissionBudget_Closure)
                   void *closure_data);
 typedef void (*Agion__V1__MissionStepDefinition_Closure)
                  (const Agion__V1__MissionStepDefinition *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ApprovalRequirement_Closure)
+                 (const Agion__V1__ApprovalRequirement *message,
+                  void *closure_data);
+typedef void (*Agion__V1__Approval_Closure)
+                 (const Agion__V1__Approval *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListApprovalsRequest_Closure)
+                 (const Agion__V1__ListApprovalsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListApprovalsResponse_Closure)
+                 (const Agion__V1__ListApprovalsResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__GetApprovalRequest_Closure)
+                 (const Agion__V1__GetApprovalRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__DecideApprovalRequest_Closure)
+                 (const Agion__V1__DecideApprovalRequest *message,
                   void *closure_data);
 typedef void (*Agion__V1__MissionRetryPolicy_Closure)
                  (const Agion__V1__MissionRetryPolicy *message,
@@ -1332,6 +1947,30 @@ typedef void (*Agion__V1__AgentResult_Closure)
 typedef void (*Agion__V1__StepProgress_Closure)
                  (const Agion__V1__StepProgress *message,
                   void *closure_data);
+typedef void (*Agion__V1__Schedule_Closure)
+                 (const Agion__V1__Schedule *message,
+                  void *closure_data);
+typedef void (*Agion__V1__CreateScheduleRequest_Closure)
+                 (const Agion__V1__CreateScheduleRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ScheduleRequest_Closure)
+                 (const Agion__V1__ScheduleRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListSchedulesRequest_Closure)
+                 (const Agion__V1__ListSchedulesRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListSchedulesResponse_Closure)
+                 (const Agion__V1__ListSchedulesResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ScheduleFiring_Closure)
+                 (const Agion__V1__ScheduleFiring *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListScheduleFiringsRequest_Closure)
+                 (const Agion__V1__ListScheduleFiringsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListScheduleFiringsResponse_Closure)
+                 (const Agion__V1__ListScheduleFiringsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1343,6 +1982,12 @@ extern const ProtobufCEnumDescriptor    agion__v1__step_status__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_definition__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_budget__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_step_definition__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__approval_requirement__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__approval__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_approvals_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_approvals_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__get_approval_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__decide_approval_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__mission_retry_policy__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__usage__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__submit_mission_request__descriptor;
@@ -1368,6 +2013,14 @@ extern const ProtobufCEnumDescriptor    agion__v1__attempt_finished__result__des
 extern const ProtobufCMessageDescriptor agion__v1__agent_invocation__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__agent_result__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__step_progress__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__schedule__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__create_schedule_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__schedule_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_schedules_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_schedules_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__schedule_firing__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_schedule_firings_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_schedule_firings_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 
