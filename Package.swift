@@ -230,7 +230,7 @@ let package = Package(
         // agionctl: the command line over the HTTP API (docs/agionctl.md).
         .executableTarget(
             name: "agionctl",
-            dependencies: ["AgionJSON", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams")],
+            dependencies: ["AgionJSON", "AgionContract", "AgionEnvelope", "GovernanceCore", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams")],
             path: "Tools/agionctl"
         ),
 

@@ -2,6 +2,7 @@ import AgionContract
 import AgionEnvelope
 @testable import AgionGovernance
 import AgionStore
+import GovernanceCore
 import Testing
 
 /// The audit ledger against PostgreSQL: what the shipper relies on when a
@@ -25,44 +26,96 @@ import Testing
         // The crashed batch again, followed by records it never reached.
         #expect(try await pool.withTransaction { try await ledger.append(Array(first[4...]) + second, announce: false, on: $0) } == 10)
         for tenant in ["a", "b"] {
-            let verified = try await ledger.verify(tenant: try TenantID(tenant), pool: pool)
-            #expect(verified.intact)
-            #expect(verified.recordsChecked == 10)
+            let (links, broken) = try await pool.withConnection { connection in
+                try await ledger.checkedLinks(tenant: tenant, after: 0, through: 100, previous: AuditChain.genesis, on: connection)
+            }
+            #expect(links.count == 10 && broken?.reason.contains("record 11 is missing") == true)
         }
     }
 
-    /// Verification while the shipper appends must not mistake the new
-    /// records for a head that does not match (seen once in CI: the head was
-    /// read after the records; it is now read first). The window is narrow,
-    /// so this checks the property under load rather than replaying that race.
-    @Test func verifyingWhileRecordsAreAppendedStaysIntact() async throws {
+    static func entries(_ count: Int, tenant: String, from first: Int = 0) -> [AuditLedger.Entry] {
+        (first ..< first + count).map { i in
+            AuditLedger.Entry(AuditRecord(decisionID: UUIDv7.make().lowercasedString, kind: .check, tenant: tenant, agentID: "c:n",
+                                          action: "act.\(i)", result: "allow", trustScore: 0.5, policyRevision: 1, decidedAtUnixNanos: Int64(i)))
+        }
+    }
+
+    /// The tree builder and verifications running while the shipper
+    /// appends: every head signed verifies, every verification is intact,
+    /// and in the end the tree, the heads and the verifications reach the
+    /// last record.
+    @Test func treeAndVerificationsKeepUpWithAppendsAndStayIntact() async throws {
         let pool = TestEnvironment.pool()
         let schema = TestEnvironment.schemaName()
         defer { Task { await TestEnvironment.dropSchema(schema, pool) } }
         try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, GovernanceMigrations.all)
         let ledger = AuditLedger(schema: schema)
+        let signer = TreeHeadSigner.generate()
+        let builder = AuditTreeBuilder(pool: pool, schema: schema, signer: signer, interval: .milliseconds(10), logger: TestEnvironment.logger,
+                                       chunk: 60)
+        let verifier = AuditVerifier(pool: pool, schema: schema, logger: TestEnvironment.logger, chunk: 45)
         let writer = TestEnvironment.pool()
         let appending = Task {
             for batch in 0..<40 {
-                let entries = (0..<25).map { i in
-                    AuditLedger.Entry(AuditRecord(decisionID: UUIDv7.make().lowercasedString, kind: .check, tenant: "t", agentID: "c:n",
-                                                  action: "act", result: "allow", trustScore: 0.5, policyRevision: 1,
-                                                  decidedAtUnixNanos: Int64(batch * 25 + i)))
-                }
-                try await writer.withTransaction { try await ledger.append(entries, announce: false, on: $0) }
+                try await writer.withTransaction { try await ledger.append(Self.entries(25, tenant: "t", from: batch * 25), announce: false, on: $0) }
             }
         }
-        var verifications = 0
-        while !appending.isCancelled, verifications < 200 {
-            let verified = try await ledger.verify(tenant: try TenantID("t"), pool: pool, pageSize: 7)
-            #expect(verified.intact, "\(verified.reason)")
-            verifications += 1
-            if (try? await pool.withConnection({ try await $0.query("SELECT sequence FROM \(schema).audit_heads WHERE tenant = 't'") }))?
-                .first.flatMap({ try? $0.decode("sequence", as: Int64.self) }) == 1_000 { break }
+        var lastVerified: Int64 = 0
+        while true {
+            let heads = try await pool.withConnection { try await $0.query("SELECT sequence FROM \(schema).audit_heads WHERE tenant = 't'") }
+            let finished = try heads.first?.decode("sequence", as: Int64.self) == 1_000
+            try await builder.round()
+            let verified = try await verifier.start(AuditVerifyRequest(), tenant: try TenantID("t"))
+            #expect(verified.intact && verified.fromSize == lastVerified, "\(verified.reason)")
+            lastVerified = verified.toSize
+            if finished { break }
         }
         try await appending.value
         await writer.shutdown()
-        #expect(try await ledger.verify(tenant: try TenantID("t"), pool: pool).recordsChecked == 1_000)
+        try await builder.round()
+        let last = try await verifier.start(AuditVerifyRequest(), tenant: try TenantID("t"))
+        #expect(last.intact && last.toSize == 1_000)
+        let full = try await verifier.start(AuditVerifyRequest(full: true), tenant: try TenantID("t"))
+        #expect(full.intact && full.recordsChecked == 1_000 && full.rootHash == last.rootHash)
+    }
+
+    /// A verification too long to answer at once is a job: a replica takes
+    /// it under a lease and saves progress per chunk; when that replica
+    /// stops mid-way, another takes over after the lease from the last chunk
+    /// saved, and the first cannot overwrite what the second did.
+    @Test func aLongVerificationIsAJobThatOutlivesTheReplicaRunningIt() async throws {
+        let pool = TestEnvironment.pool()
+        let schema = TestEnvironment.schemaName()
+        defer { Task { await TestEnvironment.dropSchema(schema, pool) } }
+        try await Migrator(pool: pool, logger: TestEnvironment.logger).migrate(schema: schema, GovernanceMigrations.all)
+        let ledger = AuditLedger(schema: schema)
+        try await pool.withTransaction { try await ledger.append(Self.entries(500, tenant: "t"), announce: false, on: $0) }
+        try await AuditTreeBuilder(pool: pool, schema: schema, signer: TreeHeadSigner.generate(), interval: .seconds(1),
+                                   logger: TestEnvironment.logger).round()
+        let tenant = try TenantID("t")
+        let first = AuditVerifier(pool: pool, schema: schema, logger: TestEnvironment.logger, inlineLimit: 100, chunk: 50, lease: .milliseconds(700))
+        let second = AuditVerifier(pool: pool, schema: schema, logger: TestEnvironment.logger, inlineLimit: 100, chunk: 50, lease: .milliseconds(700))
+
+        let pending = try await first.start(AuditVerifyRequest(full: true), tenant: tenant)
+        #expect(pending.status == .pending && pending.toSize == 500 && pending.recordsChecked == 0)
+        // Asking again while it is open follows the same job.
+        #expect(try await second.start(AuditVerifyRequest(full: true), tenant: tenant).verificationID == pending.verificationID)
+
+        var job = try #require(try await first.claim())
+        for _ in 0..<3 { #expect(try await first.step(&job)) }
+        // The first replica stops here (killed): progress so far is saved.
+        let midway = try await first.get(AuditVerificationRequest(verificationID: pending.verificationID), tenant: tenant)
+        #expect(midway.status == .running && midway.recordsChecked == 150)
+        #expect(try await second.claim() == nil, "the lease still holds")
+        try await Task.sleep(for: .milliseconds(800))
+        let taken = try #require(try await second.claim())
+        #expect(taken.nextSize == 150)
+        try await second.process(taken)
+        let done = try await second.get(AuditVerificationRequest(verificationID: pending.verificationID), tenant: tenant)
+        #expect(done.status == .succeeded && done.intact && done.recordsChecked == 500)
+        // The first replica, back, has lost the job and changes nothing.
+        #expect(try await first.step(&job) == false)
+        #expect(try await first.get(AuditVerificationRequest(verificationID: pending.verificationID), tenant: tenant) == done)
     }
 }
 

@@ -411,9 +411,14 @@ import Testing
         let agent = try await register("chained", bus)
         for i in 0..<5 { _ = try await check(CheckRequest(agentID: agent, action: "step.\(i)"), bus) }
         try await eventually("five records") { try await audit(AuditQuery(agentID: agent.description), bus).count == 5 }
+        // Verification covers what a signed head covers (the registration's probes are records too).
+        let size = try await head(atLeast: 5, bus).treeSize
         let intact = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
-        #expect(intact.intact)
-        #expect(intact.recordsChecked == 5)
+        #expect(intact.intact && intact.status == .succeeded)
+        #expect(intact.recordsChecked == size && intact.toSize == size && intact.fromSize == 0)
+        // Incremental: the next one starts where this one ended.
+        let again = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(again.intact && again.fromSize == size && again.recordsChecked == 0)
 
         // Rewrite the third decision's result column, as an intruder with SQL access would.
         let pool = TestEnvironment.pool(size: 1)
@@ -421,8 +426,9 @@ import Testing
         try await pool.withConnection { connection in
             try await connection.execute("UPDATE \(GovernanceCluster.schema).audit_records SET result = 'deny' WHERE tenant = $1 AND sequence = 3", [tenant])
         }
-        let tampered = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
-        #expect(!tampered.intact)
+        // A change in what was verified already is found by a full verification.
+        let tampered = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: true), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(!tampered.intact && tampered.status == .failed)
         #expect(tampered.firstBrokenSequence == 3)
         #expect(tampered.reason.contains("column result"))
 
@@ -433,8 +439,14 @@ import Testing
                 WHERE tenant = $1 AND sequence = 1) WHERE tenant = $1 AND sequence = 2
                 """, [tenant])
         }
-        let broken = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self)
+        let broken = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: true), tenant: tenant, as: AuditVerifyResponse.self)
         #expect(broken.firstBrokenSequence == 2)
+        // The jobs and their results are kept, newest first.
+        let jobs = try await bus.call(GovernanceSubjects.auditVerifications, ListAuditVerificationsRequest(), tenant: tenant,
+                                      as: ListAuditVerificationsResponse.self).verifications
+        #expect(jobs.map(\.verificationID) == [broken, tampered, again, intact].map(\.verificationID))
+        #expect(try await bus.call(GovernanceSubjects.auditVerification, AuditVerificationRequest(verificationID: tampered.verificationID),
+                                   tenant: tenant, as: AuditVerifyResponse.self) == tampered)
     }
 
     @Test func evidenceAboutAgentsTheTenantNeverRegisteredIsRefused() async throws {

@@ -59,10 +59,12 @@ import Testing
     }
 
     @Test func independentStepsRunInParallelAndAJoinWaitsForThemAll() async throws {
-        // 600 ms per step: well past the 250 ms after which an attempt is
+        // 1.5 s per step: well past the 250 ms after which an attempt is
         // reported started, so a loaded machine still reports each (with
-        // 300 ms, a start published late arrived after its finish once in CI).
-        let tenant = try await MissionTenant(agents: ["fan:a": .slow(.milliseconds(600)), "fan:b": .slow(.milliseconds(600))],
+        // 300 ms, a start published late arrived after its finish once in
+        // CI), and long enough that the machine's own delays (over 2 s on a
+        // loaded CI machine) cannot make parallel look serial or back.
+        let tenant = try await MissionTenant(agents: ["fan:a": .slow(.milliseconds(1_500)), "fan:b": .slow(.milliseconds(1_500))],
                                              capabilities: ["fan:a": ["work"], "fan:b": ["work"]])
         let steps = (0..<6).map { #"{"id": "p\#($0)", "capability": "work", "action": "work.do"}"# }.joined(separator: ",")
         let started = ContinuousClock.now
@@ -72,8 +74,8 @@ import Testing
             """#)
         let mission = try await tenant.final(submitted.string("mission_id"))
         #expect(MissionTenant.status(mission) == "succeeded")
-        // Seven steps of 600 ms: in parallel well under the 4.2 s they take one by one.
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Seven steps of 1.5 s: two waves in parallel (3 s), 10.5 s one by one.
+        #expect(ContinuousClock.now - started < .seconds(7))
         // Attempts still running after 250 ms are reported started (quick ones are
         // not). A start is best effort and its report races the finish's through
         // coordination's four report loops: on a loaded machine one may lose (the

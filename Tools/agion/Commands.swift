@@ -13,7 +13,7 @@ struct Commands {
         usage: agion <command> --tenant TENANT [options]
           check --agent ID --action ACTION [--context JSON] [--principal P]   ask governance
           policy put FILE [--comment TEXT] [--draft] | policy get [--revision N] | policy list | policy activate N
-          audit verify                                                        walk the tenant's hash chain
+          audit verify [--full true]                                          verify the audit up to its latest signed head
           audit query [--agent ID] [--action A] [--result R] [--since UNIX_SECONDS] [--limit N]
           agents list [--capability C] [--status S] [--container C]
           agents register --agent CONTAINER:NAME --url URL [--capability C[,C…]] [--version V]
@@ -52,8 +52,14 @@ struct Commands {
             let revision = try await bus.call(GovernanceSubjects.activatePolicy, ActivatePolicyRequest(revision: number), tenant: tenant, as: PolicyRevision.self)
             print("revision \(revision.revision) is active")
         case ("audit", "verify"):
-            let result = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(), tenant: tenant, as: AuditVerifyResponse.self,
-                                            timeout: .seconds(120))
+            var result = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: arguments.options["full"] == "true"),
+                                            tenant: tenant, as: AuditVerifyResponse.self)
+            while !result.finished {
+                print("verifying \(result.fromSize)..\(result.toSize): \(result.recordsChecked) records checked (\(result.status.rawValue))")
+                try await Task.sleep(for: .seconds(1))
+                result = try await bus.call(GovernanceSubjects.auditVerification, AuditVerificationRequest(verificationID: result.verificationID),
+                                            tenant: tenant, as: AuditVerifyResponse.self)
+            }
             if result.intact {
                 print("intact: \(result.recordsChecked) records, head \(result.headHash)")
                 return 0

@@ -28,16 +28,32 @@ struct Decisions: AsyncParsableCommand {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify the tenant's hash chain; exit 1 when a link is broken.")
+        static let configuration = CommandConfiguration(
+            abstract: "Verify the audit up to its latest signed head; exit 1 when something does not hold.",
+            discussion: """
+                From where the last successful verification ended, or from the first record with --full. A long range runs \
+                as a background job: this waits for it (printing its progress) unless --no-wait, which prints the job and exits 0.
+                """)
         @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "verify every record, not only those added since the last verification") var full = false
+        @Flag(help: "do not wait for a background job to finish") var noWait = false
 
         func run() async throws {
             var intact = true
             try await perform {
-                let reply = try await connection.client().call("POST", "/v1/decisions/verify")
-                intact = reply["intact"] == .bool(true)
+                let client = try connection.client()
+                var reply = try await client.call("POST", "/v1/decisions/verify", query: ["full": full ? "true" : nil])
+                while !noWait, let status = reply["status"]?.stringValue, status == "pending" || status == "running",
+                      let id = reply["verification_id"]?.stringValue {
+                    FileHandle.standardError.write(Data("verifying: \(reply["records_checked"]?.stringValue ?? "0") of \(reply["from_size"]?.stringValue ?? "0")..\(reply["to_size"]?.stringValue ?? "?") (\(status))\n".utf8))
+                    try await Task.sleep(for: .seconds(1))
+                    reply = try await client.call("GET", "/v1/audit/verifications/\(id)")
+                }
+                let status = reply["status"]?.stringValue
+                intact = reply["intact"] == .bool(true) || (noWait && (status == "pending" || status == "running"))
                 Output.print(reply, format: try connection.format,
-                             columns: ["intact", "records_checked", "first_broken_sequence", "reason", "head_hash"])
+                             columns: ["status", "intact", "kind", "from_size", "to_size", "records_checked", "first_broken_sequence", "reason",
+                                       "root_hash", "verification_id"])
             }
             if !intact { throw ExitCode(1) }
         }

@@ -346,7 +346,13 @@ def main() -> int:
         if pending:
             time.sleep(1)
     beating = False
-    status, verify = gateways.call("POST", "/v1/decisions/verify", timeout=30)
+    status, verify = gateways.call("POST", "/v1/decisions/verify?full=true", timeout=30)
+    # A long range is a background job: follow it to its end.
+    deadline = time.monotonic() + 300
+    while (status == 200 and isinstance(verify, dict) and verify.get("status") in ("pending", "running")
+           and time.monotonic() < deadline):
+        time.sleep(1)
+        status, verify = gateways.call("GET", f"/v1/audit/verifications/{verify['verification_id']}", timeout=30)
     intact = status == 200 and isinstance(verify, dict) and verify.get("intact") is True
     with ledger.lock:
         effects_twice = sum(1 for n in ledger.effects.values() if n > 1)

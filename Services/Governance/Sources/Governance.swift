@@ -36,9 +36,12 @@ public enum Governance: ServiceDefinition {
                               spool: spool, shipperWakeup: wakeup, storeHealth: health, model: configuration.trustModel,
                               auditEnabled: configuration.auditEnabled, logger: logger)
         if !configuration.auditEnabled { logger.critical("governance.audit_disabled", metadata: ["reason": "AGION_GOVERNANCE_AUDIT=off (benchmarking only)"]) }
+        let verifier = AuditVerifier(pool: runtime.store, schema: schema, logger: logger)
         let handlers = GovernanceHandlers(pool: runtime.store, policies: policyStore, cache: cache, decider: decider, directory: directory,
                                           ledger: ledger, trust: TrustLedger(schema: schema, model: configuration.trustModel),
-                                          validator: OutputValidator(), outputs: OutputStore(jetStream: runtime.bus.jetStream))
+                                          validator: OutputValidator(), outputs: OutputStore(jetStream: runtime.bus.jetStream),
+                                          proofs: AuditProofs(pool: runtime.store, store: AuditTreeStore(schema: schema), logger: logger),
+                                          verifier: verifier)
         let registryEvents = RegistryEventHandler(pool: runtime.store, schema: schema, directory: directory)
         // Concurrent: the upsert is order-safe (newer event wins), and a new
         // replica may have the whole registry history to catch up on.
@@ -46,12 +49,17 @@ public enum Governance: ServiceDefinition {
                                                logger: logger) { envelope, _ in
             try await registryEvents.handle(envelope)
         }
+        let signer = try SigningKeyFile.load(path: configuration.auditSigningKeyFile ?? configuration.spoolDirectory + "/audit-signing-key.pem")
+        logger.info("audit.signing_key", metadata: ["key_id": "\(signer.keyID)"])
+        let treeBuilder = AuditTreeBuilder(pool: runtime.store, schema: schema, signer: signer, interval: configuration.auditHeadInterval, logger: logger)
         let relay = try OutboxRelay(pool: runtime.store, jetStream: runtime.bus.jetStream, schema: schema, logger: logger)
         // Start order; they stop in reverse: responders first, then the
         // shipper flushes the spool, and the relay publishes the last events.
         return [
             OutboxRelayService(relay),
             AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, jetStream: runtime.bus.jetStream, wakeup: wakeup, logger: logger),
+            treeBuilder,
+            verifier,
             health,
             cache,
             BroadcastListener(bus: runtime.bus, subject: AgentDirectory.changedSubject) { directory.heard($0) },

@@ -14,6 +14,8 @@ import GovernanceCore
 /// | `AGION_GOVERNANCE_TRUST_HALF_LIFE_HOURS` | int ≥ 1 | `168` (7 days) |
 /// | `AGION_GOVERNANCE_STANDING_MEMORY_MS` | int ≥ 0 (0: every check reads Redis) | `1000` |
 /// | `AGION_GOVERNANCE_AUDIT` | `on` / `off` (off only to measure the audit's cost) | `on` |
+/// | `AGION_GOVERNANCE_AUDIT_SIGNING_KEY_FILE` | PEM Ed25519 private key (made if missing) | `<spool dir>/audit-signing-key.pem` |
+/// | `AGION_GOVERNANCE_AUDIT_HEAD_MS` | int ≥ 1: how often the audit tree grows and a head is signed | `1000` |
 public struct GovernanceConfiguration: EnvironmentConfiguration, Sendable {
     public var schema = "governance"
     /// The replica's audit spool (a write-ahead log of decisions). Each
@@ -34,6 +36,13 @@ public struct GovernanceConfiguration: EnvironmentConfiguration, Sendable {
     /// Off only to measure what the audit costs (`make bench`): decisions are
     /// then not recorded at all, which no deployment should accept.
     public var auditEnabled = true
+    /// The Ed25519 key that signs audit tree heads (PKCS #8 PEM, as `openssl
+    /// genpkey -algorithm ed25519` writes). Nil: a key in the spool
+    /// directory, made on first start. Share one key between replicas (a
+    /// Kubernetes Secret) or give each its own: heads name their key.
+    public var auditSigningKeyFile: String?
+    /// How often the audit's Merkle tree catches up with the chain and a new head is signed.
+    public var auditHeadInterval: Duration = .seconds(1)
 
     public init() {}
 
@@ -59,6 +68,8 @@ public struct GovernanceConfiguration: EnvironmentConfiguration, Sendable {
             guard audit == "on" || audit == "off" else { throw ConfigurationError(key: "AGION_GOVERNANCE_AUDIT", reason: "must be on or off") }
             auditEnabled = audit == "on"
         }
+        auditSigningKeyFile = try env.string("AGION_GOVERNANCE_AUDIT_SIGNING_KEY_FILE") ?? auditSigningKeyFile
+        auditHeadInterval = try env.milliseconds("AGION_GOVERNANCE_AUDIT_HEAD_MS") ?? auditHeadInterval
     }
 }
 

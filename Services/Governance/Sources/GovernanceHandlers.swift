@@ -18,6 +18,8 @@ struct GovernanceHandlers: Sendable {
     let trust: TrustLedger
     let validator: OutputValidator
     let outputs: OutputStore
+    let proofs: AuditProofs
+    let verifier: AuditVerifier
 
     var methods: [RPCService.Method] {
         [
@@ -70,9 +72,23 @@ struct GovernanceHandlers: Sendable {
             .typed(GovernanceSubjects.auditQuery, AuditQuery.self) { query, context in
                 try await ledger.query(query, tenant: context.tenant, pool: pool)
             },
-            .typed(GovernanceSubjects.auditVerify, AuditVerifyRequest.self) { _, context in
-                try await ledger.verify(tenant: context.tenant, pool: pool)
+            .typed(GovernanceSubjects.auditVerify, AuditVerifyRequest.self) { request, context in
+                try await verifier.start(request, tenant: context.tenant)
             },
+            .typed(GovernanceSubjects.auditVerification, AuditVerificationRequest.self) { request, context in
+                try await verifier.get(request, tenant: context.tenant)
+            },
+            .typed(GovernanceSubjects.auditVerifications, ListAuditVerificationsRequest.self) { request, context in
+                try await verifier.list(request, tenant: context.tenant)
+            },
+            .typed(GovernanceSubjects.auditHead, AuditTreeHeadRequest.self) { request, context in try await proofs.head(request, tenant: context.tenant) },
+            .typed(GovernanceSubjects.auditProof, AuditProofRequest.self) { request, context in
+                try await proofs.inclusion(request, tenant: context.tenant)
+            },
+            .typed(GovernanceSubjects.auditConsistency, AuditConsistencyRequest.self) { request, context in
+                try await proofs.consistency(request, tenant: context.tenant)
+            },
+            .typed(GovernanceSubjects.auditKeys, AuditKeysRequest.self) { _, _ in try await proofs.keys() },
         ]
     }
 

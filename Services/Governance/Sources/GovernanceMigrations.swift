@@ -3,7 +3,7 @@ import AgionStore
 /// The governance schema. Swift strings so the binary carries them; never
 /// edit one that has shipped, add the next.
 enum GovernanceMigrations {
-    static let all: [Migration] = [policies, agentsAndTrust, audit, Outbox.migration(version: 4), trustHistoryPages]
+    static let all: [Migration] = [policies, agentsAndTrust, audit, Outbox.migration(version: 4), trustHistoryPages, auditTree]
 
     static let policies = Migration(version: 1, name: "policies", sql: """
         CREATE FUNCTION now_nanos() RETURNS bigint LANGUAGE sql VOLATILE
@@ -120,5 +120,76 @@ enum GovernanceMigrations {
     static let trustHistoryPages = Migration(version: 5, name: "trust_history_pages", sql: """
         CREATE INDEX trust_history_page ON trust_history (tenant, agent_id, capability, id);
         DROP INDEX trust_history_by_agent;
+        """)
+
+    /// The Merkle tree over each tenant's audit (RFC 9162), grown behind the
+    /// hash chain by `AuditTreeBuilder`; existing chains are built from
+    /// their first record the same way, so this needs no data migration.
+    static let auditTree = Migration(version: 6, name: "audit_tree", sql: """
+        -- The builder's position per tenant: `size` records are leaves;
+        -- `frontier` is the 32-byte hashes of the perfect subtrees covering
+        -- them, largest first (one per set bit of size); `chain_hash` is the
+        -- chain hash of record `size`, so each record's link is checked as it
+        -- is added. A broken link stops the tenant's tree (broken_*).
+        CREATE TABLE audit_trees (
+            tenant text PRIMARY KEY,
+            size bigint NOT NULL,
+            frontier bytea NOT NULL,
+            chain_hash bytea NOT NULL,
+            broken_at bigint,
+            broken_reason text
+        );
+        -- Hashes of perfect subtrees of 16 leaves and more: leaves
+        -- idx * 2^level ..< (idx + 1) * 2^level. Smaller ones are hashed
+        -- again from their records when a proof needs them.
+        CREATE TABLE audit_tree_nodes (
+            tenant text NOT NULL,
+            level smallint NOT NULL,
+            idx bigint NOT NULL,
+            hash bytea NOT NULL,
+            PRIMARY KEY (tenant, level, idx)
+        );
+        -- Signed tree heads (docs/governance.md): signed_at in Unix ms.
+        CREATE TABLE audit_tree_heads (
+            tenant text NOT NULL,
+            tree_size bigint NOT NULL,
+            root_hash bytea NOT NULL,
+            signed_at bigint NOT NULL,
+            key_id text NOT NULL,
+            signature bytea NOT NULL,
+            PRIMARY KEY (tenant, tree_size)
+        );
+        -- Every key that has signed heads: verifiers of old heads need old keys.
+        CREATE TABLE audit_signing_keys (
+            key_id text PRIMARY KEY,
+            public_key bytea NOT NULL,
+            first_used_at bigint NOT NULL
+        );
+        -- Verification jobs (AuditVerifier): records (from_size, to_size]
+        -- against the head signed at to_size. next_size, chain_hash and
+        -- frontier are the progress, saved after each chunk; at the end
+        -- they are where the next incremental job starts. Times in Unix ms;
+        -- a job whose lease ran out is taken over by any replica.
+        CREATE TABLE audit_verifications (
+            id uuid PRIMARY KEY,
+            tenant text NOT NULL,
+            kind text NOT NULL,
+            status text NOT NULL,
+            from_size bigint NOT NULL,
+            to_size bigint NOT NULL,
+            root_hash bytea NOT NULL,
+            next_size bigint NOT NULL,
+            chain_hash bytea NOT NULL,
+            frontier bytea NOT NULL,
+            records_checked bigint NOT NULL,
+            first_broken_sequence bigint,
+            reason text,
+            created_at bigint NOT NULL,
+            finished_at bigint,
+            lease_owner text NOT NULL,
+            lease_until bigint NOT NULL
+        );
+        CREATE INDEX audit_verifications_by_tenant ON audit_verifications (tenant, created_at DESC);
+        CREATE INDEX audit_verifications_open ON audit_verifications (created_at) WHERE finished_at IS NULL;
         """)
 }

@@ -181,30 +181,62 @@ public struct AuditQueryResponse: ProtoConvertible, Hashable {
     }
 }
 
-/// `agion.rpc.governance.audit.verify`.
+/// `agion.rpc.governance.audit.verify`: start a verification (docs/governance.md).
 public struct AuditVerifyRequest: ProtoConvertible, Hashable {
     public static let protoName = "agion.v1.AuditVerifyRequest"
-    public init() {}
-    public init(proto: ProtoMessage) throws(EnvelopeError) {}
-    public var proto: ProtoMessage { ProtoMessage(Self.protoName, [:]) }
+    /// From the first record instead of from where the last successful verification ended.
+    public var full: Bool
+
+    public init(full: Bool = false) { self.full = full }
+    public init(proto: ProtoMessage) throws(EnvelopeError) { full = proto.bool("full") }
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["full": .bool(full)]) }
 }
 
+/// A verification job and, once finished, its result.
 public struct AuditVerifyResponse: ProtoConvertible, Hashable {
     public static let protoName = "agion.v1.AuditVerifyResponse"
+    public enum Status: String, Sendable {
+        case pending, running, succeeded, failed
+    }
+
+    /// True when the job finished and everything held.
     public var intact: Bool
     public var recordsChecked: Int64
-    /// The first record whose link does not hold; 0 when intact.
+    /// The first record that does not hold; 0 when intact.
     public var firstBrokenSequence: Int64
     public var reason: String
+    /// The chain hash of record `toSize`, once finished.
     public var headHash: String
+    public var verificationID: String
+    /// `incremental` or `full`.
+    public var kind: String
+    public var status: Status
+    public var fromSize: Int64
+    public var toSize: Int64
+    /// The signed root at `toSize`, which the records must give.
+    public var rootHash: String
+    public var createdAtUnixMillis: Int64
+    public var finishedAtUnixMillis: Int64
 
-    public init(intact: Bool, recordsChecked: Int64, firstBrokenSequence: Int64 = 0, reason: String = "", headHash: String = "") {
+    public init(intact: Bool, recordsChecked: Int64, firstBrokenSequence: Int64 = 0, reason: String = "", headHash: String = "",
+                verificationID: String = "", kind: String = "incremental", status: Status = .succeeded, fromSize: Int64 = 0, toSize: Int64 = 0,
+                rootHash: String = "", createdAtUnixMillis: Int64 = 0, finishedAtUnixMillis: Int64 = 0) {
         self.intact = intact
         self.recordsChecked = recordsChecked
         self.firstBrokenSequence = firstBrokenSequence
         self.reason = reason
         self.headHash = headHash
+        self.verificationID = verificationID
+        self.kind = kind
+        self.status = status
+        self.fromSize = fromSize
+        self.toSize = toSize
+        self.rootHash = rootHash
+        self.createdAtUnixMillis = createdAtUnixMillis
+        self.finishedAtUnixMillis = finishedAtUnixMillis
     }
+
+    public var finished: Bool { status == .succeeded || status == .failed }
 
     public init(proto: ProtoMessage) throws(EnvelopeError) {
         intact = proto.bool("intact")
@@ -212,10 +244,56 @@ public struct AuditVerifyResponse: ProtoConvertible, Hashable {
         firstBrokenSequence = proto.int("first_broken_sequence")
         reason = proto.string("reason")
         headHash = proto.string("head_hash")
+        verificationID = proto.string("verification_id")
+        kind = proto.string("kind")
+        status = Status(rawValue: proto.string("status")) ?? .pending
+        fromSize = proto.int("from_size")
+        toSize = proto.int("to_size")
+        rootHash = proto.string("root_hash")
+        createdAtUnixMillis = proto.int("created_at_unix_millis")
+        finishedAtUnixMillis = proto.int("finished_at_unix_millis")
     }
 
     public var proto: ProtoMessage {
         ProtoMessage(Self.protoName, ["intact": .bool(intact), "records_checked": .int(recordsChecked),
-                                      "first_broken_sequence": .int(firstBrokenSequence), "reason": .string(reason), "head_hash": .string(headHash)])
+                                      "first_broken_sequence": .int(firstBrokenSequence), "reason": .string(reason), "head_hash": .string(headHash),
+                                      "verification_id": .string(verificationID), "kind": .string(kind), "status": .string(status.rawValue),
+                                      "from_size": .int(fromSize), "to_size": .int(toSize), "root_hash": .string(rootHash),
+                                      "created_at_unix_millis": .int(createdAtUnixMillis), "finished_at_unix_millis": .int(finishedAtUnixMillis)])
     }
+}
+
+/// `agion.rpc.governance.audit.verification`: one job by id.
+public struct AuditVerificationRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditVerificationRequest"
+    public var verificationID: String
+
+    public init(verificationID: String) { self.verificationID = verificationID }
+    public init(proto: ProtoMessage) throws(EnvelopeError) { verificationID = proto.string("verification_id") }
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["verification_id": .string(verificationID)]) }
+}
+
+/// `agion.rpc.governance.audit.verifications`: the newest jobs first.
+public struct ListAuditVerificationsRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.ListAuditVerificationsRequest"
+    public var limit: UInt32
+
+    public init(limit: UInt32 = 20) { self.limit = limit }
+    public init(proto: ProtoMessage) throws(EnvelopeError) { limit = UInt32(clamping: proto.int("limit")) }
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["limit": .uint(UInt64(limit))]) }
+}
+
+public struct ListAuditVerificationsResponse: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.ListAuditVerificationsResponse"
+    public var verifications: [AuditVerifyResponse]
+
+    public init(verifications: [AuditVerifyResponse]) { self.verifications = verifications }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        var verifications: [AuditVerifyResponse] = []
+        for entry in proto.list("verifications").compactMap(\.message) { verifications.append(try AuditVerifyResponse(proto: entry)) }
+        self.verifications = verifications
+    }
+
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["verifications": .list(verifications.map { .message($0.proto) })]) }
 }

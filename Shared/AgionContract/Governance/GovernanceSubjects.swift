@@ -16,6 +16,13 @@ public enum GovernanceSubjects {
     public static let activatePolicy = "agion.rpc.governance.policy.activate"
     public static let auditQuery = "agion.rpc.governance.audit.query"
     public static let auditVerify = "agion.rpc.governance.audit.verify"
+    public static let auditVerification = "agion.rpc.governance.audit.verification"
+    public static let auditVerifications = "agion.rpc.governance.audit.verifications"
+    /// The Merkle tree over the audit: signed heads, proofs and signing keys.
+    public static let auditHead = "agion.rpc.governance.audit.head"
+    public static let auditProof = "agion.rpc.governance.audit.proof"
+    public static let auditConsistency = "agion.rpc.governance.audit.consistency"
+    public static let auditKeys = "agion.rpc.governance.audit.keys"
 
     /// Events go to `agion.governance.evt.<tenant>.<event>` in stream `AGION_GOVERNANCE`.
     public static let stream = "AGION_GOVERNANCE"
@@ -30,5 +37,7 @@ public enum GovernanceSubjects {
         public static let outputValidated = "agion.governance.output_validated"
         public static let trustChanged = "agion.governance.trust_changed"
         public static let policyActivated = "agion.governance.policy_activated"
+        /// A new signed tree head of the tenant's audit (`AuditTreeHead`).
+        public static let auditHead = "agion.governance.audit_head"
     }
 }

@@ -16,7 +16,8 @@ import Testing
     static func agionctl(_ arguments: [String], url: String, key: String?) async throws -> Run {
         let process = Process()
         process.executableURL = try ChildService.binary("agionctl")
-        process.arguments = arguments + ["--url", url] + (key.map { ["--key", $0] } ?? [])
+        // No URL: an offline command (audit verify-proof), which takes no connection options.
+        process.arguments = arguments + (url.isEmpty ? [] : ["--url", url]) + (key.map { ["--key", $0] } ?? [])
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = FileManager.default.temporaryDirectory.path  // no config file of the developer's
         process.environment = environment
@@ -113,6 +114,81 @@ import Testing
             #expect(try await Self.agionctl(["agents", "list"], url: url, key: "agion_0123456789abcdef_" + String(repeating: "A", count: 43)).status == 4)
             #expect(try await Self.agionctl(["agents", "list"], url: "http://127.0.0.1:1", key: admin).status == 7)
             #expect(try await Self.agionctl(["agents", "list", "-o", "yaml"], url: url, key: admin).status != 0)
+        }
+    }
+
+    /// `audit verify-proof`: an auditor keeps the keys and a head, and later
+    /// checks a decision's proof and that the log only grew, offline.
+    @Test func auditProofsAreVerifiedOfflineWithThePinnedKeysOnly() async throws {
+        let tenant = TestEnvironment.uniqueName("ctlaudit")
+        let created = try await gateway(.post, "/v1/tenants", key: try await GatewayHarness.shared.adminKey(), json: ["tenant": .string(tenant)])
+        let admin = try #require(created.json?["admin_key"]?["key"]?.stringValue)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agionctl-\(tenant)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        @Sendable func file(_ name: String, _ text: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        #expect(try await gateway(.post, "/v1/policies", key: admin, raw: "rules: [{id: all, effect: allow}]", contentType: "application/yaml").status == .created)
+        #expect(try await gateway(.post, "/v1/agents", key: admin, json: GatewayTests.registration("auditor")).status == .ok)
+        var decisions: [String] = []
+        try await eventually("governance knows the agent") {
+            let decided = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": "langgraph-v2:auditor", "action": "a.b"])
+            guard decided.json?["effect"]?.stringValue == "allow", let id = decided.json?["decision_id"]?.stringValue else { return false }
+            decisions.append(id)
+            return true
+        }
+        for _ in 0..<20 {
+            let decided = try await gateway(.post, "/v1/governance/check", key: admin, json: ["agent_id": "langgraph-v2:auditor", "action": "a.b"])
+            decisions.append(try #require(decided.json?["decision_id"]?.stringValue))
+        }
+
+        let decided = decisions
+        let application = Application(router: try await GatewayHarness.shared.router().make(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let decisions = decided
+            let url = "http://127.0.0.1:\(client.port!)"
+            func run(_ arguments: [String]) async throws -> Run { try await Self.agionctl(arguments, url: url, key: admin) }
+            func offline(_ arguments: [String]) async throws -> Run { try await Self.agionctl(arguments, url: "", key: nil) }
+            var keptSize: Int64 = 0
+            try await eventually(timeout: .seconds(20), "a head over the first decisions") {
+                let head = try await run(["audit", "head", "-o", "json"])
+                keptSize = (try? JSONValue.parse(Array(head.stdout.utf8)))?["tree_size"]?.stringValue.flatMap { Int64($0) } ?? 0
+                return keptSize >= 5
+            }
+            let kept = try file("kept-head.json", try await run(["audit", "head", "--tree-size", String(keptSize), "-o", "json"]).stdout)
+            let keys = try file("keys.json", try await run(["audit", "keys", "-o", "json"]).stdout)
+            var proof = ""
+            try await eventually(timeout: .seconds(20), "a proof of the last decision") {
+                let fetched = try await run(["audit", "proof", decisions.last!, "-o", "json"])
+                proof = fetched.stdout
+                return fetched.status == 0
+            }
+            let proofFile = try file("proof.json", proof)
+            let verified = try await offline(["audit", "verify-proof", proofFile, "--keys", keys])
+            #expect(verified.status == 0 && verified.stdout.contains("verified: decision \(decisions.last!)"), "\(verified.stdout)\(verified.stderr)")
+
+            let size = try #require((try JSONValue.parse(Array(proof.utf8)))["tree_size"]?.stringValue)
+            let consistency = try file("consistency.json", try await run(["audit", "consistency", "--from", String(keptSize), "--to", size, "-o", "json"]).stdout)
+            let extended = try await offline(["audit", "verify-proof", proofFile, "--keys", keys, "--kept-head", kept, "--consistency", consistency])
+            #expect(extended.status == 0 && extended.stdout.contains("extends the kept head"), "\(extended.stdout)\(extended.stderr)")
+
+            // Another decision's record in the proof, a head whose root was
+            // rewritten, or keys that did not sign it: exit 1, saying why.
+            var json = try JSONValue.parse(Array(proof.utf8))
+            let other = try JSONValue.parse(Array(try await run(["audit", "proof", decisions[0], "-o", "json"]).stdout.utf8))
+            if case .object(var fields) = json { fields["leaf"] = other["leaf"]; json = .object(fields) }
+            let swapped = try await offline(["audit", "verify-proof", try file("swapped.json", json.serializedString), "--keys", keys])
+            #expect(swapped.status == 1 && swapped.stderr.contains("NOT VERIFIED"), "\(swapped.stderr)")
+            var forkedHead = try JSONValue.parse(Array(try String(contentsOfFile: kept, encoding: .utf8).utf8))
+            if case .object(var fields) = forkedHead { fields["root_hash"] = .string(String(repeating: "ab", count: 32)); forkedHead = .object(fields) }
+            let forked = try await offline(["audit", "verify-proof", proofFile, "--keys", keys, "--kept-head", try file("forked.json", forkedHead.serializedString),
+                                        "--consistency", consistency])
+            #expect(forked.status == 1 && forked.stderr.contains("NOT VERIFIED"), "\(forked.stderr)")
+            let strangers = try file("strangers.json", #"{"keys":[{"key_id":"0011223344556677","public_key":"\#(String(repeating: "01", count: 32))"}]}"#)
+            let untrusted = try await offline(["audit", "verify-proof", proofFile, "--keys", strangers])
+            #expect(untrusted.status == 1 && untrusted.stderr.contains("not among the keys you trust"), "\(untrusted.stderr)")
         }
     }
 }

@@ -79,7 +79,9 @@ extension GatewayTests {
         let (_, admin) = try await tenant()
         let viewer: Set<String> = ["listAgents", "searchAgents", "getAgent", "agentVersions", "agentTrust", "queryDecisions", "listPolicies",
                                    "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission", "listDeadSteps",
-                                   "listApprovals", "getApproval", "listSchedules", "getSchedule", "scheduleFirings", "getStepOutput"]
+                                   "listApprovals", "getApproval", "listSchedules", "getSchedule", "scheduleFirings", "getStepOutput",
+                                   "decisionProof", "auditTreeHead", "auditConsistency", "auditKeys",
+                                   "listAuditVerifications", "getAuditVerification"]
         let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput", "reportExecution"]
         let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
                                                       "submitMission", "cancelMission", "replayMission",

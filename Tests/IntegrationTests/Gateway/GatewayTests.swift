@@ -378,8 +378,10 @@ extension GatewayTests {
         #expect(statuses.allSatisfy { $0 == .ok }, "\(Set(statuses))")
         let calls = try await Self.redisTokenCalls() - before
         #expect(calls > 0, "the counter is live")
-        // Without leases it would be 400 (other tests' requests in this process add a few).
-        #expect(calls < 100, "400 requests asked Redis \(calls) times")
+        // Without leases it would be at least 400. The counter is the
+        // process's: suites running alongside (missions, fairness) add their
+        // own calls, 60 once in a full run, so the bound leaves them room.
+        #expect(calls < 300, "400 requests asked Redis \(calls) times")
 
         // A key over a tight limit on two replicas: never more than the bucket held, whatever the replicas lease.
         let first = try await replica(rate: 20, burst: 40), second = try await replica(rate: 20, burst: 40)

@@ -24,6 +24,8 @@ actor GovernanceCluster {
         configuration.spoolDirectory = spool
         configuration.cachePrefix = cachePrefix
         configuration.checkThreads = 2
+        // Heads follow the audit within a fifth of a second, so proof tests wait little.
+        configuration.auditHeadInterval = .milliseconds(200)
         return configuration
     }
 

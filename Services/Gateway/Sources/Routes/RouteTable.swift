@@ -69,10 +69,41 @@ enum RouteTable {
                 response: "agion.v1.AuditQueryResponse",
                 query: ["agent_id", "action", "result", "kind", "decision_id", "from_unix_nanos", "to_unix_nanos", "page_size", "page_token"]))),
         Route(method: .post, path: "/v1/decisions/verify", operationID: "verifyDecisions",
-              summary: "Verify the tenant's audit hash chain; reports the first broken link", tag: "governance", permission: .verifyAudit,
+              summary: "Verify the audit up to its latest signed head, from the last verified record (or all of it: full=true); "
+                  + "short ranges answer with the result, long ones at once with a job to follow", tag: "governance", permission: .verifyAudit,
               action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.auditVerify, request: "agion.v1.AuditVerifyRequest",
+                response: "agion.v1.AuditVerifyResponse", query: ["full"]))),
+        Route(method: .get, path: "/v1/audit/verifications", operationID: "listAuditVerifications",
+              summary: "Verification jobs of the tenant's audit, newest first, with their progress and results", tag: "governance",
+              permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditVerifications, request: "agion.v1.ListAuditVerificationsRequest",
+                response: "agion.v1.ListAuditVerificationsResponse", query: ["limit"]))),
+        Route(method: .get, path: "/v1/audit/verifications/{verification_id}", operationID: "getAuditVerification",
+              summary: "One verification job: its progress, or its result", tag: "governance", permission: .read,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditVerification, request: "agion.v1.AuditVerificationRequest",
                 response: "agion.v1.AuditVerifyResponse"))),
+        Route(method: .get, path: "/v1/decisions/{decision_id}/proof", operationID: "decisionProof",
+              summary: "Inclusion proof of a decision in the tenant's audit Merkle tree (RFC 9162), against a signed tree head", tag: "governance",
+              permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditProof, request: "agion.v1.AuditProofRequest",
+                response: "agion.v1.AuditInclusionProof", query: ["tree_size"]))),
+        Route(method: .get, path: "/v1/audit/head", operationID: "auditTreeHead",
+              summary: "The latest signed tree head of the tenant's audit (or the one at tree_size)", tag: "governance", permission: .read,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditHead, request: "agion.v1.AuditTreeHeadRequest",
+                response: "agion.v1.AuditTreeHead", query: ["tree_size"]))),
+        Route(method: .get, path: "/v1/audit/consistency", operationID: "auditConsistency",
+              summary: "Consistency proof that the audit tree of `to` records extends the tree of `from` records (RFC 9162)", tag: "governance",
+              permission: .read, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditConsistency, request: "agion.v1.AuditConsistencyRequest",
+                response: "agion.v1.AuditConsistencyProof", query: ["from", "to"]))),
+        Route(method: .get, path: "/v1/audit/keys", operationID: "auditKeys",
+              summary: "The Ed25519 public keys that sign audit tree heads, by key id", tag: "governance", permission: .read,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditKeys, request: "agion.v1.AuditKeysRequest",
+                response: "agion.v1.AuditKeysResponse"))),
     ]
 
     static let policies: [Route] = [

@@ -31,6 +31,11 @@ public enum AuditChain {
     public struct Break: Sendable, Hashable, Error {
         public let sequence: Int64
         public let reason: String
+
+        public init(sequence: Int64, reason: String) {
+            self.sequence = sequence
+            self.reason = reason
+        }
     }
 
     /// Checks links in order, continuing from `previous` (the hash before the

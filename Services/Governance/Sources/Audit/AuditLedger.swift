@@ -196,61 +196,40 @@ struct AuditLedger: Sendable {
         return AuditQueryResponse(records: records, nextPageToken: next)
     }
 
-    /// Walks the tenant's whole chain in pages; reports the first broken link.
-    ///
-    /// The head is read first and the walk stops at its sequence: the shipper
-    /// commits records and the head together, so every record up to the head
-    /// is there, and records appended during the walk are left for the next
-    /// verification instead of looking like a mismatch with the head.
-    func verify(tenant: TenantID, pool: ConnectionPool, pageSize: Int = 2_000) async throws -> AuditVerifyResponse {
-        let head = try await pool.withConnection { connection in
-            try await connection.query("SELECT sequence, hash FROM \(schema).audit_heads WHERE tenant = $1", [tenant.value], prepared: true).first
+    /// Records (after, through] of a tenant's chain as stored, checked: each
+    /// link must continue from `previous` (the chain hash of record `after`)
+    /// and each record's query columns must match its bytes. Returns the
+    /// records that hold, in order, and the first that does not, if any (a
+    /// record missing from the range is one too).
+    func checkedLinks(tenant: String, after: Int64, through last: Int64, previous: [UInt8],
+                      on connection: Connection) async throws -> (links: [AuditChain.Link], broken: AuditChain.Break?) {
+        let rows = try await connection.query("""
+            SELECT sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash FROM \(schema).audit_records
+            WHERE tenant = $1 AND sequence > $2 AND sequence <= $3 ORDER BY sequence
+            """, [tenant, after, last], prepared: true)
+        var links: [AuditChain.Link] = []
+        links.reserveCapacity(rows.count)
+        var broken: AuditChain.Break?
+        for row in rows {
+            let link = AuditChain.Link(sequence: try row.decode("sequence"), record: try row.decode("record"), hash: try row.decode("hash"))
+            if let mismatch = try Self.columnMismatch(row, record: link.record, sequence: link.sequence) {
+                broken = AuditChain.Break(sequence: link.sequence, reason: mismatch)
+                break
+            }
+            links.append(link)
         }
-        let headSequence: Int64 = try head?.decode("sequence") ?? 0
-        var previous = AuditChain.genesis
-        var next: Int64 = 1
-        var checked: Int64 = 0
-        while next <= headSequence {
-            let rows = try await pool.withConnection { connection in
-                try await connection.query("""
-                    SELECT sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash
-                    FROM \(schema).audit_records WHERE tenant = $1 AND sequence >= $2 AND sequence <= $3 ORDER BY sequence LIMIT $4
-                    """, [tenant.value, next, headSequence, pageSize], prepared: true)
-            }
-            var links: [AuditChain.Link] = []
-            for row in rows {
-                let link = AuditChain.Link(sequence: try row.decode("sequence"), record: try row.decode("record"), hash: try row.decode("hash"))
-                // The query columns must say what the hashed record says.
-                if let mismatch = try Self.columnMismatch(row, record: link.record, sequence: link.sequence) {
-                    return AuditVerifyResponse(intact: false, recordsChecked: checked, firstBrokenSequence: link.sequence, reason: mismatch,
-                                               headHash: previous.hexString)
-                }
-                links.append(link)
-            }
-            switch AuditChain.verify(links, previous: previous, expectedSequence: next) {
-            case .failure(let broken):
-                return AuditVerifyResponse(intact: false, recordsChecked: checked + (broken.sequence - next), firstBrokenSequence: broken.sequence,
-                                           reason: broken.reason, headHash: previous.hexString)
-            case .success(let last):
-                previous = last
-                checked += Int64(links.count)
-                next += Int64(links.count)
-            }
-            if rows.count < pageSize { break }
+        if case .failure(let found) = AuditChain.verify(links, previous: previous, expectedSequence: after + 1) {
+            return (Array(links.prefix { $0.sequence < found.sequence }), found)
         }
-        // The head must point at the last record: a truncated tail shows here.
-        if let head {
-            let hash: [UInt8] = try head.decode("hash")
-            if headSequence != checked || hash != previous {
-                return AuditVerifyResponse(intact: false, recordsChecked: checked, firstBrokenSequence: checked + 1,
-                                           reason: "the chain head is at \(headSequence) but the records end at \(checked): records were removed",
-                                           headHash: previous.hexString)
-            }
+        if broken == nil, after + Int64(links.count) < last {
+            let missing = after + Int64(links.count) + 1
+            broken = AuditChain.Break(sequence: missing, reason: "record \(missing) is missing (the range read ends at \(last))")
         }
-        return AuditVerifyResponse(intact: true, recordsChecked: checked, headHash: previous.hexString)
+        return (links, broken)
     }
 
-    private static func columnMismatch(_ row: Row, record bytes: [UInt8], sequence: Int64) throws -> String? {
+    /// Whether the query columns of a stored record say what its hashed bytes say (nil) or which does not.
+    static func columnMismatch(_ row: Row, record bytes: [UInt8], sequence: Int64) throws -> String? {
         guard let record = try? AuditRecord(decoding: bytes) else { return "record \(sequence) is not a readable audit record" }
         let columns: [(String, String, String)] = [
             ("decision_id", try row.decode("decision_id"), record.decisionID), ("kind", try row.decode("kind"), record.kind.rawValue),

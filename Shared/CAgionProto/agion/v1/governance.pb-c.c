@@ -1537,6 +1537,546 @@ void   agion__v1__audit_verify_response__free_unpacked
   assert(message->base.descriptor == &agion__v1__audit_verify_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__audit_verification_request__init
+                     (Agion__V1__AuditVerificationRequest         *message)
+{
+  static const Agion__V1__AuditVerificationRequest init_value = AGION__V1__AUDIT_VERIFICATION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_verification_request__get_packed_size
+                     (const Agion__V1__AuditVerificationRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verification_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_verification_request__pack
+                     (const Agion__V1__AuditVerificationRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verification_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_verification_request__pack_to_buffer
+                     (const Agion__V1__AuditVerificationRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_verification_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditVerificationRequest *
+       agion__v1__audit_verification_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditVerificationRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_verification_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_verification_request__free_unpacked
+                     (Agion__V1__AuditVerificationRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_verification_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_audit_verifications_request__init
+                     (Agion__V1__ListAuditVerificationsRequest         *message)
+{
+  static const Agion__V1__ListAuditVerificationsRequest init_value = AGION__V1__LIST_AUDIT_VERIFICATIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_audit_verifications_request__get_packed_size
+                     (const Agion__V1__ListAuditVerificationsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_audit_verifications_request__pack
+                     (const Agion__V1__ListAuditVerificationsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_audit_verifications_request__pack_to_buffer
+                     (const Agion__V1__ListAuditVerificationsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListAuditVerificationsRequest *
+       agion__v1__list_audit_verifications_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListAuditVerificationsRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_audit_verifications_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_audit_verifications_request__free_unpacked
+                     (Agion__V1__ListAuditVerificationsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_audit_verifications_response__init
+                     (Agion__V1__ListAuditVerificationsResponse         *message)
+{
+  static const Agion__V1__ListAuditVerificationsResponse init_value = AGION__V1__LIST_AUDIT_VERIFICATIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_audit_verifications_response__get_packed_size
+                     (const Agion__V1__ListAuditVerificationsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_audit_verifications_response__pack
+                     (const Agion__V1__ListAuditVerificationsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_audit_verifications_response__pack_to_buffer
+                     (const Agion__V1__ListAuditVerificationsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListAuditVerificationsResponse *
+       agion__v1__list_audit_verifications_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListAuditVerificationsResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_audit_verifications_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_audit_verifications_response__free_unpacked
+                     (Agion__V1__ListAuditVerificationsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_audit_verifications_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_tree_head__init
+                     (Agion__V1__AuditTreeHead         *message)
+{
+  static const Agion__V1__AuditTreeHead init_value = AGION__V1__AUDIT_TREE_HEAD__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_tree_head__get_packed_size
+                     (const Agion__V1__AuditTreeHead *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_tree_head__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_tree_head__pack
+                     (const Agion__V1__AuditTreeHead *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_tree_head__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_tree_head__pack_to_buffer
+                     (const Agion__V1__AuditTreeHead *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_tree_head__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditTreeHead *
+       agion__v1__audit_tree_head__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditTreeHead *)
+     protobuf_c_message_unpack (&agion__v1__audit_tree_head__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_tree_head__free_unpacked
+                     (Agion__V1__AuditTreeHead *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_tree_head__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_tree_head_request__init
+                     (Agion__V1__AuditTreeHeadRequest         *message)
+{
+  static const Agion__V1__AuditTreeHeadRequest init_value = AGION__V1__AUDIT_TREE_HEAD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_tree_head_request__get_packed_size
+                     (const Agion__V1__AuditTreeHeadRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_tree_head_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_tree_head_request__pack
+                     (const Agion__V1__AuditTreeHeadRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_tree_head_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_tree_head_request__pack_to_buffer
+                     (const Agion__V1__AuditTreeHeadRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_tree_head_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditTreeHeadRequest *
+       agion__v1__audit_tree_head_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditTreeHeadRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_tree_head_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_tree_head_request__free_unpacked
+                     (Agion__V1__AuditTreeHeadRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_tree_head_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_proof_request__init
+                     (Agion__V1__AuditProofRequest         *message)
+{
+  static const Agion__V1__AuditProofRequest init_value = AGION__V1__AUDIT_PROOF_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_proof_request__get_packed_size
+                     (const Agion__V1__AuditProofRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_proof_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_proof_request__pack
+                     (const Agion__V1__AuditProofRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_proof_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_proof_request__pack_to_buffer
+                     (const Agion__V1__AuditProofRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_proof_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditProofRequest *
+       agion__v1__audit_proof_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditProofRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_proof_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_proof_request__free_unpacked
+                     (Agion__V1__AuditProofRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_proof_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_inclusion_proof__init
+                     (Agion__V1__AuditInclusionProof         *message)
+{
+  static const Agion__V1__AuditInclusionProof init_value = AGION__V1__AUDIT_INCLUSION_PROOF__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_inclusion_proof__get_packed_size
+                     (const Agion__V1__AuditInclusionProof *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_inclusion_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_inclusion_proof__pack
+                     (const Agion__V1__AuditInclusionProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_inclusion_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_inclusion_proof__pack_to_buffer
+                     (const Agion__V1__AuditInclusionProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_inclusion_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditInclusionProof *
+       agion__v1__audit_inclusion_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditInclusionProof *)
+     protobuf_c_message_unpack (&agion__v1__audit_inclusion_proof__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_inclusion_proof__free_unpacked
+                     (Agion__V1__AuditInclusionProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_inclusion_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_consistency_request__init
+                     (Agion__V1__AuditConsistencyRequest         *message)
+{
+  static const Agion__V1__AuditConsistencyRequest init_value = AGION__V1__AUDIT_CONSISTENCY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_consistency_request__get_packed_size
+                     (const Agion__V1__AuditConsistencyRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_consistency_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_consistency_request__pack
+                     (const Agion__V1__AuditConsistencyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_consistency_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_consistency_request__pack_to_buffer
+                     (const Agion__V1__AuditConsistencyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_consistency_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditConsistencyRequest *
+       agion__v1__audit_consistency_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditConsistencyRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_consistency_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_consistency_request__free_unpacked
+                     (Agion__V1__AuditConsistencyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_consistency_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_consistency_proof__init
+                     (Agion__V1__AuditConsistencyProof         *message)
+{
+  static const Agion__V1__AuditConsistencyProof init_value = AGION__V1__AUDIT_CONSISTENCY_PROOF__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_consistency_proof__get_packed_size
+                     (const Agion__V1__AuditConsistencyProof *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_consistency_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_consistency_proof__pack
+                     (const Agion__V1__AuditConsistencyProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_consistency_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_consistency_proof__pack_to_buffer
+                     (const Agion__V1__AuditConsistencyProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_consistency_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditConsistencyProof *
+       agion__v1__audit_consistency_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditConsistencyProof *)
+     protobuf_c_message_unpack (&agion__v1__audit_consistency_proof__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_consistency_proof__free_unpacked
+                     (Agion__V1__AuditConsistencyProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_consistency_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_keys_request__init
+                     (Agion__V1__AuditKeysRequest         *message)
+{
+  static const Agion__V1__AuditKeysRequest init_value = AGION__V1__AUDIT_KEYS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_keys_request__get_packed_size
+                     (const Agion__V1__AuditKeysRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_keys_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_keys_request__pack
+                     (const Agion__V1__AuditKeysRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_keys_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_keys_request__pack_to_buffer
+                     (const Agion__V1__AuditKeysRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_keys_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditKeysRequest *
+       agion__v1__audit_keys_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditKeysRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_keys_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_keys_request__free_unpacked
+                     (Agion__V1__AuditKeysRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_keys_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_keys_response__init
+                     (Agion__V1__AuditKeysResponse         *message)
+{
+  static const Agion__V1__AuditKeysResponse init_value = AGION__V1__AUDIT_KEYS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_keys_response__get_packed_size
+                     (const Agion__V1__AuditKeysResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_keys_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_keys_response__pack
+                     (const Agion__V1__AuditKeysResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_keys_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_keys_response__pack_to_buffer
+                     (const Agion__V1__AuditKeysResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_keys_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditKeysResponse *
+       agion__v1__audit_keys_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditKeysResponse *)
+     protobuf_c_message_unpack (&agion__v1__audit_keys_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_keys_response__free_unpacked
+                     (Agion__V1__AuditKeysResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_keys_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_signing_key__init
+                     (Agion__V1__AuditSigningKey         *message)
+{
+  static const Agion__V1__AuditSigningKey init_value = AGION__V1__AUDIT_SIGNING_KEY__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_signing_key__get_packed_size
+                     (const Agion__V1__AuditSigningKey *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_signing_key__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_signing_key__pack
+                     (const Agion__V1__AuditSigningKey *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_signing_key__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_signing_key__pack_to_buffer
+                     (const Agion__V1__AuditSigningKey *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_signing_key__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditSigningKey *
+       agion__v1__audit_signing_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditSigningKey *)
+     protobuf_c_message_unpack (&agion__v1__audit_signing_key__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_signing_key__free_unpacked
+                     (Agion__V1__AuditSigningKey *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_signing_key__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__value__field_descriptors[6] =
 {
   {
@@ -4143,9 +4683,29 @@ const ProtobufCMessageDescriptor agion__v1__audit_query_response__descriptor =
   (ProtobufCMessageInit) agion__v1__audit_query_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define agion__v1__audit_verify_request__field_descriptors NULL
-#define agion__v1__audit_verify_request__field_indices_by_name NULL
-#define agion__v1__audit_verify_request__number_ranges NULL
+static const ProtobufCFieldDescriptor agion__v1__audit_verify_request__field_descriptors[1] =
+{
+  {
+    "full",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyRequest, full),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_verify_request__field_indices_by_name[] = {
+  0,   /* field[0] = full */
+};
+static const ProtobufCIntRange agion__v1__audit_verify_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
 const ProtobufCMessageDescriptor agion__v1__audit_verify_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -4154,14 +4714,14 @@ const ProtobufCMessageDescriptor agion__v1__audit_verify_request__descriptor =
   "Agion__V1__AuditVerifyRequest",
   "agion.v1",
   sizeof(Agion__V1__AuditVerifyRequest),
-  0,
+  1,
   agion__v1__audit_verify_request__field_descriptors,
   agion__v1__audit_verify_request__field_indices_by_name,
-  0,  agion__v1__audit_verify_request__number_ranges,
+  1,  agion__v1__audit_verify_request__number_ranges,
   (ProtobufCMessageInit) agion__v1__audit_verify_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor agion__v1__audit_verify_response__field_descriptors[5] =
+static const ProtobufCFieldDescriptor agion__v1__audit_verify_response__field_descriptors[13] =
 {
   {
     "intact",
@@ -4223,18 +4783,122 @@ static const ProtobufCFieldDescriptor agion__v1__audit_verify_response__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "verification_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, verification_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_size",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, from_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_size",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, to_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, root_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_unix_millis",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, created_at_unix_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "finished_at_unix_millis",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerifyResponse, finished_at_unix_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned agion__v1__audit_verify_response__field_indices_by_name[] = {
+  11,   /* field[11] = created_at_unix_millis */
+  12,   /* field[12] = finished_at_unix_millis */
   2,   /* field[2] = first_broken_sequence */
+  8,   /* field[8] = from_size */
   4,   /* field[4] = head_hash */
   0,   /* field[0] = intact */
+  6,   /* field[6] = kind */
   3,   /* field[3] = reason */
   1,   /* field[1] = records_checked */
+  10,   /* field[10] = root_hash */
+  7,   /* field[7] = status */
+  9,   /* field[9] = to_size */
+  5,   /* field[5] = verification_id */
 };
 static const ProtobufCIntRange agion__v1__audit_verify_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor agion__v1__audit_verify_response__descriptor =
 {
@@ -4244,10 +4908,732 @@ const ProtobufCMessageDescriptor agion__v1__audit_verify_response__descriptor =
   "Agion__V1__AuditVerifyResponse",
   "agion.v1",
   sizeof(Agion__V1__AuditVerifyResponse),
-  5,
+  13,
   agion__v1__audit_verify_response__field_descriptors,
   agion__v1__audit_verify_response__field_indices_by_name,
   1,  agion__v1__audit_verify_response__number_ranges,
   (ProtobufCMessageInit) agion__v1__audit_verify_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_verification_request__field_descriptors[1] =
+{
+  {
+    "verification_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditVerificationRequest, verification_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_verification_request__field_indices_by_name[] = {
+  0,   /* field[0] = verification_id */
+};
+static const ProtobufCIntRange agion__v1__audit_verification_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_verification_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditVerificationRequest",
+  "AuditVerificationRequest",
+  "Agion__V1__AuditVerificationRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditVerificationRequest),
+  1,
+  agion__v1__audit_verification_request__field_descriptors,
+  agion__v1__audit_verification_request__field_indices_by_name,
+  1,  agion__v1__audit_verification_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_verification_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_audit_verifications_request__field_descriptors[1] =
+{
+  {
+    "limit",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__ListAuditVerificationsRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_audit_verifications_request__field_indices_by_name[] = {
+  0,   /* field[0] = limit */
+};
+static const ProtobufCIntRange agion__v1__list_audit_verifications_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_audit_verifications_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListAuditVerificationsRequest",
+  "ListAuditVerificationsRequest",
+  "Agion__V1__ListAuditVerificationsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListAuditVerificationsRequest),
+  1,
+  agion__v1__list_audit_verifications_request__field_descriptors,
+  agion__v1__list_audit_verifications_request__field_indices_by_name,
+  1,  agion__v1__list_audit_verifications_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_audit_verifications_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_audit_verifications_response__field_descriptors[1] =
+{
+  {
+    "verifications",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListAuditVerificationsResponse, n_verifications),
+    offsetof(Agion__V1__ListAuditVerificationsResponse, verifications),
+    &agion__v1__audit_verify_response__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_audit_verifications_response__field_indices_by_name[] = {
+  0,   /* field[0] = verifications */
+};
+static const ProtobufCIntRange agion__v1__list_audit_verifications_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_audit_verifications_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListAuditVerificationsResponse",
+  "ListAuditVerificationsResponse",
+  "Agion__V1__ListAuditVerificationsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListAuditVerificationsResponse),
+  1,
+  agion__v1__list_audit_verifications_response__field_descriptors,
+  agion__v1__list_audit_verifications_response__field_indices_by_name,
+  1,  agion__v1__list_audit_verifications_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_audit_verifications_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_tree_head__field_descriptors[6] =
+{
+  {
+    "tenant",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHead, tenant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHead, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHead, root_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timestamp_unix_millis",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHead, timestamp_unix_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHead, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHead, signature),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_tree_head__field_indices_by_name[] = {
+  4,   /* field[4] = key_id */
+  2,   /* field[2] = root_hash */
+  5,   /* field[5] = signature */
+  0,   /* field[0] = tenant */
+  3,   /* field[3] = timestamp_unix_millis */
+  1,   /* field[1] = tree_size */
+};
+static const ProtobufCIntRange agion__v1__audit_tree_head__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_tree_head__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditTreeHead",
+  "AuditTreeHead",
+  "Agion__V1__AuditTreeHead",
+  "agion.v1",
+  sizeof(Agion__V1__AuditTreeHead),
+  6,
+  agion__v1__audit_tree_head__field_descriptors,
+  agion__v1__audit_tree_head__field_indices_by_name,
+  1,  agion__v1__audit_tree_head__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_tree_head__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_tree_head_request__field_descriptors[1] =
+{
+  {
+    "tree_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditTreeHeadRequest, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_tree_head_request__field_indices_by_name[] = {
+  0,   /* field[0] = tree_size */
+};
+static const ProtobufCIntRange agion__v1__audit_tree_head_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_tree_head_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditTreeHeadRequest",
+  "AuditTreeHeadRequest",
+  "Agion__V1__AuditTreeHeadRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditTreeHeadRequest),
+  1,
+  agion__v1__audit_tree_head_request__field_descriptors,
+  agion__v1__audit_tree_head_request__field_indices_by_name,
+  1,  agion__v1__audit_tree_head_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_tree_head_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_proof_request__field_descriptors[2] =
+{
+  {
+    "decision_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditProofRequest, decision_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditProofRequest, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_proof_request__field_indices_by_name[] = {
+  0,   /* field[0] = decision_id */
+  1,   /* field[1] = tree_size */
+};
+static const ProtobufCIntRange agion__v1__audit_proof_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_proof_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditProofRequest",
+  "AuditProofRequest",
+  "Agion__V1__AuditProofRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditProofRequest),
+  2,
+  agion__v1__audit_proof_request__field_descriptors,
+  agion__v1__audit_proof_request__field_indices_by_name,
+  1,  agion__v1__audit_proof_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_proof_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_inclusion_proof__field_descriptors[8] =
+{
+  {
+    "decision_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, decision_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leaf_index",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, leaf_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leaf_hash",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, leaf_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leaf",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, leaf),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_path",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__AuditInclusionProof, n_audit_path),
+    offsetof(Agion__V1__AuditInclusionProof, audit_path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, root_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_head",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditInclusionProof, tree_head),
+    &agion__v1__audit_tree_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_inclusion_proof__field_indices_by_name[] = {
+  4,   /* field[4] = audit_path */
+  0,   /* field[0] = decision_id */
+  3,   /* field[3] = leaf */
+  2,   /* field[2] = leaf_hash */
+  1,   /* field[1] = leaf_index */
+  6,   /* field[6] = root_hash */
+  7,   /* field[7] = tree_head */
+  5,   /* field[5] = tree_size */
+};
+static const ProtobufCIntRange agion__v1__audit_inclusion_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_inclusion_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditInclusionProof",
+  "AuditInclusionProof",
+  "Agion__V1__AuditInclusionProof",
+  "agion.v1",
+  sizeof(Agion__V1__AuditInclusionProof),
+  8,
+  agion__v1__audit_inclusion_proof__field_descriptors,
+  agion__v1__audit_inclusion_proof__field_indices_by_name,
+  1,  agion__v1__audit_inclusion_proof__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_inclusion_proof__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_consistency_request__field_descriptors[2] =
+{
+  {
+    "from",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyRequest, from),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyRequest, to),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_consistency_request__field_indices_by_name[] = {
+  0,   /* field[0] = from */
+  1,   /* field[1] = to */
+};
+static const ProtobufCIntRange agion__v1__audit_consistency_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_consistency_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditConsistencyRequest",
+  "AuditConsistencyRequest",
+  "Agion__V1__AuditConsistencyRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditConsistencyRequest),
+  2,
+  agion__v1__audit_consistency_request__field_descriptors,
+  agion__v1__audit_consistency_request__field_indices_by_name,
+  1,  agion__v1__audit_consistency_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_consistency_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_consistency_proof__field_descriptors[7] =
+{
+  {
+    "from",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyProof, from),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyProof, to),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_root",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyProof, from_root),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_root",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyProof, to_root),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proof",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__AuditConsistencyProof, n_proof),
+    offsetof(Agion__V1__AuditConsistencyProof, proof),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_head",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyProof, from_head),
+    &agion__v1__audit_tree_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_head",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditConsistencyProof, to_head),
+    &agion__v1__audit_tree_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_consistency_proof__field_indices_by_name[] = {
+  0,   /* field[0] = from */
+  5,   /* field[5] = from_head */
+  2,   /* field[2] = from_root */
+  4,   /* field[4] = proof */
+  1,   /* field[1] = to */
+  6,   /* field[6] = to_head */
+  3,   /* field[3] = to_root */
+};
+static const ProtobufCIntRange agion__v1__audit_consistency_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_consistency_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditConsistencyProof",
+  "AuditConsistencyProof",
+  "Agion__V1__AuditConsistencyProof",
+  "agion.v1",
+  sizeof(Agion__V1__AuditConsistencyProof),
+  7,
+  agion__v1__audit_consistency_proof__field_descriptors,
+  agion__v1__audit_consistency_proof__field_indices_by_name,
+  1,  agion__v1__audit_consistency_proof__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_consistency_proof__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define agion__v1__audit_keys_request__field_descriptors NULL
+#define agion__v1__audit_keys_request__field_indices_by_name NULL
+#define agion__v1__audit_keys_request__number_ranges NULL
+const ProtobufCMessageDescriptor agion__v1__audit_keys_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditKeysRequest",
+  "AuditKeysRequest",
+  "Agion__V1__AuditKeysRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditKeysRequest),
+  0,
+  agion__v1__audit_keys_request__field_descriptors,
+  agion__v1__audit_keys_request__field_indices_by_name,
+  0,  agion__v1__audit_keys_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_keys_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_keys_response__field_descriptors[1] =
+{
+  {
+    "keys",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__AuditKeysResponse, n_keys),
+    offsetof(Agion__V1__AuditKeysResponse, keys),
+    &agion__v1__audit_signing_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_keys_response__field_indices_by_name[] = {
+  0,   /* field[0] = keys */
+};
+static const ProtobufCIntRange agion__v1__audit_keys_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_keys_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditKeysResponse",
+  "AuditKeysResponse",
+  "Agion__V1__AuditKeysResponse",
+  "agion.v1",
+  sizeof(Agion__V1__AuditKeysResponse),
+  1,
+  agion__v1__audit_keys_response__field_descriptors,
+  agion__v1__audit_keys_response__field_indices_by_name,
+  1,  agion__v1__audit_keys_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_keys_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_signing_key__field_descriptors[3] =
+{
+  {
+    "key_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditSigningKey, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "public_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditSigningKey, public_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_used_unix_millis",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditSigningKey, first_used_unix_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_signing_key__field_indices_by_name[] = {
+  2,   /* field[2] = first_used_unix_millis */
+  0,   /* field[0] = key_id */
+  1,   /* field[1] = public_key */
+};
+static const ProtobufCIntRange agion__v1__audit_signing_key__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_signing_key__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditSigningKey",
+  "AuditSigningKey",
+  "Agion__V1__AuditSigningKey",
+  "agion.v1",
+  sizeof(Agion__V1__AuditSigningKey),
+  3,
+  agion__v1__audit_signing_key__field_descriptors,
+  agion__v1__audit_signing_key__field_indices_by_name,
+  1,  agion__v1__audit_signing_key__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_signing_key__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

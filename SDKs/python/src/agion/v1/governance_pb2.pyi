@@ -13,6 +13,68 @@ class ActivatePolicyRequest(_message.Message):
     revision: int
     def __init__(self, revision: _Optional[int] = ...) -> None: ...
 
+class AuditConsistencyProof(_message.Message):
+    __slots__ = ["from_head", "from_root", "proof", "to", "to_head", "to_root"]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    FROM_HEAD_FIELD_NUMBER: _ClassVar[int]
+    FROM_ROOT_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    TO_HEAD_FIELD_NUMBER: _ClassVar[int]
+    TO_ROOT_FIELD_NUMBER: _ClassVar[int]
+    from_head: AuditTreeHead
+    from_root: str
+    proof: _containers.RepeatedScalarFieldContainer[str]
+    to: int
+    to_head: AuditTreeHead
+    to_root: str
+    def __init__(self, to: _Optional[int] = ..., from_root: _Optional[str] = ..., to_root: _Optional[str] = ..., proof: _Optional[_Iterable[str]] = ..., from_head: _Optional[_Union[AuditTreeHead, _Mapping]] = ..., to_head: _Optional[_Union[AuditTreeHead, _Mapping]] = ..., **kwargs) -> None: ...
+
+class AuditConsistencyRequest(_message.Message):
+    __slots__ = ["to"]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    to: int
+    def __init__(self, to: _Optional[int] = ..., **kwargs) -> None: ...
+
+class AuditInclusionProof(_message.Message):
+    __slots__ = ["audit_path", "decision_id", "leaf", "leaf_hash", "leaf_index", "root_hash", "tree_head", "tree_size"]
+    AUDIT_PATH_FIELD_NUMBER: _ClassVar[int]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAF_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    TREE_HEAD_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    audit_path: _containers.RepeatedScalarFieldContainer[str]
+    decision_id: str
+    leaf: bytes
+    leaf_hash: str
+    leaf_index: int
+    root_hash: str
+    tree_head: AuditTreeHead
+    tree_size: int
+    def __init__(self, decision_id: _Optional[str] = ..., leaf_index: _Optional[int] = ..., leaf_hash: _Optional[str] = ..., leaf: _Optional[bytes] = ..., audit_path: _Optional[_Iterable[str]] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[str] = ..., tree_head: _Optional[_Union[AuditTreeHead, _Mapping]] = ...) -> None: ...
+
+class AuditKeysRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class AuditKeysResponse(_message.Message):
+    __slots__ = ["keys"]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[AuditSigningKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[AuditSigningKey, _Mapping]]] = ...) -> None: ...
+
+class AuditProofRequest(_message.Message):
+    __slots__ = ["decision_id", "tree_size"]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    tree_size: int
+    def __init__(self, decision_id: _Optional[str] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
 class AuditQuery(_message.Message):
     __slots__ = ["action", "agent_id", "decision_id", "from_unix_nanos", "kind", "page_size", "page_token", "result", "to_unix_nanos"]
     ACTION_FIELD_NUMBER: _ClassVar[int]
@@ -87,23 +149,79 @@ class AuditRecord(_message.Message):
     violations: _containers.RepeatedCompositeFieldContainer[Violation]
     def __init__(self, sequence: _Optional[int] = ..., decision_id: _Optional[str] = ..., kind: _Optional[str] = ..., tenant: _Optional[str] = ..., agent_id: _Optional[str] = ..., action: _Optional[str] = ..., principal: _Optional[str] = ..., delegation_chain: _Optional[_Iterable[str]] = ..., context: _Optional[_Union[StructValue, _Mapping]] = ..., result: _Optional[str] = ..., rule_ids: _Optional[_Iterable[str]] = ..., reasons: _Optional[_Iterable[str]] = ..., obligations: _Optional[_Iterable[_Union[Obligation, _Mapping]]] = ..., trust_score: _Optional[float] = ..., policy_revision: _Optional[int] = ..., decided_at_unix_nanos: _Optional[int] = ..., evaluation_nanos: _Optional[int] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., execution_id: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
 
+class AuditSigningKey(_message.Message):
+    __slots__ = ["first_used_unix_millis", "key_id", "public_key"]
+    FIRST_USED_UNIX_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    first_used_unix_millis: int
+    key_id: str
+    public_key: str
+    def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[str] = ..., first_used_unix_millis: _Optional[int] = ...) -> None: ...
+
+class AuditTreeHead(_message.Message):
+    __slots__ = ["key_id", "root_hash", "signature", "tenant", "timestamp_unix_millis", "tree_size"]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_UNIX_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    root_hash: str
+    signature: str
+    tenant: str
+    timestamp_unix_millis: int
+    tree_size: int
+    def __init__(self, tenant: _Optional[str] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[str] = ..., timestamp_unix_millis: _Optional[int] = ..., key_id: _Optional[str] = ..., signature: _Optional[str] = ...) -> None: ...
+
+class AuditTreeHeadRequest(_message.Message):
+    __slots__ = ["tree_size"]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    tree_size: int
+    def __init__(self, tree_size: _Optional[int] = ...) -> None: ...
+
+class AuditVerificationRequest(_message.Message):
+    __slots__ = ["verification_id"]
+    VERIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    verification_id: str
+    def __init__(self, verification_id: _Optional[str] = ...) -> None: ...
+
 class AuditVerifyRequest(_message.Message):
-    __slots__ = []
-    def __init__(self) -> None: ...
+    __slots__ = ["full"]
+    FULL_FIELD_NUMBER: _ClassVar[int]
+    full: bool
+    def __init__(self, full: bool = ...) -> None: ...
 
 class AuditVerifyResponse(_message.Message):
-    __slots__ = ["first_broken_sequence", "head_hash", "intact", "reason", "records_checked"]
+    __slots__ = ["created_at_unix_millis", "finished_at_unix_millis", "first_broken_sequence", "from_size", "head_hash", "intact", "kind", "reason", "records_checked", "root_hash", "status", "to_size", "verification_id"]
+    CREATED_AT_UNIX_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_UNIX_MILLIS_FIELD_NUMBER: _ClassVar[int]
     FIRST_BROKEN_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    FROM_SIZE_FIELD_NUMBER: _ClassVar[int]
     HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
     INTACT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     RECORDS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TO_SIZE_FIELD_NUMBER: _ClassVar[int]
+    VERIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    created_at_unix_millis: int
+    finished_at_unix_millis: int
     first_broken_sequence: int
+    from_size: int
     head_hash: str
     intact: bool
+    kind: str
     reason: str
     records_checked: int
-    def __init__(self, intact: bool = ..., records_checked: _Optional[int] = ..., first_broken_sequence: _Optional[int] = ..., reason: _Optional[str] = ..., head_hash: _Optional[str] = ...) -> None: ...
+    root_hash: str
+    status: str
+    to_size: int
+    verification_id: str
+    def __init__(self, intact: bool = ..., records_checked: _Optional[int] = ..., first_broken_sequence: _Optional[int] = ..., reason: _Optional[str] = ..., head_hash: _Optional[str] = ..., verification_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., from_size: _Optional[int] = ..., to_size: _Optional[int] = ..., root_hash: _Optional[str] = ..., created_at_unix_millis: _Optional[int] = ..., finished_at_unix_millis: _Optional[int] = ...) -> None: ...
 
 class CheckRequest(_message.Message):
     __slots__ = ["action", "agent_id", "context", "delegation_chain", "principal"]
@@ -210,6 +328,18 @@ class GetPolicyRequest(_message.Message):
     REVISION_FIELD_NUMBER: _ClassVar[int]
     revision: int
     def __init__(self, revision: _Optional[int] = ...) -> None: ...
+
+class ListAuditVerificationsRequest(_message.Message):
+    __slots__ = ["limit"]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class ListAuditVerificationsResponse(_message.Message):
+    __slots__ = ["verifications"]
+    VERIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    verifications: _containers.RepeatedCompositeFieldContainer[AuditVerifyResponse]
+    def __init__(self, verifications: _Optional[_Iterable[_Union[AuditVerifyResponse, _Mapping]]] = ...) -> None: ...
 
 class ListPolicyRevisionsRequest(_message.Message):
     __slots__ = ["limit"]

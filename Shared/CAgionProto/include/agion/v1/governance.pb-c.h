@@ -50,6 +50,18 @@ typedef struct Agion__V1__DecisionsRecorded Agion__V1__DecisionsRecorded;
 typedef struct Agion__V1__AuditQueryResponse Agion__V1__AuditQueryResponse;
 typedef struct Agion__V1__AuditVerifyRequest Agion__V1__AuditVerifyRequest;
 typedef struct Agion__V1__AuditVerifyResponse Agion__V1__AuditVerifyResponse;
+typedef struct Agion__V1__AuditVerificationRequest Agion__V1__AuditVerificationRequest;
+typedef struct Agion__V1__ListAuditVerificationsRequest Agion__V1__ListAuditVerificationsRequest;
+typedef struct Agion__V1__ListAuditVerificationsResponse Agion__V1__ListAuditVerificationsResponse;
+typedef struct Agion__V1__AuditTreeHead Agion__V1__AuditTreeHead;
+typedef struct Agion__V1__AuditTreeHeadRequest Agion__V1__AuditTreeHeadRequest;
+typedef struct Agion__V1__AuditProofRequest Agion__V1__AuditProofRequest;
+typedef struct Agion__V1__AuditInclusionProof Agion__V1__AuditInclusionProof;
+typedef struct Agion__V1__AuditConsistencyRequest Agion__V1__AuditConsistencyRequest;
+typedef struct Agion__V1__AuditConsistencyProof Agion__V1__AuditConsistencyProof;
+typedef struct Agion__V1__AuditKeysRequest Agion__V1__AuditKeysRequest;
+typedef struct Agion__V1__AuditKeysResponse Agion__V1__AuditKeysResponse;
+typedef struct Agion__V1__AuditSigningKey Agion__V1__AuditSigningKey;
 
 
 /* --- enums --- */
@@ -691,32 +703,259 @@ struct  Agion__V1__AuditQueryResponse
 
 
 /*
- * Request `agion.rpc.governance.audit.verify`: walk the tenant's chain.
+ * Request `agion.rpc.governance.audit.verify`: start a verification job
+ * over the tenant's audit up to its latest signed tree head: from where the
+ * last successful verification ended (incremental), or from the first
+ * record when `full`. A range of up to 20,000 records is verified before the
+ * reply; a longer one is a background job, answered at once as `pending`
+ * (follow it with `audit.verification`).
  */
 struct  Agion__V1__AuditVerifyRequest
 {
   ProtobufCMessage base;
+  protobuf_c_boolean full;
 };
 #define AGION__V1__AUDIT_VERIFY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_verify_request__descriptor) \
-     }
+    , 0 }
 
 
+/*
+ * A verification job and, once finished, its result: every record in
+ * (from_size, to_size] was read as stored, its chain link and query columns
+ * checked, and the Merkle root recomputed from the records is compared with
+ * the signed head at to_size.
+ */
 struct  Agion__V1__AuditVerifyResponse
 {
   ProtobufCMessage base;
+  /*
+   * True when the job finished and everything held.
+   */
   protobuf_c_boolean intact;
   int64_t records_checked;
   /*
-   * The first record whose link does not hold (0 when intact).
+   * The first record that does not hold (0 when intact).
    */
   int64_t first_broken_sequence;
   char *reason;
+  /*
+   * The chain hash of record to_size (once finished).
+   */
   char *head_hash;
+  char *verification_id;
+  /*
+   * `incremental` or `full`.
+   */
+  char *kind;
+  /*
+   * `pending`, `running`, `succeeded` (intact) or `failed` (a break found).
+   */
+  char *status;
+  int64_t from_size;
+  int64_t to_size;
+  /*
+   * The signed root at to_size, which the records must give.
+   */
+  char *root_hash;
+  int64_t created_at_unix_millis;
+  int64_t finished_at_unix_millis;
 };
 #define AGION__V1__AUDIT_VERIFY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_verify_response__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * Request `agion.rpc.governance.audit.verification`: one job.
+ */
+struct  Agion__V1__AuditVerificationRequest
+{
+  ProtobufCMessage base;
+  char *verification_id;
+};
+#define AGION__V1__AUDIT_VERIFICATION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_verification_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.audit.verifications`: the newest jobs first.
+ */
+struct  Agion__V1__ListAuditVerificationsRequest
+{
+  ProtobufCMessage base;
+  uint32_t limit;
+};
+#define AGION__V1__LIST_AUDIT_VERIFICATIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_audit_verifications_request__descriptor) \
+    , 0 }
+
+
+struct  Agion__V1__ListAuditVerificationsResponse
+{
+  ProtobufCMessage base;
+  size_t n_verifications;
+  Agion__V1__AuditVerifyResponse **verifications;
+};
+#define AGION__V1__LIST_AUDIT_VERIFICATIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_audit_verifications_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * A signed tree head: the root of a tenant's audit Merkle tree (RFC 9162)
+ * when it held `tree_size` records. Also the payload of the `audit_head`
+ * event. Hashes and the signature are lowercase hex; what the Ed25519
+ * signature covers is in docs/governance.md ("Signed tree heads").
+ */
+struct  Agion__V1__AuditTreeHead
+{
+  ProtobufCMessage base;
+  char *tenant;
+  int64_t tree_size;
+  char *root_hash;
+  int64_t timestamp_unix_millis;
+  /*
+   * The first 8 bytes of SHA-256 of the signing key's raw public key, hex.
+   */
+  char *key_id;
+  char *signature;
+};
+#define AGION__V1__AUDIT_TREE_HEAD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_tree_head__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Request `agion.rpc.governance.audit.head`: the signed head at `tree_size`,
+ * or the latest when 0.
+ */
+struct  Agion__V1__AuditTreeHeadRequest
+{
+  ProtobufCMessage base;
+  int64_t tree_size;
+};
+#define AGION__V1__AUDIT_TREE_HEAD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_tree_head_request__descriptor) \
+    , 0 }
+
+
+/*
+ * Request `agion.rpc.governance.audit.proof`: the inclusion proof of one
+ * decision, against the signed head at `tree_size` (0: the latest head).
+ */
+struct  Agion__V1__AuditProofRequest
+{
+  ProtobufCMessage base;
+  char *decision_id;
+  int64_t tree_size;
+};
+#define AGION__V1__AUDIT_PROOF_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_proof_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * An inclusion proof in RFC 9162's terms (section 2.1.3): `leaf` is the
+ * record exactly as hashed (leaf_hash = SHA-256(0x00 || leaf)), the record at
+ * `leaf_index` (its sequence minus one); `audit_path` takes it to `root_hash`,
+ * the root of the tree of `tree_size` leaves, which `tree_head` signs.
+ */
+struct  Agion__V1__AuditInclusionProof
+{
+  ProtobufCMessage base;
+  char *decision_id;
+  int64_t leaf_index;
+  char *leaf_hash;
+  ProtobufCBinaryData leaf;
+  size_t n_audit_path;
+  char **audit_path;
+  int64_t tree_size;
+  char *root_hash;
+  Agion__V1__AuditTreeHead *tree_head;
+};
+#define AGION__V1__AUDIT_INCLUSION_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_inclusion_proof__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * Request `agion.rpc.governance.audit.consistency`: that the tree of `to`
+ * records extends the tree of `from` records (`to` 0: the latest head's size).
+ */
+struct  Agion__V1__AuditConsistencyRequest
+{
+  ProtobufCMessage base;
+  int64_t from;
+  int64_t to;
+};
+#define AGION__V1__AUDIT_CONSISTENCY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_consistency_request__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * A consistency proof (RFC 9162 section 2.1.4) between the trees of `from`
+ * and `to` leaves, with both roots as the log computes them and the signed
+ * heads at those sizes when there are any.
+ */
+struct  Agion__V1__AuditConsistencyProof
+{
+  ProtobufCMessage base;
+  int64_t from;
+  int64_t to;
+  char *from_root;
+  char *to_root;
+  size_t n_proof;
+  char **proof;
+  Agion__V1__AuditTreeHead *from_head;
+  Agion__V1__AuditTreeHead *to_head;
+};
+#define AGION__V1__AUDIT_CONSISTENCY_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_consistency_proof__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL }
+
+
+/*
+ * Request `agion.rpc.governance.audit.keys`.
+ */
+struct  Agion__V1__AuditKeysRequest
+{
+  ProtobufCMessage base;
+};
+#define AGION__V1__AUDIT_KEYS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_keys_request__descriptor) \
+     }
+
+
+/*
+ * Every key that has signed tree heads, oldest first: heads name theirs by id.
+ */
+struct  Agion__V1__AuditKeysResponse
+{
+  ProtobufCMessage base;
+  size_t n_keys;
+  Agion__V1__AuditSigningKey **keys;
+};
+#define AGION__V1__AUDIT_KEYS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_keys_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Agion__V1__AuditSigningKey
+{
+  ProtobufCMessage base;
+  char *key_id;
+  /*
+   * The raw 32-byte Ed25519 public key, hex.
+   */
+  char *public_key;
+  int64_t first_used_unix_millis;
+};
+#define AGION__V1__AUDIT_SIGNING_KEY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_signing_key__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /* Agion__V1__Value methods */
@@ -1365,6 +1604,234 @@ Agion__V1__AuditVerifyResponse *
 void   agion__v1__audit_verify_response__free_unpacked
                      (Agion__V1__AuditVerifyResponse *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__AuditVerificationRequest methods */
+void   agion__v1__audit_verification_request__init
+                     (Agion__V1__AuditVerificationRequest         *message);
+size_t agion__v1__audit_verification_request__get_packed_size
+                     (const Agion__V1__AuditVerificationRequest   *message);
+size_t agion__v1__audit_verification_request__pack
+                     (const Agion__V1__AuditVerificationRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_verification_request__pack_to_buffer
+                     (const Agion__V1__AuditVerificationRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditVerificationRequest *
+       agion__v1__audit_verification_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_verification_request__free_unpacked
+                     (Agion__V1__AuditVerificationRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListAuditVerificationsRequest methods */
+void   agion__v1__list_audit_verifications_request__init
+                     (Agion__V1__ListAuditVerificationsRequest         *message);
+size_t agion__v1__list_audit_verifications_request__get_packed_size
+                     (const Agion__V1__ListAuditVerificationsRequest   *message);
+size_t agion__v1__list_audit_verifications_request__pack
+                     (const Agion__V1__ListAuditVerificationsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_audit_verifications_request__pack_to_buffer
+                     (const Agion__V1__ListAuditVerificationsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListAuditVerificationsRequest *
+       agion__v1__list_audit_verifications_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_audit_verifications_request__free_unpacked
+                     (Agion__V1__ListAuditVerificationsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListAuditVerificationsResponse methods */
+void   agion__v1__list_audit_verifications_response__init
+                     (Agion__V1__ListAuditVerificationsResponse         *message);
+size_t agion__v1__list_audit_verifications_response__get_packed_size
+                     (const Agion__V1__ListAuditVerificationsResponse   *message);
+size_t agion__v1__list_audit_verifications_response__pack
+                     (const Agion__V1__ListAuditVerificationsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_audit_verifications_response__pack_to_buffer
+                     (const Agion__V1__ListAuditVerificationsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListAuditVerificationsResponse *
+       agion__v1__list_audit_verifications_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_audit_verifications_response__free_unpacked
+                     (Agion__V1__ListAuditVerificationsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditTreeHead methods */
+void   agion__v1__audit_tree_head__init
+                     (Agion__V1__AuditTreeHead         *message);
+size_t agion__v1__audit_tree_head__get_packed_size
+                     (const Agion__V1__AuditTreeHead   *message);
+size_t agion__v1__audit_tree_head__pack
+                     (const Agion__V1__AuditTreeHead   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_tree_head__pack_to_buffer
+                     (const Agion__V1__AuditTreeHead   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditTreeHead *
+       agion__v1__audit_tree_head__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_tree_head__free_unpacked
+                     (Agion__V1__AuditTreeHead *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditTreeHeadRequest methods */
+void   agion__v1__audit_tree_head_request__init
+                     (Agion__V1__AuditTreeHeadRequest         *message);
+size_t agion__v1__audit_tree_head_request__get_packed_size
+                     (const Agion__V1__AuditTreeHeadRequest   *message);
+size_t agion__v1__audit_tree_head_request__pack
+                     (const Agion__V1__AuditTreeHeadRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_tree_head_request__pack_to_buffer
+                     (const Agion__V1__AuditTreeHeadRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditTreeHeadRequest *
+       agion__v1__audit_tree_head_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_tree_head_request__free_unpacked
+                     (Agion__V1__AuditTreeHeadRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditProofRequest methods */
+void   agion__v1__audit_proof_request__init
+                     (Agion__V1__AuditProofRequest         *message);
+size_t agion__v1__audit_proof_request__get_packed_size
+                     (const Agion__V1__AuditProofRequest   *message);
+size_t agion__v1__audit_proof_request__pack
+                     (const Agion__V1__AuditProofRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_proof_request__pack_to_buffer
+                     (const Agion__V1__AuditProofRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditProofRequest *
+       agion__v1__audit_proof_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_proof_request__free_unpacked
+                     (Agion__V1__AuditProofRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditInclusionProof methods */
+void   agion__v1__audit_inclusion_proof__init
+                     (Agion__V1__AuditInclusionProof         *message);
+size_t agion__v1__audit_inclusion_proof__get_packed_size
+                     (const Agion__V1__AuditInclusionProof   *message);
+size_t agion__v1__audit_inclusion_proof__pack
+                     (const Agion__V1__AuditInclusionProof   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_inclusion_proof__pack_to_buffer
+                     (const Agion__V1__AuditInclusionProof   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditInclusionProof *
+       agion__v1__audit_inclusion_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_inclusion_proof__free_unpacked
+                     (Agion__V1__AuditInclusionProof *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditConsistencyRequest methods */
+void   agion__v1__audit_consistency_request__init
+                     (Agion__V1__AuditConsistencyRequest         *message);
+size_t agion__v1__audit_consistency_request__get_packed_size
+                     (const Agion__V1__AuditConsistencyRequest   *message);
+size_t agion__v1__audit_consistency_request__pack
+                     (const Agion__V1__AuditConsistencyRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_consistency_request__pack_to_buffer
+                     (const Agion__V1__AuditConsistencyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditConsistencyRequest *
+       agion__v1__audit_consistency_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_consistency_request__free_unpacked
+                     (Agion__V1__AuditConsistencyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditConsistencyProof methods */
+void   agion__v1__audit_consistency_proof__init
+                     (Agion__V1__AuditConsistencyProof         *message);
+size_t agion__v1__audit_consistency_proof__get_packed_size
+                     (const Agion__V1__AuditConsistencyProof   *message);
+size_t agion__v1__audit_consistency_proof__pack
+                     (const Agion__V1__AuditConsistencyProof   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_consistency_proof__pack_to_buffer
+                     (const Agion__V1__AuditConsistencyProof   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditConsistencyProof *
+       agion__v1__audit_consistency_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_consistency_proof__free_unpacked
+                     (Agion__V1__AuditConsistencyProof *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditKeysRequest methods */
+void   agion__v1__audit_keys_request__init
+                     (Agion__V1__AuditKeysRequest         *message);
+size_t agion__v1__audit_keys_request__get_packed_size
+                     (const Agion__V1__AuditKeysRequest   *message);
+size_t agion__v1__audit_keys_request__pack
+                     (const Agion__V1__AuditKeysRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_keys_request__pack_to_buffer
+                     (const Agion__V1__AuditKeysRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditKeysRequest *
+       agion__v1__audit_keys_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_keys_request__free_unpacked
+                     (Agion__V1__AuditKeysRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditKeysResponse methods */
+void   agion__v1__audit_keys_response__init
+                     (Agion__V1__AuditKeysResponse         *message);
+size_t agion__v1__audit_keys_response__get_packed_size
+                     (const Agion__V1__AuditKeysResponse   *message);
+size_t agion__v1__audit_keys_response__pack
+                     (const Agion__V1__AuditKeysResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_keys_response__pack_to_buffer
+                     (const Agion__V1__AuditKeysResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditKeysResponse *
+       agion__v1__audit_keys_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_keys_response__free_unpacked
+                     (Agion__V1__AuditKeysResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditSigningKey methods */
+void   agion__v1__audit_signing_key__init
+                     (Agion__V1__AuditSigningKey         *message);
+size_t agion__v1__audit_signing_key__get_packed_size
+                     (const Agion__V1__AuditSigningKey   *message);
+size_t agion__v1__audit_signing_key__pack
+                     (const Agion__V1__AuditSigningKey   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_signing_key__pack_to_buffer
+                     (const Agion__V1__AuditSigningKey   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditSigningKey *
+       agion__v1__audit_signing_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_signing_key__free_unpacked
+                     (Agion__V1__AuditSigningKey *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__Value_Closure)
@@ -1469,6 +1936,42 @@ typedef void (*Agion__V1__AuditVerifyRequest_Closure)
 typedef void (*Agion__V1__AuditVerifyResponse_Closure)
                  (const Agion__V1__AuditVerifyResponse *message,
                   void *closure_data);
+typedef void (*Agion__V1__AuditVerificationRequest_Closure)
+                 (const Agion__V1__AuditVerificationRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListAuditVerificationsRequest_Closure)
+                 (const Agion__V1__ListAuditVerificationsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListAuditVerificationsResponse_Closure)
+                 (const Agion__V1__ListAuditVerificationsResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditTreeHead_Closure)
+                 (const Agion__V1__AuditTreeHead *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditTreeHeadRequest_Closure)
+                 (const Agion__V1__AuditTreeHeadRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditProofRequest_Closure)
+                 (const Agion__V1__AuditProofRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditInclusionProof_Closure)
+                 (const Agion__V1__AuditInclusionProof *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditConsistencyRequest_Closure)
+                 (const Agion__V1__AuditConsistencyRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditConsistencyProof_Closure)
+                 (const Agion__V1__AuditConsistencyProof *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditKeysRequest_Closure)
+                 (const Agion__V1__AuditKeysRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditKeysResponse_Closure)
+                 (const Agion__V1__AuditKeysResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditSigningKey_Closure)
+                 (const Agion__V1__AuditSigningKey *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1511,6 +2014,18 @@ extern const ProtobufCMessageDescriptor agion__v1__decisions_recorded__descripto
 extern const ProtobufCMessageDescriptor agion__v1__audit_query_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_verify_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_verify_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_verification_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_audit_verifications_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_audit_verifications_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_tree_head__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_tree_head_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_proof_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_inclusion_proof__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_consistency_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_consistency_proof__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_keys_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_keys_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_signing_key__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -1,0 +1,40 @@
+/// What an auditor checks, trusting nothing but the public keys they pinned
+/// (by key id): a tree head's signature, a decision's inclusion proof against
+/// a signed head, and that a newer head extends one kept earlier. Used by
+/// `agionctl audit verify-proof` and the tests; the Python SDK's
+/// `agion.audit` does the same in Python.
+public enum AuditProofCheck {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+
+        public init(description: String) { self.description = description }
+    }
+
+    public static func head(_ head: SignedTreeHead, keys: [String: [UInt8]]) throws(Failure) {
+        guard let key = keys[head.keyID] else {
+            throw Failure(description: "the head is signed by key \(head.keyID), which is not among the keys you trust")
+        }
+        guard head.isSigned(by: key) else { throw Failure(description: "the signature of the head of size \(head.head.treeSize) does not verify") }
+    }
+
+    /// That `leaf` (the record as hashed) is leaf `index` of the tree the signed head commits to.
+    public static func inclusion(leaf: [UInt8], index: UInt64, path: [MerkleTree.Hash], head signed: SignedTreeHead,
+                                 keys: [String: [UInt8]]) throws(Failure) {
+        try head(signed, keys: keys)
+        guard MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(leaf), index: index, size: signed.head.treeSize, path: path,
+                                         root: signed.head.rootHash) else {
+            throw Failure(description: "the audit path does not lead from the record to the signed root: the record is not in the log as signed")
+        }
+    }
+
+    /// That `newer` extends `older` (same tenant, both signed): the log was only appended to.
+    public static func consistency(older: SignedTreeHead, newer: SignedTreeHead, proof: [MerkleTree.Hash], keys: [String: [UInt8]]) throws(Failure) {
+        try head(older, keys: keys)
+        try head(newer, keys: keys)
+        guard older.head.tenant == newer.head.tenant else { throw Failure(description: "the heads are of different tenants") }
+        guard MerkleTree.verifyConsistency(first: older.head.treeSize, second: newer.head.treeSize, firstRoot: older.head.rootHash,
+                                           secondRoot: newer.head.rootHash, proof: proof) else {
+            throw Failure(description: "the head of size \(newer.head.treeSize) does not extend the head of size \(older.head.treeSize): the log was rewritten")
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import AgionEnvelope
+
+// The audit Merkle tree's messages (docs/governance.md, "The audit as a
+// Merkle tree"): signed tree heads, inclusion and consistency proofs, and the
+// keys that sign heads. Hashes and signatures travel as lowercase hex.
+
+/// A signed tree head, as served and published (`audit_head` events).
+public struct AuditTreeHead: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditTreeHead"
+    public var tenant: String
+    public var treeSize: Int64
+    public var rootHash: String
+    public var timestampUnixMillis: Int64
+    public var keyID: String
+    public var signature: String
+
+    public init(tenant: String, treeSize: Int64, rootHash: String, timestampUnixMillis: Int64, keyID: String, signature: String) {
+        self.tenant = tenant
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.timestampUnixMillis = timestampUnixMillis
+        self.keyID = keyID
+        self.signature = signature
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        tenant = proto.string("tenant")
+        treeSize = proto.int("tree_size")
+        rootHash = proto.string("root_hash")
+        timestampUnixMillis = proto.int("timestamp_unix_millis")
+        keyID = proto.string("key_id")
+        signature = proto.string("signature")
+    }
+
+    public var proto: ProtoMessage {
+        ProtoMessage(Self.protoName, ["tenant": .string(tenant), "tree_size": .int(treeSize), "root_hash": .string(rootHash),
+                                      "timestamp_unix_millis": .int(timestampUnixMillis), "key_id": .string(keyID), "signature": .string(signature)])
+    }
+}
+
+/// `agion.rpc.governance.audit.head`: the signed head at `treeSize`, or the latest (0).
+public struct AuditTreeHeadRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditTreeHeadRequest"
+    public var treeSize: Int64
+
+    public init(treeSize: Int64 = 0) { self.treeSize = treeSize }
+    public init(proto: ProtoMessage) throws(EnvelopeError) { treeSize = proto.int("tree_size") }
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["tree_size": .int(treeSize)]) }
+}
+
+/// `agion.rpc.governance.audit.proof`.
+public struct AuditProofRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditProofRequest"
+    public var decisionID: String
+    /// The size of the signed head to prove against; 0: the latest.
+    public var treeSize: Int64
+
+    public init(decisionID: String, treeSize: Int64 = 0) {
+        self.decisionID = decisionID
+        self.treeSize = treeSize
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        decisionID = proto.string("decision_id")
+        treeSize = proto.int("tree_size")
+    }
+
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["decision_id": .string(decisionID), "tree_size": .int(treeSize)]) }
+}
+
+/// An inclusion proof (RFC 9162 §2.1.3) with the signed head it proves against.
+public struct AuditInclusionProof: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditInclusionProof"
+    public var decisionID: String
+    public var leafIndex: Int64
+    public var leafHash: String
+    /// The record exactly as hashed into the tree.
+    public var leaf: [UInt8]
+    public var auditPath: [String]
+    public var treeSize: Int64
+    public var rootHash: String
+    public var treeHead: AuditTreeHead
+
+    public init(decisionID: String, leafIndex: Int64, leafHash: String, leaf: [UInt8], auditPath: [String], treeSize: Int64, rootHash: String,
+                treeHead: AuditTreeHead) {
+        self.decisionID = decisionID
+        self.leafIndex = leafIndex
+        self.leafHash = leafHash
+        self.leaf = leaf
+        self.auditPath = auditPath
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.treeHead = treeHead
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        decisionID = proto.string("decision_id")
+        leafIndex = proto.int("leaf_index")
+        leafHash = proto.string("leaf_hash")
+        leaf = proto.bytes("leaf")
+        auditPath = proto.list("audit_path").compactMap(\.string)
+        treeSize = proto.int("tree_size")
+        rootHash = proto.string("root_hash")
+        treeHead = try AuditTreeHead(proto: proto.message("tree_head") ?? ProtoMessage(AuditTreeHead.protoName))
+    }
+
+    public var proto: ProtoMessage {
+        ProtoMessage(Self.protoName, ["decision_id": .string(decisionID), "leaf_index": .int(leafIndex), "leaf_hash": .string(leafHash),
+                                      "leaf": .bytes(leaf), "audit_path": .list(auditPath.map { .string($0) }), "tree_size": .int(treeSize),
+                                      "root_hash": .string(rootHash), "tree_head": .message(treeHead.proto)])
+    }
+}
+
+/// `agion.rpc.governance.audit.consistency`.
+public struct AuditConsistencyRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditConsistencyRequest"
+    public var from: Int64
+    /// 0: the latest signed head's size.
+    public var to: Int64
+
+    public init(from: Int64, to: Int64 = 0) {
+        self.from = from
+        self.to = to
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        from = proto.int("from")
+        to = proto.int("to")
+    }
+
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["from": .int(from), "to": .int(to)]) }
+}
+
+/// A consistency proof (RFC 9162 §2.1.4) with both roots and the signed heads at those sizes, when there are any.
+public struct AuditConsistencyProof: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditConsistencyProof"
+    public var from: Int64
+    public var to: Int64
+    public var fromRoot: String
+    public var toRoot: String
+    public var proof: [String]
+    public var fromHead: AuditTreeHead?
+    public var toHead: AuditTreeHead?
+
+    public init(from: Int64, to: Int64, fromRoot: String, toRoot: String, proof: [String], fromHead: AuditTreeHead?, toHead: AuditTreeHead?) {
+        self.from = from
+        self.to = to
+        self.fromRoot = fromRoot
+        self.toRoot = toRoot
+        self.proof = proof
+        self.fromHead = fromHead
+        self.toHead = toHead
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        from = proto.int("from")
+        to = proto.int("to")
+        fromRoot = proto.string("from_root")
+        toRoot = proto.string("to_root")
+        proof = proto.list("proof").compactMap(\.string)
+        fromHead = try proto.message("from_head").map { message throws(EnvelopeError) in try AuditTreeHead(proto: message) }
+        toHead = try proto.message("to_head").map { message throws(EnvelopeError) in try AuditTreeHead(proto: message) }
+    }
+
+    public var proto: ProtoMessage {
+        var fields: [String: ProtoValue] = ["from": .int(from), "to": .int(to), "from_root": .string(fromRoot), "to_root": .string(toRoot),
+                                            "proof": .list(proof.map { .string($0) })]
+        if let fromHead { fields["from_head"] = .message(fromHead.proto) }
+        if let toHead { fields["to_head"] = .message(toHead.proto) }
+        return ProtoMessage(Self.protoName, fields)
+    }
+}
+
+/// `agion.rpc.governance.audit.keys`.
+public struct AuditKeysRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditKeysRequest"
+    public init() {}
+    public init(proto: ProtoMessage) throws(EnvelopeError) {}
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, [:]) }
+}
+
+public struct AuditSigningKey: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditSigningKey"
+    public var keyID: String
+    /// The raw 32-byte Ed25519 public key, hex.
+    public var publicKey: String
+    public var firstUsedUnixMillis: Int64
+
+    public init(keyID: String, publicKey: String, firstUsedUnixMillis: Int64) {
+        self.keyID = keyID
+        self.publicKey = publicKey
+        self.firstUsedUnixMillis = firstUsedUnixMillis
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        keyID = proto.string("key_id")
+        publicKey = proto.string("public_key")
+        firstUsedUnixMillis = proto.int("first_used_unix_millis")
+    }
+
+    public var proto: ProtoMessage {
+        ProtoMessage(Self.protoName, ["key_id": .string(keyID), "public_key": .string(publicKey), "first_used_unix_millis": .int(firstUsedUnixMillis)])
+    }
+}
+
+public struct AuditKeysResponse: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditKeysResponse"
+    public var keys: [AuditSigningKey]
+
+    public init(keys: [AuditSigningKey]) { self.keys = keys }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        var keys: [AuditSigningKey] = []
+        for entry in proto.list("keys").compactMap(\.message) { keys.append(try AuditSigningKey(proto: entry)) }
+        self.keys = keys
+    }
+
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["keys": .list(keys.map { .message($0.proto) })]) }
+}

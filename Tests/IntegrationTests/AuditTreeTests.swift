@@ -1,0 +1,167 @@
+import AgionBus
+import AgionContract
+import AgionEnvelope
+import GovernanceCore
+import Testing
+
+/// The audit's Merkle tree on the two governance replicas: signed heads,
+/// inclusion and consistency proofs checked as an auditor would (only the
+/// public keys trusted), and tampering after signing refused.
+extension GovernanceServiceTests {
+    func head(atLeast size: Int64, _ bus: Bus) async throws -> AuditTreeHead {
+        var latest: AuditTreeHead?
+        try await eventually(timeout: .seconds(20), "a signed head of \(size) records") {
+            latest = try? await bus.call(GovernanceSubjects.auditHead, AuditTreeHeadRequest(), tenant: tenant, as: AuditTreeHead.self)
+            return (latest?.treeSize ?? 0) >= size
+        }
+        return latest!
+    }
+
+    func trustedKeys(_ bus: Bus) async throws -> [String: [UInt8]] {
+        let keys = try await bus.call(GovernanceSubjects.auditKeys, AuditKeysRequest(), tenant: tenant, as: AuditKeysResponse.self).keys
+        return Dictionary(uniqueKeysWithValues: keys.map { ($0.keyID, [UInt8](hex: $0.publicKey)!) })
+    }
+
+    func decisions(_ count: Int, _ agent: AgentID, _ bus: Bus) async throws -> [String] {
+        var ids: [String] = []
+        for i in 0..<count { ids.append(try await check(CheckRequest(agentID: agent, action: "audit.step.\(i)"), bus).decisionID) }
+        return ids
+    }
+
+    @Test func everyDecisionHasAnInclusionProofAgainstASignedHeadAndHeadsOnlyGrow() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("merkle", bus)
+        // 37 records: stored subtrees (16 and 32 leaves) and hashed-again ones (the last 5) both in the proofs.
+        let ids = try await decisions(37, agent, bus)
+        let older = try await head(atLeast: 37, bus)
+        let keys = try await trustedKeys(bus)
+        let olderSigned = try #require(SignedTreeHead(older))
+        try AuditProofCheck.head(olderSigned, keys: keys)
+
+        var indexes = Set<Int64>()
+        for id in ids {
+            let proof = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: id), tenant: tenant, as: AuditInclusionProof.self)
+            // Leaves are in chain order: the two replicas' decisions interleave by when they were shipped.
+            #expect(proof.leafIndex >= 0 && proof.leafIndex < proof.treeSize && indexes.insert(proof.leafIndex).inserted)
+            #expect(proof.leafHash == MerkleTree.leafHash(proof.leaf).hexString)
+            #expect(try AuditRecord(decoding: proof.leaf).decisionID == id)
+            let signed = try #require(SignedTreeHead(proof.treeHead))
+            #expect(proof.rootHash == signed.head.rootHash.hexString)
+            try AuditProofCheck.inclusion(leaf: proof.leaf, index: UInt64(proof.leafIndex), path: proof.auditPath.map { [UInt8](hex: $0)! },
+                                          head: signed, keys: keys)
+            // A proof for another record, or with one hash of its path changed, does not verify.
+            var forged = proof.leaf
+            forged[forged.count / 2] ^= 1
+            #expect(throws: AuditProofCheck.Failure.self) {
+                try AuditProofCheck.inclusion(leaf: forged, index: UInt64(proof.leafIndex), path: proof.auditPath.map { [UInt8](hex: $0)! },
+                                              head: signed, keys: keys)
+            }
+        }
+
+        // More decisions: a newer head, which must extend the one kept.
+        _ = try await decisions(30, agent, bus)
+        let newer = try await head(atLeast: older.treeSize + 30, bus)
+        let consistency = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: older.treeSize, to: newer.treeSize),
+                                             tenant: tenant, as: AuditConsistencyProof.self)
+        #expect(consistency.fromRoot == older.rootHash && consistency.toRoot == newer.rootHash)
+        let newerSigned = try #require(SignedTreeHead(newer))
+        try AuditProofCheck.consistency(older: olderSigned, newer: newerSigned, proof: consistency.proof.map { [UInt8](hex: $0)! }, keys: keys)
+        // A forked head (same size, another root, even validly signed) does not extend it.
+        var fork = olderSigned.head
+        fork.rootHash = MerkleTree.leafHash([1, 2, 3])
+        let forger = TreeHeadSigner.generate()
+        let forged = try forger.sign(fork)
+        #expect(throws: AuditProofCheck.Failure.self) {
+            try AuditProofCheck.consistency(older: forged, newer: newerSigned, proof: consistency.proof.map { [UInt8](hex: $0)! },
+                                            keys: keys.merging([forger.keyID: forger.publicKey]) { a, _ in a })
+        }
+        // Nor does a head signed by a key nobody trusts.
+        #expect(throws: AuditProofCheck.Failure.self) { try AuditProofCheck.head(forged, keys: keys) }
+        // The head at an earlier size is served as signed.
+        let again = try await bus.call(GovernanceSubjects.auditHead, AuditTreeHeadRequest(treeSize: older.treeSize), tenant: tenant, as: AuditTreeHead.self)
+        #expect(again == older)
+    }
+
+    @Test func aRecordChangedAfterSigningIsRefusedAndStopsTheTree() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("merkle-tampered", bus)
+        _ = try await decisions(20, agent, bus)
+        _ = try await head(atLeast: 20, bus)
+
+        let pool = TestEnvironment.pool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        // Swap two records' bytes (a reordered pair), as an intruder with SQL access would.
+        try await pool.withConnection { connection in
+            try await connection.execute("""
+                UPDATE \(GovernanceCluster.schema).audit_records r SET record = o.record
+                FROM \(GovernanceCluster.schema).audit_records o
+                WHERE r.tenant = $1 AND o.tenant = $1 AND ((r.sequence = 4 AND o.sequence = 5) OR (r.sequence = 5 AND o.sequence = 4))
+                """, [tenant])
+        }
+        // The record next to them (leaf 5): its audit path is hashed again from leaves 4 and 5.
+        let neighbour = try await pool.withConnection { connection in
+            try await connection.query("SELECT decision_id FROM \(GovernanceCluster.schema).audit_records WHERE tenant = $1 AND sequence = 6", [tenant])[0]
+                .decode("decision_id", as: String.self)
+        }
+        let refused = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: neighbour), tenant: tenant, as: AuditInclusionProof.self)
+        }
+        #expect(refused?.message.contains("changed after signing") == true)
+
+        // The tree itself was built from the records as they were: a newer
+        // decision still proves, through the subtrees stored before the change.
+        let later = try await decisions(1, agent, bus)[0]
+        _ = try await head(atLeast: 21, bus)
+        let proof = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: later), tenant: tenant, as: AuditInclusionProof.self)
+        try AuditProofCheck.inclusion(leaf: proof.leaf, index: UInt64(proof.leafIndex), path: proof.auditPath.map { [UInt8](hex: $0)! },
+                                      head: try #require(SignedTreeHead(proof.treeHead)), keys: try await trustedKeys(bus))
+
+        // A record forged onto the end of the chain (its hash does not
+        // link) stops the tree there: no head is ever signed over it.
+        try await pool.withConnection { connection in
+            try await connection.execute("""
+                INSERT INTO \(GovernanceCluster.schema).audit_records (tenant, sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash)
+                SELECT tenant, 22, 'forged-' || decision_id, kind, agent_id, action, result, decided_at, record, '\\x00'::bytea
+                FROM \(GovernanceCluster.schema).audit_records WHERE tenant = $1 AND sequence = 21
+                """, [tenant])
+            try await connection.execute("UPDATE \(GovernanceCluster.schema).audit_heads SET sequence = 22 WHERE tenant = $1", [tenant])
+        }
+        try await eventually(timeout: .seconds(20), "the builder found the forged record") {
+            try await pool.withConnection { connection in
+                try await connection.query("SELECT broken_at FROM \(GovernanceCluster.schema).audit_trees WHERE tenant = $1", [tenant])
+                    .first?.decode("broken_at", as: Int64?.self)
+            } == 22
+        }
+        let latest = try await bus.call(GovernanceSubjects.auditHead, AuditTreeHeadRequest(), tenant: tenant, as: AuditTreeHead.self)
+        #expect(latest.treeSize == 21)
+    }
+
+    @Test func proofRequestsThatCannotBeAnsweredSayWhy() async throws {
+        let bus = try await governance()
+        let unknown = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: "no-such-decision"), tenant: tenant,
+                                   as: AuditInclusionProof.self)
+        }
+        #expect(unknown?.code == .notFound)
+        let empty = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: ""), tenant: tenant, as: AuditInclusionProof.self)
+        }
+        #expect(empty?.code == .invalidArgument)
+        let backwards = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: 5, to: 2), tenant: tenant,
+                                   as: AuditConsistencyProof.self)
+        }
+        #expect(backwards?.field == "from")
+        let beyond = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: 1, to: 1_000_000), tenant: tenant,
+                                   as: AuditConsistencyProof.self)
+        }
+        #expect(beyond?.field == "to")
+        let noHead = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditHead, AuditTreeHeadRequest(), tenant: tenant, as: AuditTreeHead.self)
+        }
+        #expect(noHead?.code == .notFound)
+    }
+}
