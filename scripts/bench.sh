@@ -67,6 +67,10 @@ for i in $(seq "$repeat"); do
   } | tee -a "$results"
 done
 
+# audit.*: the audit's Merkle tree at 1M records (AUDIT_RECORDS=1000000,10000000
+# for 10M too: loading and building 10M takes about ten minutes), once.
+"$bench" audit --records "${AUDIT_RECORDS:-1000000}" | tee -a "$results"
+
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]

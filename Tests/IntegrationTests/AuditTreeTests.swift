@@ -1,6 +1,7 @@
 import AgionBus
 import AgionContract
 import AgionEnvelope
+import Foundation
 import GovernanceCore
 import Testing
 
@@ -136,6 +137,88 @@ extension GovernanceServiceTests {
         }
         let latest = try await bus.call(GovernanceSubjects.auditHead, AuditTreeHeadRequest(), tenant: tenant, as: AuditTreeHead.self)
         #expect(latest.treeSize == 21)
+    }
+
+    @Test func oldRecordsAreArchivedVerifiedAndDroppedWhileWhatIsKeptStillProves() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("archived", bus)
+        let old = try await decisions(40, agent, bus)
+        try await Task.sleep(for: .milliseconds(20))
+        let cut = Int64(Date().timeIntervalSince1970 * 1e9)
+        try await Task.sleep(for: .milliseconds(20))
+        _ = try await decisions(10, agent, bus)
+        _ = try await head(atLeast: 50, bus)
+        let keys = try await trustedKeys(bus)
+
+        // Records 1-40 were decided before the cut: the archive takes 1-32 (a multiple of 16).
+        let archive = try await bus.call(GovernanceSubjects.createAuditArchive, CreateAuditArchiveRequest(beforeUnixNanos: cut), tenant: tenant,
+                                         as: AuditArchive.self)
+        #expect(archive.fromSize == 0 && archive.toSize == 32 && archive.head.treeSize == 32 && archive.droppedAtUnixMillis == 0)
+        var exported: [AuditArchiveRecord] = []
+        var after: Int64 = 0
+        repeat {
+            let page = try await bus.call(GovernanceSubjects.auditArchiveRecords, AuditArchiveRecordsRequest(toSize: 32, afterSequence: after, pageSize: 10),
+                                          tenant: tenant, as: AuditArchiveRecordsResponse.self)
+            exported += page.records
+            after = page.nextAfterSequence
+        } while after != 0
+        #expect(exported.map(\.sequence) == Array(1...32))
+        func check(_ records: [AuditArchiveRecord]) throws {
+            var check = try AuditArchiveCheck(fromSize: UInt64(archive.fromSize), toSize: UInt64(archive.toSize),
+                                              chainHashBefore: [UInt8](hex: archive.chainHashBefore)!, frontierBefore: archive.frontierBefore.map { [UInt8](hex: $0)! },
+                                              head: try #require(SignedTreeHead(archive.head)), keys: keys)
+            for record in records { try check.add(sequence: record.sequence, record: record.record, hash: [UInt8](hex: record.hash)!) }
+            try check.finish()
+        }
+        try check(exported)
+        var altered = exported
+        altered[7].record[3] ^= 1
+        #expect(throws: AuditProofCheck.Failure.self) { try check(altered) }
+        #expect(throws: AuditProofCheck.Failure.self) { try check(Array(exported.dropLast())) }
+
+        let dropped = try await bus.call(GovernanceSubjects.dropAuditArchive, DropAuditArchiveRequest(toSize: 32), tenant: tenant, as: AuditArchive.self)
+        #expect(dropped.droppedAtUnixMillis > 0)
+        let pool = TestEnvironment.pool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        let left = try await pool.withConnection { connection in
+            try await connection.query("SELECT min(sequence) AS first, count(*) AS n FROM \(GovernanceCluster.schema).audit_records WHERE tenant = $1", [tenant])[0]
+        }
+        #expect(try left.decode("first", as: Int64.self) == 33 && left.decode("n", as: Int64.self) == 18)
+
+        // What was dropped has no proof here (its archive is its proof); what is kept still proves.
+        let gone = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: old[0]), tenant: tenant, as: AuditInclusionProof.self)
+        }
+        #expect(gone?.code == .notFound)
+        let kept = try await pool.withConnection { connection in
+            try await connection.query("SELECT decision_id FROM \(GovernanceCluster.schema).audit_records WHERE tenant = $1 AND sequence IN (33, 50)",
+                                       [tenant]).map { try $0.decode("decision_id", as: String.self) }
+        }
+        for id in kept {
+            let proof = try await bus.call(GovernanceSubjects.auditProof, AuditProofRequest(decisionID: id), tenant: tenant, as: AuditInclusionProof.self)
+            try AuditProofCheck.inclusion(leaf: proof.leaf, index: UInt64(proof.leafIndex), path: proof.auditPath.map { [UInt8](hex: $0)! },
+                                          head: try #require(SignedTreeHead(proof.treeHead)), keys: keys)
+        }
+        // The archive's head extends to every later head; sizes inside the dropped range but not on a 16 boundary have no proof.
+        let latest = try await head(atLeast: 50, bus)
+        let consistency = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: 32, to: latest.treeSize), tenant: tenant,
+                                             as: AuditConsistencyProof.self)
+        try AuditProofCheck.consistency(older: try #require(SignedTreeHead(archive.head)), newer: try #require(SignedTreeHead(latest)),
+                                        proof: consistency.proof.map { [UInt8](hex: $0)! }, keys: keys)
+        let inside = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: 20, to: latest.treeSize), tenant: tenant,
+                                   as: AuditConsistencyProof.self)
+        }
+        #expect(inside?.code == .failedPrecondition)
+        // A full verification starts where the dropped records end.
+        let verified = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: true), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(verified.intact && verified.fromSize == 32 && verified.toSize == latest.treeSize, "\(verified)")
+        // Nothing more is old enough to archive: 33-40 do not make 16.
+        let nothing = await remoteError {
+            _ = try await bus.call(GovernanceSubjects.createAuditArchive, CreateAuditArchiveRequest(beforeUnixNanos: cut), tenant: tenant, as: AuditArchive.self)
+        }
+        #expect(nothing?.code == .failedPrecondition)
     }
 
     @Test func proofRequestsThatCannotBeAnsweredSayWhy() async throws {

@@ -10,7 +10,7 @@ import GovernanceCore
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Signed tree heads and proofs of the audit; verify-proof checks them offline.",
-        subcommands: [Head.self, AuditKeys.self, Proof.self, Consistency.self, VerifyProof.self])
+        subcommands: [Head.self, AuditKeys.self, Proof.self, Consistency.self, VerifyProof.self, Archive.self, VerifyArchive.self])
 
     struct Head: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The latest signed tree head (or the one at --tree-size); keep it with -o json.")
@@ -156,6 +156,108 @@ struct Audit: AsyncParsableCommand {
             case .integer(let number)?: number
             default: throw AuditProofCheck.Failure(description: "a size or index is not an integer")
             }
+        }
+    }
+}
+
+extension Audit {
+    /// Retention: archive the records decided before a time into a file,
+    /// verify the file, and (with --drop) delete them from Agion.
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export the records decided before --before to a file (JSON lines), verify it, and with --drop delete them from Agion.",
+            discussion: """
+                The file's first line describes the archive (its range, the chain hash and tree frontier where it starts, and the head \
+                signed at its end); each next line is one record as chained. `audit verify-archive` checks such a file offline. \
+                --drop deletes the records only after the file verified with the pinned --keys.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "an ISO 8601 time or Unix seconds: records decided before it are archived") var before: String
+        @Option(help: "the file to write") var out: String
+        @Option(help: "the pinned keys (the output of `audit keys -o json`), to verify the file") var keys: String?
+        @Flag(help: "delete the archived records from Agion once the file verified") var drop = false
+
+        func run() async throws {
+            guard let cut = Self.unixNanos(before) else { throw ValidationError("--before is neither an ISO 8601 time nor Unix seconds") }
+            if drop, keys == nil { throw ValidationError("--drop needs --keys: records are deleted only after the file verified with the keys you pinned") }
+            try await perform {
+                let client = try connection.client()
+                let archive = try await client.call("POST", "/v1/audit/archives", json: .object(["before_unix_nanos": .string(String(cut))]))
+                guard let toSize = archive["to_size"]?.stringValue else { throw CommandFailure(.failure, "the archive has no to_size: \(archive.serializedString)") }
+                FileManager.default.createFile(atPath: out, contents: nil)
+                guard let file = FileHandle(forWritingAtPath: out) else { throw CommandFailure(.failure, "cannot write \(out)") }
+                defer { try? file.close() }
+                file.write(Data((JSONValue.object(["format": "agion-audit-archive-v1", "archive": archive]).serializedString + "\n").utf8))
+                var after = "0", count = 0
+                repeat {
+                    let page = try await client.call("GET", "/v1/audit/archives/\(toSize)/records", query: ["after_sequence": after, "page_size": "5000"])
+                    for record in page["records"]?.arrayValue ?? [] {
+                        file.write(Data((record.serializedString + "\n").utf8))
+                        count += 1
+                    }
+                    after = page["next_after_sequence"]?.stringValue ?? "0"
+                } while after != "0" && !after.isEmpty
+                try file.synchronize()
+                print("archived \(count) records (\(archive["from_size"]?.stringValue ?? "0")..\(toSize)) to \(out)")
+                if let keys {
+                    try VerifyArchive.verify(file: out, keys: try VerifyProof.keys(try VerifyProof.json(keys)))
+                    print("verified: the file holds the log's records \(archive["from_size"]?.stringValue ?? "0")..\(toSize) as signed")
+                }
+                if drop {
+                    _ = try await client.call("POST", "/v1/audit/archives/\(toSize)/drop")
+                    print("dropped: records up to \(toSize) were deleted from Agion")
+                }
+            }
+        }
+
+        static func unixNanos(_ text: String) -> Int64? {
+            if let seconds = Int64(text) { return seconds * 1_000_000_000 }
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) else { return nil }
+            return Int64(date.timeIntervalSince1970 * 1e9)
+        }
+    }
+
+    struct VerifyArchive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-archive",
+            abstract: "Offline: check an archive file (from `audit archive`) with pinned keys only; exit 1 when it does not hold.")
+        @Argument(help: "the archive file") var file: String
+        @Option(help: "the pinned keys (JSON file: the output of `audit keys -o json`)") var keys: String
+
+        func run() async throws {
+            do {
+                let count = try Self.verify(file: file, keys: try VerifyProof.keys(try VerifyProof.json(keys)))
+                print("verified: \(count) records, the log's as signed")
+            } catch let failure as AuditProofCheck.Failure {
+                FileHandle.standardError.write(Data("agionctl: NOT VERIFIED: \(failure.description)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        /// Reads the file line by line into `AuditArchiveCheck`; how many records it held.
+        @discardableResult
+        static func verify(file: String, keys: [String: [UInt8]]) throws -> Int {
+            let lines = try readFile(file).split(separator: "\n", omittingEmptySubsequences: true)
+            guard let first = lines.first, let header = try? JSONValue.parse(Array(first.utf8)), header["format"]?.stringValue == "agion-audit-archive-v1",
+                  let archive = header["archive"], let headJSON = archive["head"] else {
+                throw AuditProofCheck.Failure(description: "not an Agion audit archive (the first line must say format agion-audit-archive-v1)")
+            }
+            let frontier = try (archive["frontier_before"]?.arrayValue ?? []).map { try VerifyProof.hash($0.stringValue, "frontier_before") }
+            var check = try AuditArchiveCheck(fromSize: UInt64(try VerifyProof.integer(archive["from_size"]) ?? 0),
+                                              toSize: UInt64(try VerifyProof.integer(archive["to_size"]) ?? 0),
+                                              chainHashBefore: try VerifyProof.hash(archive["chain_hash_before"]?.stringValue, "chain_hash_before"),
+                                              frontierBefore: frontier, head: try VerifyProof.signedHead(headJSON), keys: keys)
+            for line in lines.dropFirst() {
+                guard let record = try? JSONValue.parse(Array(line.utf8)), let sequence = try VerifyProof.integer(record["sequence"]),
+                      let bytes = record["record"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
+                    throw AuditProofCheck.Failure(description: "a line of the archive is not a record")
+                }
+                try check.add(sequence: sequence, record: Array(bytes), hash: try VerifyProof.hash(record["hash"]?.stringValue, "hash"))
+            }
+            try check.finish()
+            return lines.count - 1
         }
     }
 }

@@ -2,6 +2,7 @@ import AgionBus
 import AgionContract
 import AgionEnvelope
 import AgionRuntime
+import AgionStore
 import Foundation
 import Logging
 
@@ -45,8 +46,10 @@ enum GovernanceBenchmark {
                 _ = measure(bus: bus, request: request, clients: 1, requests: 2_000)
                 let (one, oneElapsed) = measure(bus: bus, request: request, clients: 1, requests: requests)
                 report(one, elapsed: oneElapsed, clients: 1, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes())
+                let ingest = audit == "on" ? try await AuditIngest.start(tenant: tenant) : nil
                 let (many, manyElapsed) = await measureConcurrent(bus: bus, request: request, clients: 16, requests: requests * 2)
                 report(many, elapsed: manyElapsed, clients: 16, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes())
+                try await ingest?.report(rules: rules, standing: standing)
             }
             try? await bus.drain(timeout: .seconds(2))
         }
@@ -152,3 +155,47 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// audit.ingest: how fast the audit takes in the records of the 16-client
+/// run (from its start until the chain holds them all, so the shipper's lag
+/// counts) and what PostgreSQL spends per record (all postgres processes'
+/// CPU over the same time: the shipper's inserts, and the tree builder
+/// reading them back and storing subtrees).
+struct AuditIngest {
+    let tenant: String
+    let pool: ConnectionPool
+    let started: UInt64
+    let sequence: Int64
+    let postgresCPU: Int
+
+    static func start(tenant: String) async throws -> AuditIngest {
+        let pool = ConnectionPool(StoreConfiguration(poolSize: 1, applicationName: "agion-bench"), logger: Logger(label: "bench"))
+        let ingest = AuditIngest(tenant: tenant, pool: pool, started: nowNanos(), sequence: try await chained(tenant, pool),
+                                 postgresCPU: processCPUMicros(named: ["postgres"]))
+        return ingest
+    }
+
+    static func chained(_ tenant: String, _ pool: ConnectionPool) async throws -> Int64 {
+        try await pool.withConnection { connection in
+            try await connection.query("SELECT sequence FROM bench_governance.audit_heads WHERE tenant = $1", [tenant]).first?.decode("sequence") ?? 0
+        }
+    }
+
+    /// Waits (up to a minute) until the chain stops growing, then reports.
+    func report(rules: Int, standing: String) async throws {
+        var last = try await Self.chained(tenant, pool), lastChange = nowNanos()
+        let deadline = nowNanos() + 60_000_000_000
+        while nowNanos() < deadline, nowNanos() - lastChange < 1_000_000_000 {
+            try await Task.sleep(for: .milliseconds(50))
+            let now = try await Self.chained(tenant, pool)
+            if now != last { last = now; lastChange = nowNanos() }
+        }
+        let records = Int(last - sequence)
+        let seconds = Double(lastChange - started) / 1e9
+        BenchLine("audit.ingest").with("clients", 16).with("rules", rules).withText("standing", standing).with("records", records)
+            .with("records_per_s", Int(Double(records) / seconds))
+            .with("pg_cpu_us_per_record", Double(processCPUMicros(named: ["postgres"]) - postgresCPU) / Double(max(records, 1))).print()
+        await pool.shutdown()
+    }
+}
+

@@ -7,6 +7,8 @@
 //   agion-bench rpc-server SUBJECT  the responder process used by `rpc`
 //   agion-bench policy              governance.policy_eval (in-process, 10 and 1,000 rules)
 //   agion-bench governance          governance.check (starts agion-governance from the same build)
+//   agion-bench audit [--records 1000000,10000000] [--proofs 2000]
+//                                   audit.* (the audit's Merkle tree at size: build, proofs, verification)
 //   agion-bench missions [chain|fanout|burst]
 //                                   missions.* (starts registry, governance, coordination and execution)
 import Foundation
@@ -31,6 +33,10 @@ do {
     case "rpc-server-blocking": try await RPCBenchmark.serve(url: natsURL, subject: arguments[1], blocking: true)
     case "governance": try await GovernanceBenchmark.run(url: natsURL, requests: option("--requests", default: 20_000))
     case "policy": try PolicyBenchmark.run(iterations: option("--iterations", default: 200_000))
+    case "audit":
+        let sizes = arguments.firstIndex(of: "--records").flatMap { arguments.count > $0 + 1 ? arguments[$0 + 1] : nil }
+            .map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1_000_000]
+        try await AuditBenchmark.run(url: natsURL, sizes: sizes, proofs: option("--proofs", default: 2_000))
     case "missions": try await MissionBenchmark.run(url: natsURL, only: arguments.count > 1 ? arguments[1] : nil)
     case "publish": try await JetStreamBenchmark.publish(url: natsURL, messages: option("--messages", default: 200_000))
     case "consume": try await JetStreamBenchmark.consume(url: natsURL, messages: option("--messages", default: 200_000))

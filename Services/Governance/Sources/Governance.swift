@@ -36,12 +36,15 @@ public enum Governance: ServiceDefinition {
                               spool: spool, shipperWakeup: wakeup, storeHealth: health, model: configuration.trustModel,
                               auditEnabled: configuration.auditEnabled, logger: logger)
         if !configuration.auditEnabled { logger.critical("governance.audit_disabled", metadata: ["reason": "AGION_GOVERNANCE_AUDIT=off (benchmarking only)"]) }
+        let signer = try SigningKeyFile.load(path: configuration.auditSigningKeyFile ?? configuration.spoolDirectory + "/audit-signing-key.pem")
+        logger.info("audit.signing_key", metadata: ["key_id": "\(signer.keyID)"])
         let verifier = AuditVerifier(pool: runtime.store, schema: schema, logger: logger)
         let handlers = GovernanceHandlers(pool: runtime.store, policies: policyStore, cache: cache, decider: decider, directory: directory,
                                           ledger: ledger, trust: TrustLedger(schema: schema, model: configuration.trustModel),
                                           validator: OutputValidator(), outputs: OutputStore(jetStream: runtime.bus.jetStream),
                                           proofs: AuditProofs(pool: runtime.store, store: AuditTreeStore(schema: schema), logger: logger),
-                                          verifier: verifier)
+                                          verifier: verifier,
+                                          archives: AuditArchives(pool: runtime.store, store: AuditTreeStore(schema: schema), signer: signer, logger: logger))
         let registryEvents = RegistryEventHandler(pool: runtime.store, schema: schema, directory: directory)
         // Concurrent: the upsert is order-safe (newer event wins), and a new
         // replica may have the whole registry history to catch up on.
@@ -49,8 +52,6 @@ public enum Governance: ServiceDefinition {
                                                logger: logger) { envelope, _ in
             try await registryEvents.handle(envelope)
         }
-        let signer = try SigningKeyFile.load(path: configuration.auditSigningKeyFile ?? configuration.spoolDirectory + "/audit-signing-key.pem")
-        logger.info("audit.signing_key", metadata: ["key_id": "\(signer.keyID)"])
         let treeBuilder = AuditTreeBuilder(pool: runtime.store, schema: schema, signer: signer, interval: configuration.auditHeadInterval, logger: logger)
         let relay = try OutboxRelay(pool: runtime.store, jetStream: runtime.bus.jetStream, schema: schema, logger: logger)
         // Start order; they stop in reverse: responders first, then the

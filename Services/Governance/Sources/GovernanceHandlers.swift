@@ -20,6 +20,7 @@ struct GovernanceHandlers: Sendable {
     let outputs: OutputStore
     let proofs: AuditProofs
     let verifier: AuditVerifier
+    let archives: AuditArchives
 
     var methods: [RPCService.Method] {
         [
@@ -89,6 +90,16 @@ struct GovernanceHandlers: Sendable {
                 try await proofs.consistency(request, tenant: context.tenant)
             },
             .typed(GovernanceSubjects.auditKeys, AuditKeysRequest.self) { _, _ in try await proofs.keys() },
+            .typed(GovernanceSubjects.createAuditArchive, CreateAuditArchiveRequest.self) { request, context in
+                try await archives.create(request, tenant: context.tenant)
+            },
+            .typed(GovernanceSubjects.listAuditArchives, ListAuditArchivesRequest.self) { _, context in try await archives.list(tenant: context.tenant) },
+            .typed(GovernanceSubjects.auditArchiveRecords, AuditArchiveRecordsRequest.self) { request, context in
+                try await archives.records(request, tenant: context.tenant)
+            },
+            .typed(GovernanceSubjects.dropAuditArchive, DropAuditArchiveRequest.self) { request, context in
+                try await archives.drop(request, tenant: context.tenant)
+            },
         ]
     }
 

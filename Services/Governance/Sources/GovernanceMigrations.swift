@@ -191,5 +191,21 @@ enum GovernanceMigrations {
         );
         CREATE INDEX audit_verifications_by_tenant ON audit_verifications (tenant, created_at DESC);
         CREATE INDEX audit_verifications_open ON audit_verifications (created_at) WHERE finished_at IS NULL;
+        -- Retention (AuditArchives): records (from_size, to_size] set aside,
+        -- exported, then dropped (dropped_at). The chain hash and frontier at
+        -- both ends: before, so an export proves itself; after, so
+        -- verification starts there once the records are gone.
+        CREATE TABLE audit_archives (
+            tenant text NOT NULL,
+            from_size bigint NOT NULL,
+            to_size bigint NOT NULL,
+            chain_hash_before bytea NOT NULL,
+            frontier_before bytea NOT NULL,
+            chain_hash_after bytea NOT NULL,
+            frontier_after bytea NOT NULL,
+            created_at bigint NOT NULL,
+            dropped_at bigint,
+            PRIMARY KEY (tenant, to_size)
+        );
         """)
 }

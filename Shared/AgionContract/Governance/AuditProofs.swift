@@ -217,3 +217,160 @@ public struct AuditKeysResponse: ProtoConvertible, Hashable {
 
     public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["keys": .list(keys.map { .message($0.proto) })]) }
 }
+
+// Retention (docs/governance.md, "Retention"): archives of old records.
+
+/// `agion.rpc.governance.audit.archive.create`.
+public struct CreateAuditArchiveRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.CreateAuditArchiveRequest"
+    public var beforeUnixNanos: Int64
+
+    public init(beforeUnixNanos: Int64) { self.beforeUnixNanos = beforeUnixNanos }
+    public init(proto: ProtoMessage) throws(EnvelopeError) { beforeUnixNanos = proto.int("before_unix_nanos") }
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["before_unix_nanos": .int(beforeUnixNanos)]) }
+}
+
+/// Records (fromSize, toSize] set aside to be exported, verified and dropped.
+public struct AuditArchive: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditArchive"
+    public var tenant: String
+    public var fromSize: Int64
+    public var toSize: Int64
+    public var chainHashBefore: String
+    public var frontierBefore: [String]
+    public var head: AuditTreeHead
+    public var createdAtUnixMillis: Int64
+    public var droppedAtUnixMillis: Int64
+
+    public init(tenant: String, fromSize: Int64, toSize: Int64, chainHashBefore: String, frontierBefore: [String], head: AuditTreeHead,
+                createdAtUnixMillis: Int64, droppedAtUnixMillis: Int64) {
+        self.tenant = tenant
+        self.fromSize = fromSize
+        self.toSize = toSize
+        self.chainHashBefore = chainHashBefore
+        self.frontierBefore = frontierBefore
+        self.head = head
+        self.createdAtUnixMillis = createdAtUnixMillis
+        self.droppedAtUnixMillis = droppedAtUnixMillis
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        tenant = proto.string("tenant")
+        fromSize = proto.int("from_size")
+        toSize = proto.int("to_size")
+        chainHashBefore = proto.string("chain_hash_before")
+        frontierBefore = proto.list("frontier_before").compactMap(\.string)
+        head = try AuditTreeHead(proto: proto.message("head") ?? ProtoMessage(AuditTreeHead.protoName))
+        createdAtUnixMillis = proto.int("created_at_unix_millis")
+        droppedAtUnixMillis = proto.int("dropped_at_unix_millis")
+    }
+
+    public var proto: ProtoMessage {
+        ProtoMessage(Self.protoName, ["tenant": .string(tenant), "from_size": .int(fromSize), "to_size": .int(toSize),
+                                      "chain_hash_before": .string(chainHashBefore), "frontier_before": .list(frontierBefore.map { .string($0) }),
+                                      "head": .message(head.proto), "created_at_unix_millis": .int(createdAtUnixMillis),
+                                      "dropped_at_unix_millis": .int(droppedAtUnixMillis)])
+    }
+}
+
+/// `agion.rpc.governance.audit.archive.list`.
+public struct ListAuditArchivesRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.ListAuditArchivesRequest"
+    public init() {}
+    public init(proto: ProtoMessage) throws(EnvelopeError) {}
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, [:]) }
+}
+
+public struct ListAuditArchivesResponse: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.ListAuditArchivesResponse"
+    public var archives: [AuditArchive]
+
+    public init(archives: [AuditArchive]) { self.archives = archives }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        var archives: [AuditArchive] = []
+        for entry in proto.list("archives").compactMap(\.message) { archives.append(try AuditArchive(proto: entry)) }
+        self.archives = archives
+    }
+
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["archives": .list(archives.map { .message($0.proto) })]) }
+}
+
+/// `agion.rpc.governance.audit.archive.records`: a page of an archive's records.
+public struct AuditArchiveRecordsRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditArchiveRecordsRequest"
+    public var toSize: Int64
+    public var afterSequence: Int64
+    public var pageSize: UInt32
+
+    public init(toSize: Int64, afterSequence: Int64 = 0, pageSize: UInt32 = 1_000) {
+        self.toSize = toSize
+        self.afterSequence = afterSequence
+        self.pageSize = pageSize
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        toSize = proto.int("to_size")
+        afterSequence = proto.int("after_sequence")
+        pageSize = UInt32(clamping: proto.int("page_size"))
+    }
+
+    public var proto: ProtoMessage {
+        ProtoMessage(Self.protoName, ["to_size": .int(toSize), "after_sequence": .int(afterSequence), "page_size": .uint(UInt64(pageSize))])
+    }
+}
+
+/// A record as chained: its bytes (the leaf) and its chain hash (hex).
+public struct AuditArchiveRecord: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditArchiveRecord"
+    public var sequence: Int64
+    public var record: [UInt8]
+    public var hash: String
+
+    public init(sequence: Int64, record: [UInt8], hash: String) {
+        self.sequence = sequence
+        self.record = record
+        self.hash = hash
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        sequence = proto.int("sequence")
+        record = proto.bytes("record")
+        hash = proto.string("hash")
+    }
+
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["sequence": .int(sequence), "record": .bytes(record), "hash": .string(hash)]) }
+}
+
+public struct AuditArchiveRecordsResponse: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.AuditArchiveRecordsResponse"
+    public var records: [AuditArchiveRecord]
+    /// Where the next page starts; 0 when this was the last.
+    public var nextAfterSequence: Int64
+
+    public init(records: [AuditArchiveRecord], nextAfterSequence: Int64) {
+        self.records = records
+        self.nextAfterSequence = nextAfterSequence
+    }
+
+    public init(proto: ProtoMessage) throws(EnvelopeError) {
+        var records: [AuditArchiveRecord] = []
+        for entry in proto.list("records").compactMap(\.message) { records.append(try AuditArchiveRecord(proto: entry)) }
+        self.records = records
+        nextAfterSequence = proto.int("next_after_sequence")
+    }
+
+    public var proto: ProtoMessage {
+        ProtoMessage(Self.protoName, ["records": .list(records.map { .message($0.proto) }), "next_after_sequence": .int(nextAfterSequence)])
+    }
+}
+
+/// `agion.rpc.governance.audit.archive.drop`.
+public struct DropAuditArchiveRequest: ProtoConvertible, Hashable {
+    public static let protoName = "agion.v1.DropAuditArchiveRequest"
+    public var toSize: Int64
+
+    public init(toSize: Int64) { self.toSize = toSize }
+    public init(proto: ProtoMessage) throws(EnvelopeError) { toSize = proto.int("to_size") }
+    public var proto: ProtoMessage { ProtoMessage(Self.protoName, ["to_size": .int(toSize)]) }
+}

@@ -23,6 +23,11 @@ public enum GovernanceSubjects {
     public static let auditProof = "agion.rpc.governance.audit.proof"
     public static let auditConsistency = "agion.rpc.governance.audit.consistency"
     public static let auditKeys = "agion.rpc.governance.audit.keys"
+    /// Retention: archive old records, export them, drop them.
+    public static let createAuditArchive = "agion.rpc.governance.audit.archive.create"
+    public static let listAuditArchives = "agion.rpc.governance.audit.archive.list"
+    public static let auditArchiveRecords = "agion.rpc.governance.audit.archive.records"
+    public static let dropAuditArchive = "agion.rpc.governance.audit.archive.drop"
 
     /// Events go to `agion.governance.evt.<tenant>.<event>` in stream `AGION_GOVERNANCE`.
     public static let stream = "AGION_GOVERNANCE"

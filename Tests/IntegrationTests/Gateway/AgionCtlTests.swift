@@ -189,6 +189,18 @@ import Testing
             let strangers = try file("strangers.json", #"{"keys":[{"key_id":"0011223344556677","public_key":"\#(String(repeating: "01", count: 32))"}]}"#)
             let untrusted = try await offline(["audit", "verify-proof", proofFile, "--keys", strangers])
             #expect(untrusted.status == 1 && untrusted.stderr.contains("not among the keys you trust"), "\(untrusted.stderr)")
+
+            // Retention: what was decided so far into a file, verified with the pinned keys, then dropped from Agion.
+            let archiveFile = directory.appendingPathComponent("archive.jsonl").path
+            let archived = try await run(["audit", "archive", "--before", String(Int(Date().timeIntervalSince1970) + 1), "--out", archiveFile,
+                                          "--keys", keys, "--drop"])
+            #expect(archived.status == 0 && archived.stdout.contains("verified:") && archived.stdout.contains("dropped:"), "\(archived.stdout)\(archived.stderr)")
+            let intact = try await offline(["audit", "verify-archive", archiveFile, "--keys", keys])
+            #expect(intact.status == 0 && intact.stdout.contains("verified: 16 records"), "\(intact.stdout)\(intact.stderr)")
+            var lines = try String(contentsOfFile: archiveFile, encoding: .utf8).split(separator: "\n").map(String.init)
+            lines.remove(at: 3)
+            let cut = try await offline(["audit", "verify-archive", try file("cut.jsonl", lines.joined(separator: "\n")), "--keys", keys])
+            #expect(cut.status == 1 && cut.stderr.contains("NOT VERIFIED"), "\(cut.stderr)")
         }
     }
 }

@@ -81,14 +81,14 @@ extension GatewayTests {
                                    "getPolicy", "explainPolicy", "listMissions", "getMission", "missionEvents", "streamMission", "listDeadSteps",
                                    "listApprovals", "getApproval", "listSchedules", "getSchedule", "scheduleFirings", "getStepOutput",
                                    "decisionProof", "auditTreeHead", "auditConsistency", "auditKeys",
-                                   "listAuditVerifications", "getAuditVerification"]
+                                   "listAuditVerifications", "getAuditVerification", "listAuditArchives"]
         let agent: Set<String> = ["registerAgents", "heartbeat", "check", "validateOutput", "reportExecution"]
         let operatorRole = viewer.union(agent).union(["deregisterAgent", "feedback", "putPolicy", "activatePolicy", "verifyDecisions",
                                                       "submitMission", "cancelMission", "replayMission",
                                                       "createSchedule", "deleteSchedule", "pauseSchedule", "resumeSchedule", "triggerSchedule"])
         let deciding: Set<String> = ["approveApproval", "rejectApproval"]
         let approver = viewer.union(deciding)
-        let adminRole = operatorRole.union(["createAPIKey", "listAPIKeys", "revokeAPIKey", "createNATSCredential", "listNATSCredentials",
+        let adminRole = operatorRole.union(["createAuditArchive", "auditArchiveRecords", "dropAuditArchive", "createAPIKey", "listAPIKeys", "revokeAPIKey", "createNATSCredential", "listNATSCredentials",
                                             "revokeNATSCredential"]).union(deciding)
         let platform = adminRole.union(["createTenant", "listTenants"])
         let keys: [(role: String, key: String, allowed: Set<String>)] = [

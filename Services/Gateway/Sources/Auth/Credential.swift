@@ -73,7 +73,8 @@ public struct Credential: Sendable, Hashable {
         .approver: [.read, .approve],
         .agent: [.register, .heartbeat, .check, .validate, .report],
         .operator: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions],
-        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys, .approve],
+        .admin: [.read, .register, .heartbeat, .deregister, .check, .validate, .report, .feedback, .managePolicies, .verifyAudit, .runMissions, .manageKeys, .approve,
+                 .archiveAudit],
     ]
 }
 
@@ -82,4 +83,6 @@ public enum Permission: String, Sendable, CaseIterable {
     case read, register, heartbeat, deregister, check, validate, report, feedback, managePolicies, verifyAudit, runMissions, manageKeys, manageTenants
     /// Approve or reject a step's approval request.
     case approve
+    /// Archive old audit records and drop them (retention): admins only.
+    case archiveAudit
 }

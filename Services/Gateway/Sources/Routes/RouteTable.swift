@@ -104,6 +104,26 @@ enum RouteTable {
               action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.auditKeys, request: "agion.v1.AuditKeysRequest",
                 response: "agion.v1.AuditKeysResponse"))),
+        Route(method: .post, path: "/v1/audit/archives", operationID: "createAuditArchive",
+              summary: "Set aside the records decided before a time (retention): export them, verify the export, then drop them", tag: "governance",
+              permission: .archiveAudit, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.createAuditArchive, request: "agion.v1.CreateAuditArchiveRequest",
+                response: "agion.v1.AuditArchive", body: .json, status: .created))),
+        Route(method: .get, path: "/v1/audit/archives", operationID: "listAuditArchives",
+              summary: "The tenant's audit archives, oldest first, and whether their records were dropped", tag: "governance", permission: .read,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.listAuditArchives, request: "agion.v1.ListAuditArchivesRequest",
+                response: "agion.v1.ListAuditArchivesResponse"))),
+        Route(method: .get, path: "/v1/audit/archives/{to_size}/records", operationID: "auditArchiveRecords",
+              summary: "A page of an archive's records, as chained (to export it)", tag: "governance", permission: .archiveAudit,
+              action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.auditArchiveRecords, request: "agion.v1.AuditArchiveRecordsRequest",
+                response: "agion.v1.AuditArchiveRecordsResponse", query: ["after_sequence", "page_size"]))),
+        Route(method: .post, path: "/v1/audit/archives/{to_size}/drop", operationID: "dropAuditArchive",
+              summary: "Delete an exported archive's records; the tree's heads and the proofs of what is kept still verify", tag: "governance",
+              permission: .archiveAudit, action: .call(ServiceCall(
+                service: "governance", subject: GovernanceSubjects.dropAuditArchive, request: "agion.v1.DropAuditArchiveRequest",
+                response: "agion.v1.AuditArchive"))),
     ]
 
     static let policies: [Route] = [

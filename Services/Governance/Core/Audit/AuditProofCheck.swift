@@ -38,3 +38,51 @@ public enum AuditProofCheck {
         }
     }
 }
+
+/// Checks an exported archive record by record (docs/governance.md,
+/// "Retention"): the records continue the chain from `chainHashBefore`,
+/// follow each other from `fromSize + 1`, and, added as leaves to the tree
+/// of `fromSize` leaves whose frontier is `frontierBefore`, give exactly the
+/// root that `head` (signed at `toSize`) commits to. That proves they are
+/// the log's records (fromSize, toSize] as signed, whatever else is gone.
+public struct AuditArchiveCheck: Sendable {
+    public let toSize: UInt64
+    private let head: SignedTreeHead
+    private var frontier: MerkleFrontier
+    private var chainHash: [UInt8]
+
+    public init(fromSize: UInt64, toSize: UInt64, chainHashBefore: [UInt8], frontierBefore: [MerkleTree.Hash], head: SignedTreeHead,
+                keys: [String: [UInt8]]) throws(AuditProofCheck.Failure) {
+        try AuditProofCheck.head(head, keys: keys)
+        guard head.head.treeSize == toSize, fromSize < toSize else {
+            throw AuditProofCheck.Failure(description: "the archive's head is signed at \(head.head.treeSize), not at its end \(toSize)")
+        }
+        guard frontierBefore.allSatisfy({ $0.count == 32 }), let frontier = MerkleFrontier(size: fromSize, hashes: frontierBefore.flatMap { $0 }) else {
+            throw AuditProofCheck.Failure(description: "frontier_before is not the frontier of a tree of \(fromSize) leaves")
+        }
+        self.toSize = toSize
+        self.head = head
+        self.frontier = frontier
+        self.chainHash = chainHashBefore
+    }
+
+    public mutating func add(sequence: Int64, record: [UInt8], hash: [UInt8]) throws(AuditProofCheck.Failure) {
+        guard sequence == Int64(frontier.size) + 1 else {
+            throw AuditProofCheck.Failure(description: "record \(frontier.size + 1) is missing (found \(sequence) next)")
+        }
+        guard AuditChain.link(previous: chainHash, sequence: sequence, record: record) == hash else {
+            throw AuditProofCheck.Failure(description: "record \(sequence) does not match its chain hash")
+        }
+        chainHash = hash
+        frontier.append(leafHash: MerkleTree.leafHash(record))
+    }
+
+    public func finish() throws(AuditProofCheck.Failure) {
+        guard frontier.size == toSize else {
+            throw AuditProofCheck.Failure(description: "the archive ends at record \(frontier.size), not at \(toSize)")
+        }
+        guard frontier.root == head.head.rootHash else {
+            throw AuditProofCheck.Failure(description: "the records do not give the root signed at \(toSize): they are not the log's records")
+        }
+    }
+}

@@ -210,6 +210,29 @@ public struct MerkleFrontier: Sendable, Hashable {
         self.nodes = nodes
     }
 
+    /// The ranges of the frontier of a tree of `size` leaves, largest first.
+    public static func ranges(size: UInt64) -> [MerkleTree.Range] {
+        var ranges: [MerkleTree.Range] = []
+        var start: UInt64 = 0
+        for bit in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(bit)) != 0 {
+            ranges.append(MerkleTree.Range(start: start, end: start + (1 << UInt64(bit))))
+            start += 1 << UInt64(bit)
+        }
+        return ranges
+    }
+
+    /// The frontier of a tree of `size` leaves from its hashes, concatenated
+    /// in the order of `ranges(size:)` (how it is stored and exported); nil
+    /// unless there are exactly that many 32-byte hashes.
+    public init?(size: UInt64, hashes: [UInt8]) {
+        let ranges = Self.ranges(size: size)
+        guard hashes.count == ranges.count * 32 else { return nil }
+        self.init(nodes: ranges.enumerated().map { i, range in Node(range: range, hash: Array(hashes[i * 32 ..< (i + 1) * 32])) })
+    }
+
+    /// The hashes in the order `init(size:hashes:)` reads them.
+    public var hashes: [UInt8] { nodes.flatMap(\.hash) }
+
     /// Appends a leaf; the perfect ranges it completed, smallest (the leaf) first.
     @discardableResult
     public mutating func append(leafHash: MerkleTree.Hash) -> [Node] {

@@ -120,7 +120,7 @@ final class AuditTreeBuilder: Service, Sendable {
             SELECT size, frontier, chain_hash FROM \(schema).audit_trees WHERE tenant = $1 AND broken_at IS NULL FOR UPDATE SKIP LOCKED
             """, [tenant], prepared: true).first else { return .busy }
         let size: Int64 = try row.decode("size")
-        guard var frontier = AuditTreeStore.frontier(size: UInt64(size), bytes: try row.decode("frontier")) else {
+        guard var frontier = MerkleFrontier(size: UInt64(size), hashes: try row.decode("frontier")) else {
             throw ErrorReply(code: .internalError, message: "the stored audit tree frontier of tenant \(tenant) does not fit its size \(size)")
         }
         // Records up to the chain head are all committed (the shipper commits
@@ -145,7 +145,7 @@ final class AuditTreeBuilder: Service, Sendable {
         if let lastLink = links.last { chainHash = lastLink.hash }
         try await store.insert(nodes: completed, tenant: tenant, on: connection)
         try await connection.execute("UPDATE \(schema).audit_trees SET size = $2, frontier = $3, chain_hash = $4 WHERE tenant = $1",
-                                     [tenant, Int64(frontier.size), AuditTreeStore.frontierBytes(frontier), chainHash], prepared: true)
+                                     [tenant, Int64(frontier.size), frontier.hashes, chainHash], prepared: true)
         let more = last < head
         if !more || lastOfRound {
             let signedHead = try signer.sign(TreeHead(tenant: tenant, treeSize: frontier.size, rootHash: frontier.root,

@@ -24,24 +24,6 @@ struct AuditTreeStore: Sendable {
         var chainHash: [UInt8]
     }
 
-    static func frontierBytes(_ frontier: MerkleFrontier) -> [UInt8] { frontier.nodes.flatMap(\.hash) }
-
-    /// The frontier of a tree of `size` leaves from its stored hashes (one per set bit of size, largest first).
-    static func frontier(size: UInt64, bytes: [UInt8]) -> MerkleFrontier? {
-        var nodes: [MerkleFrontier.Node] = []
-        var start: UInt64 = 0
-        var offset = 0
-        for bit in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(bit)) != 0 {
-            guard offset + 32 <= bytes.count else { return nil }
-            let end = start + (1 << UInt64(bit))
-            nodes.append(MerkleFrontier.Node(range: MerkleTree.Range(start: start, end: end), hash: Array(bytes[offset ..< offset + 32])))
-            start = end
-            offset += 32
-        }
-        guard offset == bytes.count else { return nil }
-        return size == 0 ? MerkleFrontier() : MerkleFrontier(nodes: nodes)
-    }
-
     /// Inserts completed subtrees (only those at `storedLevel` and above).
     func insert(nodes: [MerkleFrontier.Node], tenant: String, on connection: Connection) async throws {
         let stored = nodes.filter { $0.range.level >= Self.storedLevel }

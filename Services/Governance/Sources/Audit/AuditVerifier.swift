@@ -86,6 +86,10 @@ final class AuditVerifier: Service, Sendable {
                 chainHash = try last.decode("chain_hash")
                 frontier = try last.decode("frontier")
             }
+            // Records archived and dropped are verified where they were exported to.
+            if let dropped = try await AuditArchives.droppedThrough(tenant: tenant.value, schema: schema, on: connection), dropped.size > from {
+                (from, chainHash, frontier) = dropped
+            }
             let to = max(head?.treeSize ?? 0, from)
             let inline = to - from <= inlineLimit
             let now = Self.nowMillis()
@@ -188,7 +192,7 @@ final class AuditVerifier: Service, Sendable {
                 UPDATE \(schema).audit_verifications SET next_size = $3, chain_hash = $4, frontier = $5, records_checked = $6, lease_until = $7,
                     status = $8, first_broken_sequence = $9, reason = $10, finished_at = $11
                 WHERE id = $1 AND lease_owner = $2 AND finished_at IS NULL
-                """, [advanced.id, owner, advanced.nextSize, advanced.chainHash, AuditTreeStore.frontierBytes(advanced.frontier),
+                """, [advanced.id, owner, advanced.nextSize, advanced.chainHash, advanced.frontier.hashes,
                       advanced.recordsChecked, done ? 0 : now + lease.milliseconds, done ? (result == nil ? "succeeded" : "failed") : "running",
                       result.map { $0.sequence } as Int64?, result?.reason, done ? now : nil as Int64?], prepared: true)
         }
@@ -224,7 +228,7 @@ final class AuditVerifier: Service, Sendable {
 
     static func job(_ row: Row) throws -> Job {
         let next: Int64 = try row.decode("next_size")
-        guard let frontier = AuditTreeStore.frontier(size: UInt64(next), bytes: try row.decode("frontier")) else {
+        guard let frontier = MerkleFrontier(size: UInt64(next), hashes: try row.decode("frontier")) else {
             throw ErrorReply(code: .internalError, message: "verification \(try row.decode("id", as: UUID.self)) has a frontier that does not fit its size")
         }
         return Job(id: try row.decode("id"), tenant: try row.decode("tenant"), toSize: try row.decode("to_size"), rootHash: try row.decode("root_hash"),

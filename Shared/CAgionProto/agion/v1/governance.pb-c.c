@@ -2077,6 +2077,366 @@ void   agion__v1__audit_signing_key__free_unpacked
   assert(message->base.descriptor == &agion__v1__audit_signing_key__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   agion__v1__create_audit_archive_request__init
+                     (Agion__V1__CreateAuditArchiveRequest         *message)
+{
+  static const Agion__V1__CreateAuditArchiveRequest init_value = AGION__V1__CREATE_AUDIT_ARCHIVE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__create_audit_archive_request__get_packed_size
+                     (const Agion__V1__CreateAuditArchiveRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__create_audit_archive_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__create_audit_archive_request__pack
+                     (const Agion__V1__CreateAuditArchiveRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__create_audit_archive_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__create_audit_archive_request__pack_to_buffer
+                     (const Agion__V1__CreateAuditArchiveRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__create_audit_archive_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__CreateAuditArchiveRequest *
+       agion__v1__create_audit_archive_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__CreateAuditArchiveRequest *)
+     protobuf_c_message_unpack (&agion__v1__create_audit_archive_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__create_audit_archive_request__free_unpacked
+                     (Agion__V1__CreateAuditArchiveRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__create_audit_archive_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_archive__init
+                     (Agion__V1__AuditArchive         *message)
+{
+  static const Agion__V1__AuditArchive init_value = AGION__V1__AUDIT_ARCHIVE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_archive__get_packed_size
+                     (const Agion__V1__AuditArchive *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_archive__pack
+                     (const Agion__V1__AuditArchive *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_archive__pack_to_buffer
+                     (const Agion__V1__AuditArchive *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditArchive *
+       agion__v1__audit_archive__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditArchive *)
+     protobuf_c_message_unpack (&agion__v1__audit_archive__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_archive__free_unpacked
+                     (Agion__V1__AuditArchive *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_archive__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_audit_archives_request__init
+                     (Agion__V1__ListAuditArchivesRequest         *message)
+{
+  static const Agion__V1__ListAuditArchivesRequest init_value = AGION__V1__LIST_AUDIT_ARCHIVES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_audit_archives_request__get_packed_size
+                     (const Agion__V1__ListAuditArchivesRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_audit_archives_request__pack
+                     (const Agion__V1__ListAuditArchivesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_audit_archives_request__pack_to_buffer
+                     (const Agion__V1__ListAuditArchivesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListAuditArchivesRequest *
+       agion__v1__list_audit_archives_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListAuditArchivesRequest *)
+     protobuf_c_message_unpack (&agion__v1__list_audit_archives_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_audit_archives_request__free_unpacked
+                     (Agion__V1__ListAuditArchivesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__list_audit_archives_response__init
+                     (Agion__V1__ListAuditArchivesResponse         *message)
+{
+  static const Agion__V1__ListAuditArchivesResponse init_value = AGION__V1__LIST_AUDIT_ARCHIVES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__list_audit_archives_response__get_packed_size
+                     (const Agion__V1__ListAuditArchivesResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__list_audit_archives_response__pack
+                     (const Agion__V1__ListAuditArchivesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__list_audit_archives_response__pack_to_buffer
+                     (const Agion__V1__ListAuditArchivesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__ListAuditArchivesResponse *
+       agion__v1__list_audit_archives_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__ListAuditArchivesResponse *)
+     protobuf_c_message_unpack (&agion__v1__list_audit_archives_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__list_audit_archives_response__free_unpacked
+                     (Agion__V1__ListAuditArchivesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__list_audit_archives_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_archive_records_request__init
+                     (Agion__V1__AuditArchiveRecordsRequest         *message)
+{
+  static const Agion__V1__AuditArchiveRecordsRequest init_value = AGION__V1__AUDIT_ARCHIVE_RECORDS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_archive_records_request__get_packed_size
+                     (const Agion__V1__AuditArchiveRecordsRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_archive_records_request__pack
+                     (const Agion__V1__AuditArchiveRecordsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_archive_records_request__pack_to_buffer
+                     (const Agion__V1__AuditArchiveRecordsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditArchiveRecordsRequest *
+       agion__v1__audit_archive_records_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditArchiveRecordsRequest *)
+     protobuf_c_message_unpack (&agion__v1__audit_archive_records_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_archive_records_request__free_unpacked
+                     (Agion__V1__AuditArchiveRecordsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_archive_record__init
+                     (Agion__V1__AuditArchiveRecord         *message)
+{
+  static const Agion__V1__AuditArchiveRecord init_value = AGION__V1__AUDIT_ARCHIVE_RECORD__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_archive_record__get_packed_size
+                     (const Agion__V1__AuditArchiveRecord *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_record__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_archive_record__pack
+                     (const Agion__V1__AuditArchiveRecord *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_record__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_archive_record__pack_to_buffer
+                     (const Agion__V1__AuditArchiveRecord *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_record__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditArchiveRecord *
+       agion__v1__audit_archive_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditArchiveRecord *)
+     protobuf_c_message_unpack (&agion__v1__audit_archive_record__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_archive_record__free_unpacked
+                     (Agion__V1__AuditArchiveRecord *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_archive_record__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__audit_archive_records_response__init
+                     (Agion__V1__AuditArchiveRecordsResponse         *message)
+{
+  static const Agion__V1__AuditArchiveRecordsResponse init_value = AGION__V1__AUDIT_ARCHIVE_RECORDS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t agion__v1__audit_archive_records_response__get_packed_size
+                     (const Agion__V1__AuditArchiveRecordsResponse *message)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__audit_archive_records_response__pack
+                     (const Agion__V1__AuditArchiveRecordsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__audit_archive_records_response__pack_to_buffer
+                     (const Agion__V1__AuditArchiveRecordsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__AuditArchiveRecordsResponse *
+       agion__v1__audit_archive_records_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__AuditArchiveRecordsResponse *)
+     protobuf_c_message_unpack (&agion__v1__audit_archive_records_response__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__audit_archive_records_response__free_unpacked
+                     (Agion__V1__AuditArchiveRecordsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__audit_archive_records_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   agion__v1__drop_audit_archive_request__init
+                     (Agion__V1__DropAuditArchiveRequest         *message)
+{
+  static const Agion__V1__DropAuditArchiveRequest init_value = AGION__V1__DROP_AUDIT_ARCHIVE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t agion__v1__drop_audit_archive_request__get_packed_size
+                     (const Agion__V1__DropAuditArchiveRequest *message)
+{
+  assert(message->base.descriptor == &agion__v1__drop_audit_archive_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t agion__v1__drop_audit_archive_request__pack
+                     (const Agion__V1__DropAuditArchiveRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &agion__v1__drop_audit_archive_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t agion__v1__drop_audit_archive_request__pack_to_buffer
+                     (const Agion__V1__DropAuditArchiveRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &agion__v1__drop_audit_archive_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Agion__V1__DropAuditArchiveRequest *
+       agion__v1__drop_audit_archive_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Agion__V1__DropAuditArchiveRequest *)
+     protobuf_c_message_unpack (&agion__v1__drop_audit_archive_request__descriptor,
+                                allocator, len, data);
+}
+void   agion__v1__drop_audit_archive_request__free_unpacked
+                     (Agion__V1__DropAuditArchiveRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &agion__v1__drop_audit_archive_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor agion__v1__value__field_descriptors[6] =
 {
   {
@@ -5635,5 +5995,445 @@ const ProtobufCMessageDescriptor agion__v1__audit_signing_key__descriptor =
   agion__v1__audit_signing_key__field_indices_by_name,
   1,  agion__v1__audit_signing_key__number_ranges,
   (ProtobufCMessageInit) agion__v1__audit_signing_key__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__create_audit_archive_request__field_descriptors[1] =
+{
+  {
+    "before_unix_nanos",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__CreateAuditArchiveRequest, before_unix_nanos),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__create_audit_archive_request__field_indices_by_name[] = {
+  0,   /* field[0] = before_unix_nanos */
+};
+static const ProtobufCIntRange agion__v1__create_audit_archive_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__create_audit_archive_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.CreateAuditArchiveRequest",
+  "CreateAuditArchiveRequest",
+  "Agion__V1__CreateAuditArchiveRequest",
+  "agion.v1",
+  sizeof(Agion__V1__CreateAuditArchiveRequest),
+  1,
+  agion__v1__create_audit_archive_request__field_descriptors,
+  agion__v1__create_audit_archive_request__field_indices_by_name,
+  1,  agion__v1__create_audit_archive_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__create_audit_archive_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_archive__field_descriptors[8] =
+{
+  {
+    "tenant",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, tenant),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, from_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, to_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "chain_hash_before",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, chain_hash_before),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frontier_before",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Agion__V1__AuditArchive, n_frontier_before),
+    offsetof(Agion__V1__AuditArchive, frontier_before),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "head",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, head),
+    &agion__v1__audit_tree_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_unix_millis",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, created_at_unix_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dropped_at_unix_millis",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchive, dropped_at_unix_millis),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_archive__field_indices_by_name[] = {
+  3,   /* field[3] = chain_hash_before */
+  6,   /* field[6] = created_at_unix_millis */
+  7,   /* field[7] = dropped_at_unix_millis */
+  1,   /* field[1] = from_size */
+  4,   /* field[4] = frontier_before */
+  5,   /* field[5] = head */
+  0,   /* field[0] = tenant */
+  2,   /* field[2] = to_size */
+};
+static const ProtobufCIntRange agion__v1__audit_archive__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_archive__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditArchive",
+  "AuditArchive",
+  "Agion__V1__AuditArchive",
+  "agion.v1",
+  sizeof(Agion__V1__AuditArchive),
+  8,
+  agion__v1__audit_archive__field_descriptors,
+  agion__v1__audit_archive__field_indices_by_name,
+  1,  agion__v1__audit_archive__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_archive__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define agion__v1__list_audit_archives_request__field_descriptors NULL
+#define agion__v1__list_audit_archives_request__field_indices_by_name NULL
+#define agion__v1__list_audit_archives_request__number_ranges NULL
+const ProtobufCMessageDescriptor agion__v1__list_audit_archives_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListAuditArchivesRequest",
+  "ListAuditArchivesRequest",
+  "Agion__V1__ListAuditArchivesRequest",
+  "agion.v1",
+  sizeof(Agion__V1__ListAuditArchivesRequest),
+  0,
+  agion__v1__list_audit_archives_request__field_descriptors,
+  agion__v1__list_audit_archives_request__field_indices_by_name,
+  0,  agion__v1__list_audit_archives_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_audit_archives_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__list_audit_archives_response__field_descriptors[1] =
+{
+  {
+    "archives",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__ListAuditArchivesResponse, n_archives),
+    offsetof(Agion__V1__ListAuditArchivesResponse, archives),
+    &agion__v1__audit_archive__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__list_audit_archives_response__field_indices_by_name[] = {
+  0,   /* field[0] = archives */
+};
+static const ProtobufCIntRange agion__v1__list_audit_archives_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__list_audit_archives_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.ListAuditArchivesResponse",
+  "ListAuditArchivesResponse",
+  "Agion__V1__ListAuditArchivesResponse",
+  "agion.v1",
+  sizeof(Agion__V1__ListAuditArchivesResponse),
+  1,
+  agion__v1__list_audit_archives_response__field_descriptors,
+  agion__v1__list_audit_archives_response__field_indices_by_name,
+  1,  agion__v1__list_audit_archives_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__list_audit_archives_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_archive_records_request__field_descriptors[3] =
+{
+  {
+    "to_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecordsRequest, to_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "after_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecordsRequest, after_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecordsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_archive_records_request__field_indices_by_name[] = {
+  1,   /* field[1] = after_sequence */
+  2,   /* field[2] = page_size */
+  0,   /* field[0] = to_size */
+};
+static const ProtobufCIntRange agion__v1__audit_archive_records_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_archive_records_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditArchiveRecordsRequest",
+  "AuditArchiveRecordsRequest",
+  "Agion__V1__AuditArchiveRecordsRequest",
+  "agion.v1",
+  sizeof(Agion__V1__AuditArchiveRecordsRequest),
+  3,
+  agion__v1__audit_archive_records_request__field_descriptors,
+  agion__v1__audit_archive_records_request__field_indices_by_name,
+  1,  agion__v1__audit_archive_records_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_archive_records_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_archive_record__field_descriptors[3] =
+{
+  {
+    "sequence",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecord, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "record",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecord, record),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hash",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecord, hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_archive_record__field_indices_by_name[] = {
+  2,   /* field[2] = hash */
+  1,   /* field[1] = record */
+  0,   /* field[0] = sequence */
+};
+static const ProtobufCIntRange agion__v1__audit_archive_record__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_archive_record__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditArchiveRecord",
+  "AuditArchiveRecord",
+  "Agion__V1__AuditArchiveRecord",
+  "agion.v1",
+  sizeof(Agion__V1__AuditArchiveRecord),
+  3,
+  agion__v1__audit_archive_record__field_descriptors,
+  agion__v1__audit_archive_record__field_indices_by_name,
+  1,  agion__v1__audit_archive_record__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_archive_record__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__audit_archive_records_response__field_descriptors[2] =
+{
+  {
+    "records",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Agion__V1__AuditArchiveRecordsResponse, n_records),
+    offsetof(Agion__V1__AuditArchiveRecordsResponse, records),
+    &agion__v1__audit_archive_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_after_sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__AuditArchiveRecordsResponse, next_after_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__audit_archive_records_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_after_sequence */
+  0,   /* field[0] = records */
+};
+static const ProtobufCIntRange agion__v1__audit_archive_records_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor agion__v1__audit_archive_records_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.AuditArchiveRecordsResponse",
+  "AuditArchiveRecordsResponse",
+  "Agion__V1__AuditArchiveRecordsResponse",
+  "agion.v1",
+  sizeof(Agion__V1__AuditArchiveRecordsResponse),
+  2,
+  agion__v1__audit_archive_records_response__field_descriptors,
+  agion__v1__audit_archive_records_response__field_indices_by_name,
+  1,  agion__v1__audit_archive_records_response__number_ranges,
+  (ProtobufCMessageInit) agion__v1__audit_archive_records_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor agion__v1__drop_audit_archive_request__field_descriptors[1] =
+{
+  {
+    "to_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Agion__V1__DropAuditArchiveRequest, to_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned agion__v1__drop_audit_archive_request__field_indices_by_name[] = {
+  0,   /* field[0] = to_size */
+};
+static const ProtobufCIntRange agion__v1__drop_audit_archive_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor agion__v1__drop_audit_archive_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "agion.v1.DropAuditArchiveRequest",
+  "DropAuditArchiveRequest",
+  "Agion__V1__DropAuditArchiveRequest",
+  "agion.v1",
+  sizeof(Agion__V1__DropAuditArchiveRequest),
+  1,
+  agion__v1__drop_audit_archive_request__field_descriptors,
+  agion__v1__drop_audit_archive_request__field_indices_by_name,
+  1,  agion__v1__drop_audit_archive_request__number_ranges,
+  (ProtobufCMessageInit) agion__v1__drop_audit_archive_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

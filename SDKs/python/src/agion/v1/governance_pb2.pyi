@@ -13,6 +13,54 @@ class ActivatePolicyRequest(_message.Message):
     revision: int
     def __init__(self, revision: _Optional[int] = ...) -> None: ...
 
+class AuditArchive(_message.Message):
+    __slots__ = ["chain_hash_before", "created_at_unix_millis", "dropped_at_unix_millis", "from_size", "frontier_before", "head", "tenant", "to_size"]
+    CHAIN_HASH_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_UNIX_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_AT_UNIX_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    FROM_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FRONTIER_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    TO_SIZE_FIELD_NUMBER: _ClassVar[int]
+    chain_hash_before: str
+    created_at_unix_millis: int
+    dropped_at_unix_millis: int
+    from_size: int
+    frontier_before: _containers.RepeatedScalarFieldContainer[str]
+    head: AuditTreeHead
+    tenant: str
+    to_size: int
+    def __init__(self, tenant: _Optional[str] = ..., from_size: _Optional[int] = ..., to_size: _Optional[int] = ..., chain_hash_before: _Optional[str] = ..., frontier_before: _Optional[_Iterable[str]] = ..., head: _Optional[_Union[AuditTreeHead, _Mapping]] = ..., created_at_unix_millis: _Optional[int] = ..., dropped_at_unix_millis: _Optional[int] = ...) -> None: ...
+
+class AuditArchiveRecord(_message.Message):
+    __slots__ = ["hash", "record", "sequence"]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    hash: str
+    record: bytes
+    sequence: int
+    def __init__(self, sequence: _Optional[int] = ..., record: _Optional[bytes] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class AuditArchiveRecordsRequest(_message.Message):
+    __slots__ = ["after_sequence", "page_size", "to_size"]
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TO_SIZE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    page_size: int
+    to_size: int
+    def __init__(self, to_size: _Optional[int] = ..., after_sequence: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class AuditArchiveRecordsResponse(_message.Message):
+    __slots__ = ["next_after_sequence", "records"]
+    NEXT_AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    next_after_sequence: int
+    records: _containers.RepeatedCompositeFieldContainer[AuditArchiveRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[AuditArchiveRecord, _Mapping]]] = ..., next_after_sequence: _Optional[int] = ...) -> None: ...
+
 class AuditConsistencyProof(_message.Message):
     __slots__ = ["from_head", "from_root", "proof", "to", "to_head", "to_root"]
     FROM_FIELD_NUMBER: _ClassVar[int]
@@ -237,6 +285,12 @@ class CheckRequest(_message.Message):
     principal: str
     def __init__(self, agent_id: _Optional[str] = ..., action: _Optional[str] = ..., context: _Optional[_Union[StructValue, _Mapping]] = ..., principal: _Optional[str] = ..., delegation_chain: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class CreateAuditArchiveRequest(_message.Message):
+    __slots__ = ["before_unix_nanos"]
+    BEFORE_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    before_unix_nanos: int
+    def __init__(self, before_unix_nanos: _Optional[int] = ...) -> None: ...
+
 class Decision(_message.Message):
     __slots__ = ["decision_id", "effect", "fail_closed", "obligations", "policy_revision", "reasons", "rule_ids", "trust_score"]
     class Effect(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -268,6 +322,12 @@ class DecisionsRecorded(_message.Message):
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[AuditRecord]
     def __init__(self, records: _Optional[_Iterable[_Union[AuditRecord, _Mapping]]] = ...) -> None: ...
+
+class DropAuditArchiveRequest(_message.Message):
+    __slots__ = ["to_size"]
+    TO_SIZE_FIELD_NUMBER: _ClassVar[int]
+    to_size: int
+    def __init__(self, to_size: _Optional[int] = ...) -> None: ...
 
 class ExecutionReport(_message.Message):
     __slots__ = ["agent_id", "capability", "execution_id", "latency_ms", "outcome", "target_latency_ms"]
@@ -328,6 +388,16 @@ class GetPolicyRequest(_message.Message):
     REVISION_FIELD_NUMBER: _ClassVar[int]
     revision: int
     def __init__(self, revision: _Optional[int] = ...) -> None: ...
+
+class ListAuditArchivesRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class ListAuditArchivesResponse(_message.Message):
+    __slots__ = ["archives"]
+    ARCHIVES_FIELD_NUMBER: _ClassVar[int]
+    archives: _containers.RepeatedCompositeFieldContainer[AuditArchive]
+    def __init__(self, archives: _Optional[_Iterable[_Union[AuditArchive, _Mapping]]] = ...) -> None: ...
 
 class ListAuditVerificationsRequest(_message.Message):
     __slots__ = ["limit"]

@@ -62,6 +62,14 @@ typedef struct Agion__V1__AuditConsistencyProof Agion__V1__AuditConsistencyProof
 typedef struct Agion__V1__AuditKeysRequest Agion__V1__AuditKeysRequest;
 typedef struct Agion__V1__AuditKeysResponse Agion__V1__AuditKeysResponse;
 typedef struct Agion__V1__AuditSigningKey Agion__V1__AuditSigningKey;
+typedef struct Agion__V1__CreateAuditArchiveRequest Agion__V1__CreateAuditArchiveRequest;
+typedef struct Agion__V1__AuditArchive Agion__V1__AuditArchive;
+typedef struct Agion__V1__ListAuditArchivesRequest Agion__V1__ListAuditArchivesRequest;
+typedef struct Agion__V1__ListAuditArchivesResponse Agion__V1__ListAuditArchivesResponse;
+typedef struct Agion__V1__AuditArchiveRecordsRequest Agion__V1__AuditArchiveRecordsRequest;
+typedef struct Agion__V1__AuditArchiveRecord Agion__V1__AuditArchiveRecord;
+typedef struct Agion__V1__AuditArchiveRecordsResponse Agion__V1__AuditArchiveRecordsResponse;
+typedef struct Agion__V1__DropAuditArchiveRequest Agion__V1__DropAuditArchiveRequest;
 
 
 /* --- enums --- */
@@ -958,6 +966,137 @@ struct  Agion__V1__AuditSigningKey
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
+/*
+ * Request `agion.rpc.governance.audit.archive.create`: archive the tenant's
+ * records decided before `before_unix_nanos` that are not archived yet (cut
+ * at a multiple of 16 records, so what stays keeps its proofs; see
+ * docs/governance.md, "Retention").
+ */
+struct  Agion__V1__CreateAuditArchiveRequest
+{
+  ProtobufCMessage base;
+  int64_t before_unix_nanos;
+};
+#define AGION__V1__CREATE_AUDIT_ARCHIVE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__create_audit_archive_request__descriptor) \
+    , 0 }
+
+
+/*
+ * Records (from_size, to_size] of a tenant's audit, set aside to be exported
+ * and then dropped. `head` is signed at exactly to_size; `chain_hash_before`
+ * and `frontier_before` (hex, largest subtree first) are the chain hash of
+ * record from_size and the frontier of the tree of from_size leaves: with the
+ * records, they give head's root, which is how an archive is verified.
+ */
+struct  Agion__V1__AuditArchive
+{
+  ProtobufCMessage base;
+  char *tenant;
+  int64_t from_size;
+  int64_t to_size;
+  char *chain_hash_before;
+  size_t n_frontier_before;
+  char **frontier_before;
+  Agion__V1__AuditTreeHead *head;
+  int64_t created_at_unix_millis;
+  /*
+   * 0 until the records were dropped.
+   */
+  int64_t dropped_at_unix_millis;
+};
+#define AGION__V1__AUDIT_ARCHIVE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_archive__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, 0 }
+
+
+/*
+ * Request `agion.rpc.governance.audit.archive.list`.
+ */
+struct  Agion__V1__ListAuditArchivesRequest
+{
+  ProtobufCMessage base;
+};
+#define AGION__V1__LIST_AUDIT_ARCHIVES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_audit_archives_request__descriptor) \
+     }
+
+
+struct  Agion__V1__ListAuditArchivesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first.
+   */
+  size_t n_archives;
+  Agion__V1__AuditArchive **archives;
+};
+#define AGION__V1__LIST_AUDIT_ARCHIVES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__list_audit_archives_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * Request `agion.rpc.governance.audit.archive.records`: one page of an
+ * archive's records, after `after_sequence` (0: from its first).
+ */
+struct  Agion__V1__AuditArchiveRecordsRequest
+{
+  ProtobufCMessage base;
+  int64_t to_size;
+  int64_t after_sequence;
+  uint32_t page_size;
+};
+#define AGION__V1__AUDIT_ARCHIVE_RECORDS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_archive_records_request__descriptor) \
+    , 0, 0, 0 }
+
+
+/*
+ * A record as chained: its bytes (the leaf) and its chain hash (hex).
+ */
+struct  Agion__V1__AuditArchiveRecord
+{
+  ProtobufCMessage base;
+  int64_t sequence;
+  ProtobufCBinaryData record;
+  char *hash;
+};
+#define AGION__V1__AUDIT_ARCHIVE_RECORD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_archive_record__descriptor) \
+    , 0, {0,NULL}, (char *)protobuf_c_empty_string }
+
+
+struct  Agion__V1__AuditArchiveRecordsResponse
+{
+  ProtobufCMessage base;
+  size_t n_records;
+  Agion__V1__AuditArchiveRecord **records;
+  /*
+   * Where the next page starts; 0 when this was the last.
+   */
+  int64_t next_after_sequence;
+};
+#define AGION__V1__AUDIT_ARCHIVE_RECORDS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__audit_archive_records_response__descriptor) \
+    , 0,NULL, 0 }
+
+
+/*
+ * Request `agion.rpc.governance.audit.archive.drop`: delete the archive's
+ * records (after the archive was exported and verified). Archives are
+ * dropped oldest first.
+ */
+struct  Agion__V1__DropAuditArchiveRequest
+{
+  ProtobufCMessage base;
+  int64_t to_size;
+};
+#define AGION__V1__DROP_AUDIT_ARCHIVE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&agion__v1__drop_audit_archive_request__descriptor) \
+    , 0 }
+
+
 /* Agion__V1__Value methods */
 void   agion__v1__value__init
                      (Agion__V1__Value         *message);
@@ -1832,6 +1971,158 @@ Agion__V1__AuditSigningKey *
 void   agion__v1__audit_signing_key__free_unpacked
                      (Agion__V1__AuditSigningKey *message,
                       ProtobufCAllocator *allocator);
+/* Agion__V1__CreateAuditArchiveRequest methods */
+void   agion__v1__create_audit_archive_request__init
+                     (Agion__V1__CreateAuditArchiveRequest         *message);
+size_t agion__v1__create_audit_archive_request__get_packed_size
+                     (const Agion__V1__CreateAuditArchiveRequest   *message);
+size_t agion__v1__create_audit_archive_request__pack
+                     (const Agion__V1__CreateAuditArchiveRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__create_audit_archive_request__pack_to_buffer
+                     (const Agion__V1__CreateAuditArchiveRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__CreateAuditArchiveRequest *
+       agion__v1__create_audit_archive_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__create_audit_archive_request__free_unpacked
+                     (Agion__V1__CreateAuditArchiveRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditArchive methods */
+void   agion__v1__audit_archive__init
+                     (Agion__V1__AuditArchive         *message);
+size_t agion__v1__audit_archive__get_packed_size
+                     (const Agion__V1__AuditArchive   *message);
+size_t agion__v1__audit_archive__pack
+                     (const Agion__V1__AuditArchive   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_archive__pack_to_buffer
+                     (const Agion__V1__AuditArchive   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditArchive *
+       agion__v1__audit_archive__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_archive__free_unpacked
+                     (Agion__V1__AuditArchive *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListAuditArchivesRequest methods */
+void   agion__v1__list_audit_archives_request__init
+                     (Agion__V1__ListAuditArchivesRequest         *message);
+size_t agion__v1__list_audit_archives_request__get_packed_size
+                     (const Agion__V1__ListAuditArchivesRequest   *message);
+size_t agion__v1__list_audit_archives_request__pack
+                     (const Agion__V1__ListAuditArchivesRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_audit_archives_request__pack_to_buffer
+                     (const Agion__V1__ListAuditArchivesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListAuditArchivesRequest *
+       agion__v1__list_audit_archives_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_audit_archives_request__free_unpacked
+                     (Agion__V1__ListAuditArchivesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__ListAuditArchivesResponse methods */
+void   agion__v1__list_audit_archives_response__init
+                     (Agion__V1__ListAuditArchivesResponse         *message);
+size_t agion__v1__list_audit_archives_response__get_packed_size
+                     (const Agion__V1__ListAuditArchivesResponse   *message);
+size_t agion__v1__list_audit_archives_response__pack
+                     (const Agion__V1__ListAuditArchivesResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__list_audit_archives_response__pack_to_buffer
+                     (const Agion__V1__ListAuditArchivesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__ListAuditArchivesResponse *
+       agion__v1__list_audit_archives_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__list_audit_archives_response__free_unpacked
+                     (Agion__V1__ListAuditArchivesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditArchiveRecordsRequest methods */
+void   agion__v1__audit_archive_records_request__init
+                     (Agion__V1__AuditArchiveRecordsRequest         *message);
+size_t agion__v1__audit_archive_records_request__get_packed_size
+                     (const Agion__V1__AuditArchiveRecordsRequest   *message);
+size_t agion__v1__audit_archive_records_request__pack
+                     (const Agion__V1__AuditArchiveRecordsRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_archive_records_request__pack_to_buffer
+                     (const Agion__V1__AuditArchiveRecordsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditArchiveRecordsRequest *
+       agion__v1__audit_archive_records_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_archive_records_request__free_unpacked
+                     (Agion__V1__AuditArchiveRecordsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditArchiveRecord methods */
+void   agion__v1__audit_archive_record__init
+                     (Agion__V1__AuditArchiveRecord         *message);
+size_t agion__v1__audit_archive_record__get_packed_size
+                     (const Agion__V1__AuditArchiveRecord   *message);
+size_t agion__v1__audit_archive_record__pack
+                     (const Agion__V1__AuditArchiveRecord   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_archive_record__pack_to_buffer
+                     (const Agion__V1__AuditArchiveRecord   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditArchiveRecord *
+       agion__v1__audit_archive_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_archive_record__free_unpacked
+                     (Agion__V1__AuditArchiveRecord *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__AuditArchiveRecordsResponse methods */
+void   agion__v1__audit_archive_records_response__init
+                     (Agion__V1__AuditArchiveRecordsResponse         *message);
+size_t agion__v1__audit_archive_records_response__get_packed_size
+                     (const Agion__V1__AuditArchiveRecordsResponse   *message);
+size_t agion__v1__audit_archive_records_response__pack
+                     (const Agion__V1__AuditArchiveRecordsResponse   *message,
+                      uint8_t             *out);
+size_t agion__v1__audit_archive_records_response__pack_to_buffer
+                     (const Agion__V1__AuditArchiveRecordsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__AuditArchiveRecordsResponse *
+       agion__v1__audit_archive_records_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__audit_archive_records_response__free_unpacked
+                     (Agion__V1__AuditArchiveRecordsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Agion__V1__DropAuditArchiveRequest methods */
+void   agion__v1__drop_audit_archive_request__init
+                     (Agion__V1__DropAuditArchiveRequest         *message);
+size_t agion__v1__drop_audit_archive_request__get_packed_size
+                     (const Agion__V1__DropAuditArchiveRequest   *message);
+size_t agion__v1__drop_audit_archive_request__pack
+                     (const Agion__V1__DropAuditArchiveRequest   *message,
+                      uint8_t             *out);
+size_t agion__v1__drop_audit_archive_request__pack_to_buffer
+                     (const Agion__V1__DropAuditArchiveRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Agion__V1__DropAuditArchiveRequest *
+       agion__v1__drop_audit_archive_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   agion__v1__drop_audit_archive_request__free_unpacked
+                     (Agion__V1__DropAuditArchiveRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Agion__V1__Value_Closure)
@@ -1972,6 +2263,30 @@ typedef void (*Agion__V1__AuditKeysResponse_Closure)
 typedef void (*Agion__V1__AuditSigningKey_Closure)
                  (const Agion__V1__AuditSigningKey *message,
                   void *closure_data);
+typedef void (*Agion__V1__CreateAuditArchiveRequest_Closure)
+                 (const Agion__V1__CreateAuditArchiveRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditArchive_Closure)
+                 (const Agion__V1__AuditArchive *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListAuditArchivesRequest_Closure)
+                 (const Agion__V1__ListAuditArchivesRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__ListAuditArchivesResponse_Closure)
+                 (const Agion__V1__ListAuditArchivesResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditArchiveRecordsRequest_Closure)
+                 (const Agion__V1__AuditArchiveRecordsRequest *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditArchiveRecord_Closure)
+                 (const Agion__V1__AuditArchiveRecord *message,
+                  void *closure_data);
+typedef void (*Agion__V1__AuditArchiveRecordsResponse_Closure)
+                 (const Agion__V1__AuditArchiveRecordsResponse *message,
+                  void *closure_data);
+typedef void (*Agion__V1__DropAuditArchiveRequest_Closure)
+                 (const Agion__V1__DropAuditArchiveRequest *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2026,6 +2341,14 @@ extern const ProtobufCMessageDescriptor agion__v1__audit_consistency_proof__desc
 extern const ProtobufCMessageDescriptor agion__v1__audit_keys_request__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_keys_response__descriptor;
 extern const ProtobufCMessageDescriptor agion__v1__audit_signing_key__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__create_audit_archive_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_archive__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_audit_archives_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__list_audit_archives_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_archive_records_request__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_archive_record__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__audit_archive_records_response__descriptor;
+extern const ProtobufCMessageDescriptor agion__v1__drop_audit_archive_request__descriptor;
 
 PROTOBUF_C__END_DECLS
 
