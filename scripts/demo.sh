@@ -75,6 +75,16 @@ $agionctl check --agent autogen:planner --action plans.write --context '{"rows":
 echo "\$ agionctl check --agent autogen:planner --action files.delete; echo \"exit \$?\"   # 10: denied"
 $agionctl check --agent autogen:planner --action files.delete && echo "exit 0" || echo "exit $?"
 
+# The audit is also a Merkle tree with signed heads (docs/governance.md): a
+# decision's inclusion proof, checked offline with the keys pinned first.
+decision=$($agionctl check --agent autogen:planner --action plans.write --context '{"rows": 5}' -o json 2>/dev/null |
+  sed -n 's/.*"decision_id":"\([^"]*\)".*/\1/p')
+sleep 2  # shipped within milliseconds, under a signed head within a second
+echo "\$ agionctl audit keys -o json > keys.json && agionctl audit proof $decision -o json > proof.json"
+$agionctl audit keys -o json > .run/demo-audit-keys.json && $agionctl audit proof "$decision" -o json > .run/demo-proof.json || true
+echo "\$ agionctl audit verify-proof proof.json --keys keys.json   # offline: the RFC 9162 path to the signed root"
+$agionctl audit verify-proof .run/demo-proof.json --keys .run/demo-audit-keys.json || true
+
 # A mission: three steps on the example agent containers (Examples/), which
 # registered themselves through the gateway when they started.
 echo

@@ -221,6 +221,30 @@ extension GovernanceServiceTests {
         #expect(nothing?.code == .failedPrecondition)
     }
 
+    @Test func aRemovedRecordOrATruncatedTailIsFound() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("merkle-removed", bus)
+        _ = try await decisions(6, agent, bus)
+        let size = try await head(atLeast: 6, bus).treeSize
+        let pool = TestEnvironment.pool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        func remove(_ sequence: Int64) async throws {
+            try await pool.withConnection { connection in
+                try await connection.execute("DELETE FROM \(GovernanceCluster.schema).audit_records WHERE tenant = $1 AND sequence = $2", [tenant, sequence])
+            }
+        }
+        func verify() async throws -> AuditVerifyResponse {
+            try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: true), tenant: tenant, as: AuditVerifyResponse.self)
+        }
+        try await remove(size)
+        let truncated = try await verify()
+        #expect(!truncated.intact && truncated.firstBrokenSequence == size && truncated.reason.contains("missing"), "\(truncated)")
+        try await remove(3)
+        let removed = try await verify()
+        #expect(!removed.intact && removed.firstBrokenSequence == 3 && removed.reason.contains("missing"), "\(removed)")
+    }
+
     @Test func proofRequestsThatCannotBeAnsweredSayWhy() async throws {
         let bus = try await governance()
         let unknown = await remoteError {

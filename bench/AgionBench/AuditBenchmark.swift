@@ -22,27 +22,34 @@ enum AuditBenchmark {
     static func run(url: String, sizes: [Int], proofs: Int) async throws {
         let pool = ConnectionPool(StoreConfiguration(poolSize: 2, applicationName: "agion-bench"), logger: Logger(label: "bench"))
         try await pool.withConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
-        let service = try ServiceProcess.start("agion-governance", environment: [
-            "AGION_NATS_URL": url, "AGION_GOVERNANCE_SCHEMA": schema, "AGION_GOVERNANCE_AUDIT_HEAD_MS": "100",
-            "AGION_GOVERNANCE_SPOOL_DIR": NSTemporaryDirectory() + "agion-bench-audit-spool-\(getpid())",
-            "AGION_GOVERNANCE_CACHE_PREFIX": "bench:audit", "AGION_ADMIN_PORT": String(adminPort),
-            "AGION_LOG_LEVEL": ProcessInfo.processInfo.environment["AGION_BENCH_SERVICE_LOG_LEVEL"] ?? "error",
-        ])
-        defer { service.stop() }
+        // The migration's tables exist before the first load: governance
+        // creates them, and is stopped while records are loaded, so that the
+        // tree is built after, from the records alone, as for a chain written
+        // before the tree existed.
+        var service = try startGovernance(url: url)
         try await waitFor(url: "http://127.0.0.1:\(adminPort)/ready")
-        let bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-audit", credentialsFile: benchCredentials), logger: Logger(label: "bench"))
-        let keys = try await bus.call(GovernanceSubjects.auditKeys, AuditKeysRequest(), tenant: tenant, as: AuditKeysResponse.self).keys
-        let trusted = Dictionary(uniqueKeysWithValues: keys.map { ($0.keyID, [UInt8](hex: $0.publicKey)!) })
-
+        service.stop()
         var loader = ChainLoader(pool: pool)
         var verifiedTo: Int64 = 0
+        var bus: Bus?
+        var trusted: [String: [UInt8]] = [:]
+        defer { service.stop() }
         for size in sizes.sorted() {
+            service.stop()
             let before = loader.size
             let loadStart = nowNanos()
             try await loader.load(upTo: size)
             BenchLine("audit.bulk_load").with("records", size - before)
                 .with("records_per_s", Int(Double(size - before) / (Double(nowNanos() - loadStart) / 1e9))).print()
 
+            service = try startGovernance(url: url)
+            try await waitFor(url: "http://127.0.0.1:\(adminPort)/ready")
+            if bus == nil {
+                bus = try await Bus.connect(BusConfiguration(url: url, name: "bench-audit", credentialsFile: benchCredentials), logger: Logger(label: "bench"))
+            }
+            let bus = bus!
+            let keys = try await bus.call(GovernanceSubjects.auditKeys, AuditKeysRequest(), tenant: tenant, as: AuditKeysResponse.self).keys
+            trusted = Dictionary(uniqueKeysWithValues: keys.map { ($0.keyID, [UInt8](hex: $0.publicKey)!) })
             let buildStart = nowNanos(), cpuBefore = service.cpuMicros()
             let head = try await waitForHead(size: Int64(size), bus: bus)
             let seconds = Double(nowNanos() - buildStart) / 1e9
@@ -97,11 +104,20 @@ enum AuditBenchmark {
             BenchLine("audit.verify_incremental").with("records", Int(job.recordsChecked))
                 .with("records_per_s", Int(Double(job.recordsChecked) / (Double(nowNanos() - verifyStart) / 1e9))).print()
         }
-        try? await bus.drain(timeout: .seconds(2))
+        try? await bus?.drain(timeout: .seconds(2))
         if ProcessInfo.processInfo.environment["AGION_BENCH_KEEP_AUDIT"] == nil {
             try await pool.withConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
         }
         await pool.shutdown()
+    }
+
+    static func startGovernance(url: String) throws -> ServiceProcess {
+        try ServiceProcess.start("agion-governance", environment: [
+            "AGION_NATS_URL": url, "AGION_GOVERNANCE_SCHEMA": schema, "AGION_GOVERNANCE_AUDIT_HEAD_MS": "100",
+            "AGION_GOVERNANCE_SPOOL_DIR": NSTemporaryDirectory() + "agion-bench-audit-spool-\(getpid())",
+            "AGION_GOVERNANCE_CACHE_PREFIX": "bench:audit", "AGION_ADMIN_PORT": String(adminPort),
+            "AGION_LOG_LEVEL": ProcessInfo.processInfo.environment["AGION_BENCH_SERVICE_LOG_LEVEL"] ?? "error",
+        ])
     }
 
     static func waitForHead(size: Int64, bus: Bus) async throws -> AuditTreeHead {

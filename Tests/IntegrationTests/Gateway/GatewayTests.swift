@@ -402,7 +402,10 @@ extension GatewayTests {
         let refused = answers.filter { $0.status == .tooManyRequests }
         #expect(allowed + refused.count == 160)
         #expect(Double(allowed) <= 40 + 20 * elapsed + 1, "\(allowed) allowed in \(elapsed) s")
-        #expect(!refused.isEmpty && refused.allSatisfy { Int($0.headers[.retryAfter] ?? "") ?? 0 >= 1 })
+        #expect(refused.allSatisfy { Int($0.headers[.retryAfter] ?? "") ?? 0 >= 1 })
+        // 160 requests outrun the bucket (40, then 20/s) unless the machine
+        // is so loaded that they take 6 s or more: then none need refusing.
+        if elapsed < 5 { #expect(!refused.isEmpty, "160 requests in \(elapsed) s, none refused") }
     }
 }
 
