@@ -144,7 +144,9 @@ extension GovernanceServiceTests {
         try await putPolicy("rules: [{id: all, effect: allow}]", bus)
         let agent = try await register("archived", bus)
         let old = try await decisions(40, agent, bus)
-        try await Task.sleep(for: .milliseconds(20))
+        // All 40 in the chain before the cut and before any newer decision:
+        // two replicas ship in their own time, so chain order is not decision order.
+        _ = try await head(atLeast: 40, bus)
         let cut = Int64(Date().timeIntervalSince1970 * 1e9)
         try await Task.sleep(for: .milliseconds(20))
         _ = try await decisions(10, agent, bus)
