@@ -56,13 +56,6 @@ public struct BusConfiguration: Sendable {
     }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
-    }
-}
-
 extension BusConfiguration {
     /// The servers of a comma-separated `url` (a NATS cluster), trimmed, empty
     /// entries dropped.

@@ -18,10 +18,37 @@ public final class Connection: Sendable {
         try await run(sql, parameters, prepared).rows
     }
 
+    /// Runs a statement and returns its rows in binary format (`BinaryRow`).
+    public func queryBinary(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = false) async throws -> [BinaryRow] {
+        let values = parameters.map(\.postgresValue)
+        let raw = self.raw
+        let result: Result<[BinaryRow], StoreError> = await withCheckedContinuation { continuation in
+            threads.submit { _ in
+                continuation.resume(returning: Result { () throws(StoreError) in try raw.executeBinary(sql, values, prepare: prepared) })
+            }
+        }
+        return try result.get()
+    }
+
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = false) async throws -> Int {
         try await run(sql, parameters, prepared).affected
+    }
+
+    /// Bulk-inserts `rows` with `COPY table (columns) FROM STDIN (FORMAT
+    /// binary)`; returns the rows copied. Inside a transaction it is part of
+    /// it; a failing row (a constraint) fails the whole COPY.
+    @discardableResult
+    public func copy(into table: String, columns: [String], rows: BinaryCopyRows) async throws -> Int {
+        precondition(columns.count == rows.columns, "COPY into \(table): \(columns.count) columns named, rows of \(rows.columns)")
+        guard rows.count > 0 else { return 0 }
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        let raw = self.raw, data = rows.data
+        let result: Result<Int, StoreError> = await withCheckedContinuation { continuation in
+            threads.submit { _ in continuation.resume(returning: Result { () throws(StoreError) in try raw.copyIn(sql, data) }) }
+        }
+        return try result.get()
     }
 
     /// Runs `statements` in one transaction, all of them in one job on the

@@ -17,6 +17,33 @@ public struct Row: Sendable {
     }
 }
 
+/// One result row in PostgreSQL's binary format (`Connection.queryBinary`):
+/// for hot reads of `bytea` (no hex to decode: half the bytes on the wire)
+/// and integers. Each accessor reads the column's type's binary form.
+public struct BinaryRow: Sendable {
+    let columns: [String: Int]
+    let values: [[UInt8]?]
+
+    /// A `bytea` column.
+    public func bytes(_ column: String) throws(StoreError) -> [UInt8] { try value(column) }
+
+    /// A `text` column.
+    public func text(_ column: String) throws(StoreError) -> String { String(decoding: try value(column), as: UTF8.self) }
+
+    /// A `bigint` column.
+    public func int64(_ column: String) throws(StoreError) -> Int64 {
+        let bytes = try value(column)
+        guard bytes.count == 8 else { throw StoreError(.decoding, "column \(column) has \(bytes.count) bytes, not a bigint's 8") }
+        return Int64(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) })
+    }
+
+    private func value(_ column: String) throws(StoreError) -> [UInt8] {
+        guard let index = columns[column] else { throw StoreError(.decoding, "no column \(column)") }
+        guard let value = values[index] else { throw StoreError(.decoding, "column \(column) is NULL") }
+        return value
+    }
+}
+
 /// A Swift value that can be read from a column in text format.
 public protocol PostgresDecodable {
     init(postgresText: String?) throws(StoreError)

@@ -145,24 +145,21 @@ enum AuditBenchmark {
         mutating func load(upTo target: Int) async throws {
             while size < target {
                 let count = min(10_000, target - size)
-                var columns = Array(repeating: [String](), count: 10)
+                var rows = BinaryCopyRows(columns: 10, reservingBytes: count * 300)
                 for sequence in size + 1 ... size + count {
                     let record = AuditRecord(decisionID: Self.decisionID(sequence), kind: .check, tenant: AuditBenchmark.tenant,
                                              agentID: "bench:agent\(sequence % 10)", action: "reports.generate", result: "allow",
                                              trustScore: 0.5, policyRevision: 1, decidedAtUnixNanos: Int64(sequence) * 1_000)
                     let bytes = record.fastEncoded()
                     chain = AuditChain.link(previous: chain, sequence: Int64(sequence), record: bytes)
-                    let values = [AuditBenchmark.tenant, String(sequence), record.decisionID, "check", record.agentID, record.action, "allow",
-                                  String(record.decidedAtUnixNanos), "\\x" + bytes.hexString, "\\x" + chain.hexString]
-                    for (i, value) in values.enumerated() { columns[i].append(value) }
+                    rows.append([.text(AuditBenchmark.tenant), .bigint(Int64(sequence)), .text(record.decisionID), .text("check"), .text(record.agentID),
+                                 .text(record.action), .text("allow"), .bigint(record.decidedAtUnixNanos), .bytea(bytes), .bytea(chain)])
                 }
                 let last = size + count, head = chain
                 try await pool.withTransaction { connection in
-                    try await connection.execute("""
-                        INSERT INTO \(AuditBenchmark.schema).audit_records (tenant, sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash)
-                        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-                                             $9::bytea[], $10::bytea[])
-                        """, columns.map { PostgresTextArray($0) })
+                    try await connection.copy(into: "\(AuditBenchmark.schema).audit_records",
+                                              columns: ["tenant", "sequence", "decision_id", "kind", "agent_id", "action", "result", "decided_at", "record", "hash"],
+                                              rows: rows)
                     try await connection.execute("""
                         INSERT INTO \(AuditBenchmark.schema).audit_heads (tenant, sequence, hash) VALUES ($1, $2, $3)
                         ON CONFLICT (tenant) DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash

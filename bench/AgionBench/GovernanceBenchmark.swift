@@ -44,11 +44,15 @@ enum GovernanceBenchmark {
                     agentID: agent, action: PolicyFixtures.action, context: ["amount": 250, "region": "eu", "customer": ["tier": "gold"]],
                     principal: "user:alice").encoded())
                 _ = measure(bus: bus, request: request, clients: 1, requests: 2_000)
+                var cpu = CPUShare(service)
                 let (one, oneElapsed) = measure(bus: bus, request: request, clients: 1, requests: requests)
-                report(one, elapsed: oneElapsed, clients: 1, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes())
+                report(one, elapsed: oneElapsed, clients: 1, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes(),
+                       cpu: cpu.perOperation(one.count))
                 let ingest = audit == "on" ? try await AuditIngest.start(tenant: tenant) : nil
+                cpu = CPUShare(service)
                 let (many, manyElapsed) = await measureConcurrent(bus: bus, request: request, clients: 16, requests: requests * 2)
-                report(many, elapsed: manyElapsed, clients: 16, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes())
+                report(many, elapsed: manyElapsed, clients: 16, rules: rules, audit: audit, standing: standing, serviceRSS: service.residentMegabytes(),
+                       cpu: cpu.perOperation(many.count))
                 try await ingest?.report(rules: rules, standing: standing)
             }
             try? await bus.drain(timeout: .seconds(2))
@@ -134,12 +138,33 @@ enum GovernanceBenchmark {
         return (samples, nowNanos() - start)
     }
 
-    static func report(_ samples: [UInt64], elapsed: UInt64, clients: Int, rules: Int, audit: String, standing: String, serviceRSS: Int) {
+    static func report(_ samples: [UInt64], elapsed: UInt64, clients: Int, rules: Int, audit: String, standing: String, serviceRSS: Int,
+                       cpu: (governance: Double, postgres: Double)) {
         let sorted = samples.sorted()
         BenchLine("governance.check").with("clients", clients).with("rules", rules).withText("audit", audit).withText("standing", standing)
             .with("ops_per_s", Int(Double(sorted.count) / (Double(elapsed) / 1e9)))
             .with("p50_us", percentileMicros(sorted, 0.50)).with("p99_us", percentileMicros(sorted, 0.99))
+            .with("governance_cpu_us", cpu.governance).with("pg_cpu_us", cpu.postgres)
             .with("rss_mb", serviceRSS).print()
+    }
+}
+
+/// The CPU time governance and PostgreSQL spend while a run lasts, per
+/// check: steadier than latency on a shared machine, and it shows what the
+/// audit costs each (the shipper's inserts, the tree builder).
+struct CPUShare {
+    let service: ServiceProcess
+    let governance: Int
+    let postgres: Int
+
+    init(_ service: ServiceProcess) {
+        self.service = service
+        governance = service.cpuMicros()
+        postgres = processCPUMicros(named: ["postgres"])
+    }
+
+    func perOperation(_ count: Int) -> (governance: Double, postgres: Double) {
+        (Double(service.cpuMicros() - governance) / Double(max(count, 1)), Double(processCPUMicros(named: ["postgres"]) - postgres) / Double(max(count, 1)))
     }
 }
 

@@ -1,3 +1,4 @@
+import AgionEnvelope
 import CNats
 
 /// One message delivered by a pull consumer. Acknowledge it exactly once with

@@ -1,3 +1,4 @@
+import AgionEnvelope
 import CNats
 import Dispatch
 import NIOPosix

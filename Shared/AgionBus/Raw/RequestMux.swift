@@ -185,13 +185,6 @@ final class RequestMux: Sendable {
     }
 }
 
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}
-
 /// A Dispatch timer shared across threads.
 private final class TimerBox: @unchecked Sendable {
     // @unchecked: Dispatch sources are thread-safe to schedule and cancel.

@@ -1,3 +1,4 @@
+import AgionEnvelope
 import CNats
 
 /// Receives the messages of a core NATS subscription on a cnats thread. The

@@ -46,6 +46,23 @@ final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement with `$n` parameters. With `prepare`, the statement is
     /// prepared on first use on this connection and executed by name afterwards.
     func execute(_ sql: String, _ parameters: [PostgresValue], prepare: Bool) throws(StoreError) -> (rows: [Row], affected: Int) {
+        let (columns, values, affected) = try consume(send(sql, parameters, prepare: prepare, binaryResults: false)) { result, r, c in
+            String(cString: PQgetvalue(result, r, c))
+        }
+        return (values.map { Row(columns: columns, values: $0) }, affected)
+    }
+
+    /// `execute` with the rows in PostgreSQL's binary format: each value as
+    /// the type's own bytes (raw `bytea`, big-endian integers), not text.
+    func executeBinary(_ sql: String, _ parameters: [PostgresValue], prepare: Bool) throws(StoreError) -> [BinaryRow] {
+        let (columns, values, _) = try consume(send(sql, parameters, prepare: prepare, binaryResults: true)) { result, r, c in
+            let length = Int(PQgetlength(result, r, c))
+            return PQgetvalue(result, r, c).withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+        }
+        return values.map { BinaryRow(columns: columns, values: $0) }
+    }
+
+    private func send(_ sql: String, _ parameters: [PostgresValue], prepare: Bool, binaryResults: Bool) throws(StoreError) -> OpaquePointer? {
         var texts: [UnsafeMutablePointer<CChar>?] = []
         var buffers: [UnsafeMutablePointer<UInt8>] = []
         defer { texts.forEach { free($0) }; buffers.forEach { $0.deallocate() } }
@@ -66,17 +83,54 @@ final class PostgresConnection: @unchecked Sendable {
                 lengths.append(Int32(bytes.count)); formats.append(1)
             }
         }
-        let result: OpaquePointer?
-        if parameters.isEmpty && !prepare {
+        let resultFormat: Int32 = binaryResults ? 1 : 0
+        if parameters.isEmpty && !prepare && !binaryResults {
             // The simple protocol: allows several statements (migrations, BEGIN).
-            result = PQexec(raw, sql)
+            return PQexec(raw, sql)
         } else if prepare {
             let name = try statementName(for: sql, parameterCount: parameters.count)
-            result = PQexecPrepared(raw, name, Int32(parameters.count), values, lengths, formats, 0)
+            return PQexecPrepared(raw, name, Int32(parameters.count), values, lengths, formats, resultFormat)
         } else {
-            result = PQexecParams(raw, sql, Int32(parameters.count), nil, values, lengths, formats, 0)
+            return PQexecParams(raw, sql, Int32(parameters.count), nil, values, lengths, formats, resultFormat)
         }
-        return try consume(result)
+    }
+
+    /// Runs `sql`, a `COPY … FROM STDIN (FORMAT binary)`, with `data` as its
+    /// input; returns the rows copied. On any failure the connection is left
+    /// ready for the next statement (the COPY's results are drained).
+    func copyIn(_ sql: String, _ data: [UInt8]) throws(StoreError) -> Int {
+        guard let start = PQexec(raw, sql) else {
+            throw StoreError(.connectionFailed, String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            _ = try consume(start) { _, _, _ in () }
+            throw StoreError(.other, "not a COPY FROM STDIN statement: \(sql.prefix(60))")
+        }
+        PQclear(start)
+        var sent = true
+        data.withUnsafeBytes { buffer in
+            // In pieces: libpq buffers what it is given, and one piece of the
+            // whole would double the batch's memory for no gain.
+            var offset = 0
+            while sent, offset < buffer.count {
+                let length = min(256 << 10, buffer.count - offset)
+                let piece = buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+                sent = PQputCopyData(raw, piece, Int32(length)) == 1
+                offset += length
+            }
+        }
+        // Ending with an error message aborts the COPY server-side.
+        let ended = sent ? PQputCopyEnd(raw, nil) : PQputCopyEnd(raw, "agion: sending the COPY data failed")
+        var outcome: Result<Int, StoreError> = .failure(StoreError(.connectionFailed, "the COPY returned no result"))
+        var first = true
+        while let result = PQgetResult(raw) {
+            if first { outcome = Result { () throws(StoreError) in try consume(result) { _, _, _ in () }.affected } } else { PQclear(result) }
+            first = false
+        }
+        if ended != 1 || !sent, case .success = outcome {
+            outcome = .failure(StoreError(.connectionFailed, String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        return try outcome.get()
     }
 
     /// `statements` between BEGIN and COMMIT, one after the other on the
@@ -139,34 +193,35 @@ final class PostgresConnection: @unchecked Sendable {
     private func statementName(for sql: String, parameterCount: Int) throws(StoreError) -> String {
         if let name = prepared[sql] { return name }
         let name = "agion_\(prepared.count)"
-        _ = try consume(PQprepare(raw, name, sql, Int32(parameterCount), nil))
+        _ = try consume(PQprepare(raw, name, sql, Int32(parameterCount), nil)) { _, _, _ in () }
         prepared[sql] = name
         return name
     }
 
-    private func consume(_ result: OpaquePointer?) throws(StoreError) -> (rows: [Row], affected: Int) {
+    /// The rows of `result` (each non-NULL value read by `value`), with the
+    /// column positions by name and the affected count; throws its error.
+    private func consume<Value>(_ result: OpaquePointer?, value: (OpaquePointer, Int32, Int32) -> Value) throws(StoreError)
+        -> (columns: [String: Int], rows: [[Value?]], affected: Int) {
         guard let result else {
             throw StoreError(.connectionFailed, String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return ([], Int(String(cString: PQcmdTuples(result))) ?? 0)
+            return ([:], [], Int(String(cString: PQcmdTuples(result))) ?? 0)
         case PGRES_TUPLES_OK:
-            let rowCount = Int(PQntuples(result)), columnCount = Int(PQnfields(result))
+            let rowCount = PQntuples(result), columnCount = PQnfields(result)
             var columns: [String: Int] = [:]
-            for c in 0..<columnCount { columns[String(cString: PQfname(result, Int32(c)))] = c }
-            var rows: [Row] = []
-            rows.reserveCapacity(rowCount)
+            for c in 0..<columnCount { columns[String(cString: PQfname(result, c))] = Int(c) }
+            var rows: [[Value?]] = []
+            rows.reserveCapacity(Int(rowCount))
             for r in 0..<rowCount {
-                var values: [String?] = []
-                values.reserveCapacity(columnCount)
-                for c in 0..<columnCount {
-                    values.append(PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c))))
-                }
-                rows.append(Row(columns: columns, values: values))
+                var values: [Value?] = []
+                values.reserveCapacity(Int(columnCount))
+                for c in 0..<columnCount { values.append(PQgetisnull(result, r, c) == 1 ? nil : value(result, r, c)) }
+                rows.append(values)
             }
-            return (rows, rowCount)
+            return (columns, rows, Int(rowCount))
         default:
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
             let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }

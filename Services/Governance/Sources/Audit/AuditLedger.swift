@@ -72,27 +72,22 @@ struct AuditLedger: Sendable {
             for row in existing { seen.insert(tenant + "/" + (try row.decode("decision_id", as: String.self))) }
         }
         var chained: [Entry] = []
-        // Column arrays for one prepared `INSERT … SELECT FROM unnest(…)`: a
-        // multi-row VALUES list would be parsed and planned anew for every
-        // batch (10 parameters a row), which cost PostgreSQL more than the rows.
-        var columns = Array(repeating: [String](), count: 10)
+        var rows = BinaryCopyRows(columns: Self.recordColumns.count, reservingBytes: entries.count * 400)
         for entry in entries where seen.insert(entry.record.tenant + "/" + entry.record.decisionID).inserted {
             let record = entry.record
             let previous = heads[record.tenant]!
             let sequence = previous.sequence + 1
             let hash = AuditChain.link(previous: previous.hash, sequence: sequence, record: entry.bytes)
             heads[record.tenant] = (sequence, hash)
-            let values = [record.tenant, String(sequence), record.decisionID, record.kind.rawValue, record.agentID, record.action,
-                          record.result, String(record.decidedAtUnixNanos), "\\x" + entry.bytes.hexString, "\\x" + hash.hexString]
-            for (i, value) in values.enumerated() { columns[i].append(value) }
+            rows.append([.text(record.tenant), .bigint(sequence), .text(record.decisionID), .text(record.kind.rawValue), .text(record.agentID),
+                         .text(record.action), .text(record.result), .bigint(record.decidedAtUnixNanos), .bytea(entry.bytes), .bytea(hash)])
             chained.append(entry)
         }
         guard !chained.isEmpty else { return 0 }
-        try await connection.execute("""
-            INSERT INTO \(schema).audit_records (tenant, sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash)
-            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-                                 $9::bytea[], $10::bytea[])
-            """, columns.map { PostgresTextArray($0) }, prepared: true)
+        // Binary COPY: PostgreSQL's cheapest insert path (no statement to
+        // parse, no text arrays or hex to decode); a duplicate fails it whole,
+        // which the lookup above rules out.
+        try await connection.copy(into: "\(schema).audit_records", columns: Self.recordColumns, rows: rows)
         for tenant in tenants {
             guard let head = heads[tenant] else { continue }
             try await connection.execute("UPDATE \(schema).audit_heads SET sequence = $2, hash = $3 WHERE tenant = $1",
@@ -101,6 +96,9 @@ struct AuditLedger: Sendable {
         if announce { try await outbox.enqueue(batch: Self.events(for: chained), on: connection) }
         return chained.count
     }
+
+    /// The stored columns of a record, in the order `append` copies them.
+    static let recordColumns = ["tenant", "sequence", "decision_id", "kind", "agent_id", "action", "result", "decided_at", "record", "hash"]
 
     /// The events announcing records appended through `append(_:announce:)`:
     /// an output validation is one `output_validated` event, the record as
@@ -203,7 +201,9 @@ struct AuditLedger: Sendable {
     /// record missing from the range is one too).
     func checkedLinks(tenant: String, after: Int64, through last: Int64, previous: [UInt8],
                       on connection: Connection) async throws -> (links: [AuditChain.Link], broken: AuditChain.Break?) {
-        let rows = try await connection.query("""
+        // Binary rows: the records and hashes as bytes, not hex text (the
+        // tree builder and every verification read each record once).
+        let rows = try await connection.queryBinary("""
             SELECT sequence, decision_id, kind, agent_id, action, result, decided_at, record, hash FROM \(schema).audit_records
             WHERE tenant = $1 AND sequence > $2 AND sequence <= $3 ORDER BY sequence
             """, [tenant, after, last], prepared: true)
@@ -211,7 +211,7 @@ struct AuditLedger: Sendable {
         links.reserveCapacity(rows.count)
         var broken: AuditChain.Break?
         for row in rows {
-            let link = AuditChain.Link(sequence: try row.decode("sequence"), record: try row.decode("record"), hash: try row.decode("hash"))
+            let link = AuditChain.Link(sequence: try row.int64("sequence"), record: try row.bytes("record"), hash: try row.bytes("hash"))
             if let mismatch = try Self.columnMismatch(row, record: link.record, sequence: link.sequence) {
                 broken = AuditChain.Break(sequence: link.sequence, reason: mismatch)
                 break
@@ -229,16 +229,19 @@ struct AuditLedger: Sendable {
     }
 
     /// Whether the query columns of a stored record say what its hashed bytes say (nil) or which does not.
-    static func columnMismatch(_ row: Row, record bytes: [UInt8], sequence: Int64) throws -> String? {
-        guard let record = try? AuditRecord(decoding: bytes) else { return "record \(sequence) is not a readable audit record" }
-        let columns: [(String, String, String)] = [
-            ("decision_id", try row.decode("decision_id"), record.decisionID), ("kind", try row.decode("kind"), record.kind.rawValue),
-            ("agent_id", try row.decode("agent_id"), record.agentID), ("action", try row.decode("action"), record.action),
-            ("result", try row.decode("result"), record.result),
-            ("decided_at", String(try row.decode("decided_at", as: Int64.self)), String(record.decidedAtUnixNanos)),
-        ]
-        for (name, stored, hashed) in columns where stored != hashed {
-            return "record \(sequence): column \(name) says '\(stored)' but the hashed record says '\(hashed)'"
+    /// Reads only the fields the columns copy (`AuditRecord.columns(of:)`):
+    /// the rest of the bytes are covered by the chain and tree hashes.
+    static func columnMismatch(_ row: BinaryRow, record bytes: [UInt8], sequence: Int64) throws -> String? {
+        guard let record = try? AuditRecord.columns(of: bytes) else { return "record \(sequence) is not a readable audit record" }
+        let decidedAt = try row.int64("decided_at")
+        if decidedAt != record.decidedAtUnixNanos {
+            return "record \(sequence): column decided_at says '\(decidedAt)' but the hashed record says '\(record.decidedAtUnixNanos)'"
+        }
+        let columns: [(String, String)] = [("decision_id", record.decisionID), ("kind", record.kind.rawValue), ("agent_id", record.agentID),
+                                           ("action", record.action), ("result", record.result)]
+        for (name, hashed) in columns {
+            let stored = try row.text(name)
+            if stored != hashed { return "record \(sequence): column \(name) says '\(stored)' but the hashed record says '\(hashed)'" }
         }
         return nil
     }

@@ -29,12 +29,12 @@ struct AuditProofs: Sendable {
         guard !request.decisionID.isEmpty else { throw ErrorReply(code: .invalidArgument, message: "decision_id is required", field: "decision_id") }
         guard request.treeSize >= 0 else { throw ErrorReply(code: .invalidArgument, message: "tree_size must be ≥ 0", field: "tree_size") }
         return try await pool.withConnection { connection in
-            guard let record = try await connection.query("""
+            guard let record = try await connection.queryBinary("""
                 SELECT sequence, record FROM \(store.schema).audit_records WHERE tenant = $1 AND decision_id = $2
                 """, [tenant.value, request.decisionID], prepared: true).first else {
                 throw ErrorReply(code: .notFound, message: "no decision \(request.decisionID) in the audit", field: "decision_id")
             }
-            let sequence: Int64 = try record.decode("sequence")
+            let sequence = try record.int64("sequence")
             let head = try await store.head(tenant: tenant.value, size: request.treeSize == 0 ? nil : request.treeSize, on: connection)
             guard let head else {
                 if request.treeSize != 0 { throw ErrorReply(code: .notFound, message: "no signed tree head at size \(request.treeSize)", field: "tree_size") }
@@ -51,7 +51,7 @@ struct AuditProofs: Sendable {
             let path = try await store.withHashes(tenant: tenant.value, on: connection) { perfect in
                 MerkleTree.inclusionPath(index: index, size: size, perfect: perfect)
             }
-            let leaf: [UInt8] = try record.decode("record")
+            let leaf = try record.bytes("record")
             // The proof as a verifier will check it: the record as stored now
             // and the hashes it reads must lead to the root that was signed.
             let root = [UInt8](hex: head.rootHash) ?? []

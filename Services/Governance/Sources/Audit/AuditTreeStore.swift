@@ -59,11 +59,11 @@ struct AuditTreeStore: Sendable {
         let small = ranges.filter { $0.level < Self.storedLevel }
         guard !small.isEmpty else { return result }
         let sequences = Set(small.flatMap { ($0.start ..< $0.end).map { Int64($0) + 1 } }).sorted()
-        let rows = try await connection.query("""
+        let rows = try await connection.queryBinary("""
             SELECT sequence, record FROM \(schema).audit_records WHERE tenant = $1 AND sequence = ANY($2::bigint[])
             """, [tenant, PostgresTextArray(sequences.map(String.init))], prepared: true)
         var leaves: [UInt64: MerkleTree.Hash] = [:]
-        for row in rows { leaves[UInt64(try row.decode("sequence", as: Int64.self) - 1)] = MerkleTree.leafHash(try row.decode("record")) }
+        for row in rows { leaves[UInt64(try row.int64("sequence") - 1)] = MerkleTree.leafHash(try row.bytes("record")) }
         for range in small {
             guard let hash = Self.hash(range, leaves: leaves) else {
                 throw ErrorReply(code: .internalError, message: "the audit of tenant \(tenant) is missing records in leaves \(range)")
