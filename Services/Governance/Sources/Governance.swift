@@ -58,7 +58,8 @@ public enum Governance: ServiceDefinition {
         // shipper flushes the spool, and the relay publishes the last events.
         return [
             OutboxRelayService(relay),
-            AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, jetStream: runtime.bus.jetStream, wakeup: wakeup, logger: logger),
+            AuditShipper(spool: spool, ledger: ledger, pool: runtime.store, jetStream: runtime.bus.jetStream, wakeup: wakeup, logger: logger,
+                         gatherDelay: configuration.auditGather),
             treeBuilder,
             verifier,
             health,

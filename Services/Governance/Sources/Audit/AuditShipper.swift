@@ -28,7 +28,7 @@ final class AuditShipper: Service, Sendable {
 
     init(spool: AuditSpool, ledger: AuditLedger, pool: ConnectionPool, jetStream: JetStream, wakeup: Wakeup, logger: Logger,
          batchSize: Int = 1_000,
-         gatherDelay: Duration = .milliseconds(20)) {
+         gatherDelay: Duration = .milliseconds(250)) {
         self.gatherDelay = gatherDelay
         self.spool = spool
         self.ledger = ledger
