@@ -123,6 +123,7 @@ enum OpenAPIDocument {
                                          (500, "Internal error"), (503, "The service is unavailable"), (504, "The service did not answer in time")]
         if case .local = route.action { statuses.append((409, "Conflict")) }
         if route.tag == "missions" { statuses.append((409, "The mission's state does not allow this (failed-precondition)")) }
+        if let conflict = route.conflict { statuses.append((409, conflict + " (failed-precondition)")) }
         var responses: [String: JSONValue] = [:]
         for (status, description) in statuses {
             responses[String(status)] = ["description": .string(description),

@@ -13,6 +13,9 @@ struct Route: Sendable {
     let tag: String
     let permission: Permission
     let action: Action
+    /// When the service can refuse with failed-precondition (409), what it
+    /// means here: documented in the OpenAPI responses.
+    var conflict: String? = nil
 
     enum Action: Sendable {
         /// Translated to a NATS request to a service.

@@ -88,7 +88,8 @@ enum RouteTable {
               summary: "Inclusion proof of a decision in the tenant's audit Merkle tree (RFC 9162), against a signed tree head", tag: "governance",
               permission: .read, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.auditProof, request: "agion.v1.AuditProofRequest",
-                response: "agion.v1.AuditInclusionProof", query: ["tree_size"]))),
+                response: "agion.v1.AuditInclusionProof", query: ["tree_size"])),
+              conflict: "The decision is after the tree head of the `tree_size` asked for"),
         Route(method: .get, path: "/v1/audit/head", operationID: "auditTreeHead",
               summary: "The latest signed tree head of the tenant's audit (or the one at tree_size)", tag: "governance", permission: .read,
               action: .call(ServiceCall(
@@ -98,7 +99,8 @@ enum RouteTable {
               summary: "Consistency proof that the audit tree of `to` records extends the tree of `from` records (RFC 9162)", tag: "governance",
               permission: .read, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.auditConsistency, request: "agion.v1.AuditConsistencyRequest",
-                response: "agion.v1.AuditConsistencyProof", query: ["from", "to"]))),
+                response: "agion.v1.AuditConsistencyProof", query: ["from", "to"])),
+              conflict: "`from` is inside dropped archives and not at a multiple of 16 records"),
         Route(method: .get, path: "/v1/audit/keys", operationID: "auditKeys",
               summary: "The Ed25519 public keys that sign audit tree heads, by key id", tag: "governance", permission: .read,
               action: .call(ServiceCall(
@@ -108,7 +110,8 @@ enum RouteTable {
               summary: "Set aside the records decided before a time (retention): export them, verify the export, then drop them", tag: "governance",
               permission: .archiveAudit, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.createAuditArchive, request: "agion.v1.CreateAuditArchiveRequest",
-                response: "agion.v1.AuditArchive", body: .json, status: .created))),
+                response: "agion.v1.AuditArchive", body: .json, status: .created)),
+              conflict: "Nothing to archive before that time (archives end at a multiple of 16 records under the latest head)"),
         Route(method: .get, path: "/v1/audit/archives", operationID: "listAuditArchives",
               summary: "The tenant's audit archives, oldest first, and whether their records were dropped", tag: "governance", permission: .read,
               action: .call(ServiceCall(
@@ -118,12 +121,14 @@ enum RouteTable {
               summary: "A page of an archive's records, as chained (to export it)", tag: "governance", permission: .archiveAudit,
               action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.auditArchiveRecords, request: "agion.v1.AuditArchiveRecordsRequest",
-                response: "agion.v1.AuditArchiveRecordsResponse", query: ["after_sequence", "page_size"]))),
+                response: "agion.v1.AuditArchiveRecordsResponse", query: ["after_sequence", "page_size"])),
+              conflict: "The archive's records were dropped"),
         Route(method: .post, path: "/v1/audit/archives/{to_size}/drop", operationID: "dropAuditArchive",
               summary: "Delete an exported archive's records; the tree's heads and the proofs of what is kept still verify", tag: "governance",
               permission: .archiveAudit, action: .call(ServiceCall(
                 service: "governance", subject: GovernanceSubjects.dropAuditArchive, request: "agion.v1.DropAuditArchiveRequest",
-                response: "agion.v1.AuditArchive"))),
+                response: "agion.v1.AuditArchive")),
+              conflict: "An earlier archive's records are not dropped yet (drops go oldest first)"),
     ]
 
     static let policies: [Route] = [
@@ -279,4 +284,6 @@ public enum GatewayRoutes {
     public static var operations: [(method: String, path: String, operationID: String)] {
         RouteTable.all.map { ($0.method.rawValue, $0.path, $0.operationID) }
     }
+    /// The routes whose service can refuse with failed-precondition, by operation id.
+    public static var conflicts: Set<String> { Set(RouteTable.all.filter { $0.conflict != nil }.map(\.operationID)) }
 }
