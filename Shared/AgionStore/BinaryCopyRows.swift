@@ -16,14 +16,15 @@ public struct BinaryCopyRows: Sendable {
 
     public let columns: Int
     public private(set) var count = 0
-    private var body: [UInt8]
+    /// Header and rows; `Connection.copy` sends `trailer` after them.
+    private(set) var body: [UInt8]
 
     public init(columns: Int, reservingBytes: Int = 0) {
         precondition(columns > 0 && columns < Int(Int16.max))
         self.columns = columns
         // Signature, flags (no OIDs), header extension length (none).
         body = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
-        body.reserveCapacity(body.count + reservingBytes + 2)
+        body.reserveCapacity(body.count + reservingBytes)
     }
 
     public mutating func append(_ row: [Value]) {
@@ -47,8 +48,8 @@ public struct BinaryCopyRows: Sendable {
         count += 1
     }
 
-    /// The COPY input: header, rows and the end-of-data trailer.
-    public var data: [UInt8] { body + [0xFF, 0xFF] }
+    /// The end of the data: a field count of -1.
+    static let trailer: [UInt8] = [0xFF, 0xFF]
 
     private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.bigEndian) { body.append(contentsOf: $0) }

@@ -21,13 +21,7 @@ public final class Connection: Sendable {
     /// Runs a statement and returns its rows in binary format (`BinaryRow`).
     public func queryBinary(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = false) async throws -> [BinaryRow] {
         let values = parameters.map(\.postgresValue)
-        let raw = self.raw
-        let result: Result<[BinaryRow], StoreError> = await withCheckedContinuation { continuation in
-            threads.submit { _ in
-                continuation.resume(returning: Result { () throws(StoreError) in try raw.executeBinary(sql, values, prepare: prepared) })
-            }
-        }
-        return try result.get()
+        return try await onPoolThread { raw throws(StoreError) in try raw.executeBinary(sql, values, prepare: prepared) }
     }
 
     /// Runs a statement and returns the number of rows it affected.
@@ -44,11 +38,8 @@ public final class Connection: Sendable {
         precondition(columns.count == rows.columns, "COPY into \(table): \(columns.count) columns named, rows of \(rows.columns)")
         guard rows.count > 0 else { return 0 }
         let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
-        let raw = self.raw, data = rows.data
-        let result: Result<Int, StoreError> = await withCheckedContinuation { continuation in
-            threads.submit { _ in continuation.resume(returning: Result { () throws(StoreError) in try raw.copyIn(sql, data) }) }
-        }
-        return try result.get()
+        let data = rows.body
+        return try await onPoolThread { raw throws(StoreError) in try raw.copyIn(sql, [data, BinaryCopyRows.trailer]) }
     }
 
     /// Runs `statements` in one transaction, all of them in one job on the
@@ -66,22 +57,20 @@ public final class Connection: Sendable {
     /// than its `expectAffected` rows. For a transaction with something else
     /// in its middle (the outbox relay publishes between its read and delete).
     public func batch(_ statements: [Statement], begin: Bool, commit: Bool) async throws -> [(rows: [Row], affected: Int)]? {
-        let raw = self.raw
-        let result: Result<[(rows: [Row], affected: Int)]?, StoreError> = await withCheckedContinuation { continuation in
-            threads.submit { _ in
-                continuation.resume(returning: Result { () throws(StoreError) in try raw.transaction(statements, begin: begin, commit: commit) })
-            }
-        }
-        return try result.get()
+        try await onPoolThread { raw throws(StoreError) in try raw.transaction(statements, begin: begin, commit: commit) }
     }
 
     private func run(_ sql: String, _ parameters: [any PostgresEncodable], _ prepared: Bool) async throws -> (rows: [Row], affected: Int) {
         let values = parameters.map(\.postgresValue)
+        return try await onPoolThread { raw throws(StoreError) in try raw.execute(sql, values, prepare: prepared) }
+    }
+
+    /// Runs `body` with the libpq connection on one of the pool's threads
+    /// (libpq blocks; the cooperative pool must not).
+    private func onPoolThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws(StoreError) -> T) async throws -> T {
         let raw = self.raw
-        let result: Result<(rows: [Row], affected: Int), StoreError> = await withCheckedContinuation { continuation in
-            threads.submit { _ in
-                continuation.resume(returning: Result { () throws(StoreError) in try raw.execute(sql, values, prepare: prepared) })
-            }
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            threads.submit { _ in continuation.resume(returning: Result { () throws(StoreError) in try body(raw) }) }
         }
         return try result.get()
     }

@@ -95,10 +95,11 @@ final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs `sql`, a `COPY … FROM STDIN (FORMAT binary)`, with `data` as its
-    /// input; returns the rows copied. On any failure the connection is left
-    /// ready for the next statement (the COPY's results are drained).
-    func copyIn(_ sql: String, _ data: [UInt8]) throws(StoreError) -> Int {
+    /// Runs `sql`, a `COPY … FROM STDIN (FORMAT binary)`, with `pieces` in
+    /// order as its input; returns the rows copied. On any failure the
+    /// connection is left ready for the next statement (the COPY's results
+    /// are drained).
+    func copyIn(_ sql: String, _ pieces: [[UInt8]]) throws(StoreError) -> Int {
         guard let start = PQexec(raw, sql) else {
             throw StoreError(.connectionFailed, String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -108,15 +109,17 @@ final class PostgresConnection: @unchecked Sendable {
         }
         PQclear(start)
         var sent = true
-        data.withUnsafeBytes { buffer in
-            // In pieces: libpq buffers what it is given, and one piece of the
-            // whole would double the batch's memory for no gain.
-            var offset = 0
-            while sent, offset < buffer.count {
-                let length = min(256 << 10, buffer.count - offset)
-                let piece = buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
-                sent = PQputCopyData(raw, piece, Int32(length)) == 1
-                offset += length
+        for data in pieces where sent {
+            data.withUnsafeBytes { buffer in
+                // In chunks: libpq buffers what it is given, and one chunk of
+                // the whole would double the batch's memory for no gain.
+                var offset = 0
+                while sent, offset < buffer.count {
+                    let length = min(256 << 10, buffer.count - offset)
+                    let chunk = buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+                    sent = PQputCopyData(raw, chunk, Int32(length)) == 1
+                    offset += length
+                }
             }
         }
         // Ending with an error message aborts the COPY server-side.
