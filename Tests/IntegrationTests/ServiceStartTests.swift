@@ -7,6 +7,7 @@ import Testing
     @Test(arguments: [
         ("agion-registry", "AGION_LOG_LEVEL", "loud"),
         ("agion-governance", "AGION_GOVERNANCE_AUDIT_FSYNC", "maybe"),
+        ("agion-governance", "AGION_GOVERNANCE_AUDIT_GATHER_MS", "0"),
         ("agion-gateway", "AGION_GATEWAY_EVENT_LOOPS", "0"),
         ("agion-gateway", "AGION_GATEWAY_JWT_HS256_SECRET", "short"),
     ])
