@@ -212,7 +212,12 @@ extension GovernanceServiceTests {
             _ = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: 20, to: latest.treeSize), tenant: tenant,
                                    as: AuditConsistencyProof.self)
         }
-        #expect(inside?.code == .failedPrecondition)
+        #expect(inside?.code == .failedPrecondition && inside?.message.contains("multiple of 16") == true, "\(String(describing: inside))")
+        // Past the dropped records, any size has its proof again (its small subtrees' records are kept).
+        let past = try await bus.call(GovernanceSubjects.auditConsistency, AuditConsistencyRequest(from: 37, to: latest.treeSize), tenant: tenant,
+                                      as: AuditConsistencyProof.self)
+        #expect(MerkleTree.verifyConsistency(first: 37, second: UInt64(latest.treeSize), firstRoot: [UInt8](hex: past.fromRoot)!,
+                                             secondRoot: [UInt8](hex: latest.rootHash)!, proof: past.proof.map { [UInt8](hex: $0)! }))
         // A full verification starts where the dropped records end.
         let verified = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: true), tenant: tenant, as: AuditVerifyResponse.self)
         #expect(verified.intact && verified.fromSize == 32 && verified.toSize == latest.treeSize, "\(verified)")
@@ -221,6 +226,46 @@ extension GovernanceServiceTests {
             _ = try await bus.call(GovernanceSubjects.createAuditArchive, CreateAuditArchiveRequest(beforeUnixNanos: cut), tenant: tenant, as: AuditArchive.self)
         }
         #expect(nothing?.code == .failedPrecondition)
+    }
+
+    /// An intruder who reorders two records and recomputes every chain hash
+    /// after them leaves a chain that links: the signed heads find it, and
+    /// verification names the records between the last head that still
+    /// agrees and the first that does not.
+    @Test func aReorderedPairWithItsChainRewrittenIsFoundBetweenTheHeadsAroundIt() async throws {
+        let bus = try await governance()
+        try await putPolicy("rules: [{id: all, effect: allow}]", bus)
+        let agent = try await register("merkle-rechained", bus)
+        _ = try await decisions(8, agent, bus)
+        let before = try await head(atLeast: 8, bus).treeSize
+        _ = try await decisions(8, agent, bus)
+        let after = try await head(atLeast: before + 8, bus).treeSize
+        let pool = TestEnvironment.pool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        let schema = GovernanceCluster.schema
+        let first = before + 3
+        try await pool.withConnection { connection in
+            try await connection.execute("BEGIN")
+            for (from, to) in [(first, Int64(-1)), (first + 1, first), (-1, first + 1)] {
+                try await connection.execute("UPDATE \(schema).audit_records SET sequence = $3 WHERE tenant = $1 AND sequence = $2", [tenant, from, to])
+            }
+            let rows = try await connection.queryBinary("""
+                SELECT sequence, record, hash FROM \(schema).audit_records WHERE tenant = $1 AND sequence >= $2 ORDER BY sequence
+                """, [tenant, first - 1])
+            var previous = try rows[0].bytes("hash")
+            for row in rows.dropFirst() {
+                let sequence = try row.int64("sequence")
+                previous = AuditChain.link(previous: previous, sequence: sequence, record: try row.bytes("record"))
+                try await connection.execute("UPDATE \(schema).audit_records SET hash = $3 WHERE tenant = $1 AND sequence = $2", [tenant, sequence, previous])
+            }
+            try await connection.execute("UPDATE \(schema).audit_heads SET hash = $2 WHERE tenant = $1", [tenant, previous])
+            try await connection.execute("COMMIT")
+        }
+        let verified = try await bus.call(GovernanceSubjects.auditVerify, AuditVerifyRequest(full: true), tenant: tenant, as: AuditVerifyResponse.self)
+        #expect(!verified.intact && verified.reason.contains("rewritten together with the chain hashes"), "\(verified)")
+        // The head at `before` still agrees; the first one after the pair does not.
+        #expect(verified.firstBrokenSequence > before && verified.firstBrokenSequence <= first, "\(verified)")
+        #expect(verified.recordsChecked <= after)
     }
 
     @Test func aRemovedRecordOrATruncatedTailIsFound() async throws {

@@ -76,13 +76,6 @@ struct AuditProofs: Sendable {
                 throw ErrorReply(code: .invalidArgument, message: "to (\(to)) is beyond the latest signed tree head (size \(latest?.treeSize ?? 0))",
                                  field: "to")
             }
-            if request.from % 16 != 0, let dropped = try await AuditArchives.droppedThrough(tenant: tenant.value, schema: store.schema, on: connection),
-               request.from < dropped.size {
-                throw ErrorReply(code: .failedPrecondition, message: """
-                    records up to \(dropped.size) were archived and dropped: a consistency proof from a size below that must start at a multiple \
-                    of 16 (the archives' own heads are)
-                    """, field: "from")
-            }
             let first = UInt64(request.from), second = UInt64(to)
             let (proof, fromRoot, toRoot) = try await store.withHashes(tenant: tenant.value, on: connection) { perfect in
                 (MerkleTree.consistencyProof(first: first, second: second, perfect: perfect),

@@ -65,12 +65,26 @@ struct AuditTreeStore: Sendable {
         var leaves: [UInt64: MerkleTree.Hash] = [:]
         for row in rows { leaves[UInt64(try row.int64("sequence") - 1)] = MerkleTree.leafHash(try row.bytes("record")) }
         for range in small {
-            guard let hash = Self.hash(range, leaves: leaves) else {
-                throw ErrorReply(code: .internalError, message: "the audit of tenant \(tenant) is missing records in leaves \(range)")
-            }
+            guard let hash = Self.hash(range, leaves: leaves) else { throw try await missingRecords(in: range, tenant: tenant, on: connection) }
             result[range] = hash
         }
         return result
+    }
+
+    /// Why a small subtree's records are not there: dropped with an archive
+    /// (the caller asked for a proof that needs them, which the archive
+    /// holds), or removed behind the audit's back.
+    private func missingRecords(in range: MerkleTree.Range, tenant: String, on connection: Connection) async throws -> ErrorReply {
+        if let dropped = try await AuditArchives.droppedThrough(tenant: tenant, schema: schema, on: connection), range.end <= UInt64(dropped.size) {
+            // Archives end at a multiple of 16 records, so only a proof
+            // from a size inside the dropped range that is not on a
+            // 16-record boundary needs subtrees smaller than those stored.
+            return ErrorReply(code: .failedPrecondition, message: """
+                records up to \(dropped.size) were archived and dropped, and the proof needs leaves \(range.start)..<\(range.end) among them: \
+                a consistency proof from a size below \(dropped.size) must start at a multiple of 16 (the archives' own heads are)
+                """)
+        }
+        return ErrorReply(code: .internalError, message: "the audit of tenant \(tenant) is missing records in leaves \(range)")
     }
 
     private static func hash(_ range: MerkleTree.Range, leaves: [UInt64: MerkleTree.Hash]) -> MerkleTree.Hash? {

@@ -207,21 +207,52 @@ final class AuditVerifier: Service, Sendable {
         return !done
     }
 
-    /// Reads records (job.nextSize, last] and checks them, advancing `job`; the first break, if any.
+    /// Reads records (job.nextSize, last] and checks them, advancing `job`;
+    /// the first break, if any. Every head signed inside the range is
+    /// checked on the way, so records rewritten together with their chain
+    /// hashes are found between the two heads around them (heads are signed
+    /// every few seconds), not only at the job's end.
     private func verify(_ job: inout Job, through last: Int64, on connection: Connection) async throws -> AuditChain.Break? {
         let (links, broken) = try await ledger.checkedLinks(tenant: job.tenant, after: job.nextSize, through: last, previous: job.chainHash,
                                                             on: connection)
-        advance(&job, over: links)
-        return broken
+        let heads = try await connection.queryBinary("""
+            SELECT tree_size, root_hash FROM \(schema).audit_tree_heads WHERE tenant = $1 AND tree_size > $2 AND tree_size <= $3 ORDER BY tree_size
+            """, [job.tenant, job.nextSize, links.last?.sequence ?? job.nextSize], prepared: true)
+        let signed = try heads.map { SignedRoot(size: try $0.int64("tree_size"), root: try $0.bytes("root_hash")) }
+        guard let (head, root) = advance(&job, over: links, checking: signed) else { return broken }
+        // Every head before this one agreed with the records: those of this
+        // chunk just now, earlier ones when their chunk was saved.
+        let agreed: Int64 = try await connection.query("""
+            SELECT coalesce(max(tree_size), 0) AS size FROM \(schema).audit_tree_heads WHERE tenant = $1 AND tree_size < $2
+            """, [job.tenant, head.size], prepared: true)[0].decode("size")
+        return AuditChain.Break(sequence: agreed + 1, reason: """
+            the records up to \(head.size) give the root \(root.hexString), but the head signed at \(head.size) says \(head.root.hexString): \
+            a record in \(agreed + 1)...\(head.size) was rewritten together with the chain hashes after it
+            """)
     }
 
-    private func advance(_ job: inout Job, over links: [AuditChain.Link]) {
-        for link in links { _ = job.frontier.append(leafHash: MerkleTree.leafHash(link.record)) }
-        if let last = links.last {
-            job.chainHash = last.hash
-            job.nextSize = last.sequence
+    struct SignedRoot {
+        let size: Int64
+        let root: [UInt8]
+    }
+
+    /// Appends the links' records to the job's tree, checking the root at
+    /// each signed head on the way; the first head the records do not give,
+    /// with the root they give (the job stops there: what follows is built
+    /// on it).
+    private func advance(_ job: inout Job, over links: [AuditChain.Link], checking heads: [SignedRoot]) -> (SignedRoot, [UInt8])? {
+        var heads = heads[...]
+        for link in links {
+            _ = job.frontier.append(leafHash: MerkleTree.leafHash(link.record))
+            job.chainHash = link.hash
+            job.nextSize = link.sequence
+            job.recordsChecked += 1
+            guard let head = heads.first, head.size == link.sequence else { continue }
+            heads.removeFirst()
+            let root = job.frontier.root
+            if root != head.root { return (head, root) }
         }
-        job.recordsChecked += Int64(links.count)
+        return nil
     }
 
     // MARK: Rows
