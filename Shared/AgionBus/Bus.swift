@@ -22,10 +22,16 @@ public final class Bus: Sendable {
     public static func connect(_ configuration: BusConfiguration, logger: Logger) async throws -> Bus {
         var refusals = 0
         while true {
-            let result: Result<Bus, BusError> = await BlockingPool.shared.run {
+            var result: Result<Bus, BusError> = await BlockingPool.shared.run {
                 Result { () throws(BusError) in
                     try Bus(connection: NatsConnection(configuration, logger: logger), inboxPrefix: configuration.inboxPrefix, logger: logger)
                 }
+            }
+            // Handed back before it was up, a connection whose credentials are
+            // refused is closed by cnats soon after, not retried: every
+            // subscription made on it would fail ("Connection Closed").
+            if case .success(let bus) = result, await bus.connection.closedBeforeConnecting(within: .seconds(2)) {
+                result = .failure(BusError(.closed, "the connection to \(configuration.url) was closed before it was ever up"))
             }
             switch result {
             case .success(let bus):

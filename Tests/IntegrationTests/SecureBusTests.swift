@@ -113,6 +113,16 @@ extension ProcessStackSuites {
                 await #expect(throws: (any Error).self, "revoked credentials cannot connect") {
                     _ = try await Bus.connect(BusConfiguration(url: stack.nats.url, name: "revoked", credentialsFile: one.file), logger: TestEnvironment.logger)
                 }
+                // So does a service's connect, which waits for a server that is not
+                // up yet: a refusal is an error, never a bus that cnats has closed.
+                // (cnats closes it at its background retry, here a second later, long
+                // after the bus was made: as a loaded machine saw it in the full suite.)
+                await #expect(throws: BusError.self, "revoked credentials cannot connect, retrying or not") {
+                    var retrying = BusConfiguration(url: stack.nats.url, name: "revoked", credentialsFile: one.file)
+                    retrying.retryOnFailedConnect = true
+                    retrying.reconnectDelay = .seconds(1)
+                    _ = try await Bus.connect(retrying, logger: TestEnvironment.logger)
+                }
                 // The others are untouched.
                 let stillTwo = try await two.check(as: "lab:two", subject: AgentSubjects.rpc(tenant: a.name, agent: "lab:two", platformSubject: GovernanceSubjects.check))
                 #expect(stillTwo.type == Decision.protoName)

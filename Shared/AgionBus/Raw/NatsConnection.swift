@@ -13,6 +13,8 @@ final class NatsConnection: @unchecked Sendable {
     private let options: OpaquePointer
     /// Also retained once for cnats' callbacks (released by the closed callback).
     private let events: ConnectionEvents
+    /// Handed back before it was up (retry-on-failed-connect: no server yet).
+    let startedUnconnected: Bool
 
     init(_ configuration: BusConfiguration, logger: Logger) throws(BusError) {
         var options: OpaquePointer?
@@ -61,7 +63,9 @@ final class NatsConnection: @unchecked Sendable {
             // background (and calls our callbacks meanwhile, so `events` must stay).
             if status == NATS_NOT_YET_CONNECTED, configuration.retryOnFailedConnect, connection != nil {
                 logger.warning("nats.not_yet_connected", metadata: ["nats.url": "\(configuration.url)"])
+                startedUnconnected = true
             } else {
+                startedUnconnected = false
                 try check(status, "connect to \(configuration.url)")
                 events.link.markConnected()
             }
@@ -87,6 +91,21 @@ final class NatsConnection: @unchecked Sendable {
     }
 
     var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
+
+    /// For a connection handed back before it was up: whether cnats closed it
+    /// before it ever connected, watched for `window`. A server that refuses
+    /// the credentials (as one still loading the account does, see
+    /// `Bus.connect`) gets no retry from cnats' background connect: it closes.
+    func closedBeforeConnecting(within window: Duration) async -> Bool {
+        guard startedUnconnected else { return false }
+        let end = ContinuousClock.now + window
+        while ContinuousClock.now < end {
+            if isClosed { return true }
+            if isConnected { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return isClosed
+    }
     /// When the connection was lost and how many times it came back.
     var link: ConnectionLink { events.link }
     var isClosed: Bool { natsConnection_IsClosed(raw) }
