@@ -140,7 +140,7 @@ import Testing
         for _ in 0..<2 {
             let reply = try await tenant.bus.request(AgentContainer.invokeSubject(try AgentID("swiftsdk:worker"), tenant: tenant.name),
                                                      Envelope(type: "agion.v1.AgentInvocation", tenant: tenant.name,
-                                                              payload: try ProtoSchema.encode(invocation)))
+                                                              payload: try ProtoSchema.encode(invocation)), timeout: .seconds(10))
             #expect(try ProtoSchema.decode("agion.v1.AgentResult", from: reply.payload).json("output")["doubled"] == 2)
         }
         #expect(runs.withLock { $0 } == before + 1)

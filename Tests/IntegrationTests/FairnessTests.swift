@@ -37,15 +37,18 @@ import Testing
         for id in ids { #expect(MissionTenant.status(try await flood.final(id, timeout: .seconds(60))) == "succeeded") }
     }
 
+    // Steps of a second: "most at once" must reach the limit, so a step must
+    // outlast the next one's dispatch, which takes hundreds of milliseconds
+    // when the suite loads both cores (at 200 ms, three once ran only two).
     @Test func anAgentsDeclaredConcurrencyHoldsAcrossExecutionReplicas() async throws {
-        let tenant = try await MissionTenant(agents: ["lim:agent": .slow(.milliseconds(200))], metadata: ["lim:agent": ["max_concurrency": "2"]])
+        let tenant = try await MissionTenant(agents: ["lim:agent": .slow(.seconds(1))], metadata: ["lim:agent": ["max_concurrency": "2"]])
         let mission = try await tenant.final(try await tenant.submit(Self.parallel(8, agent: "lim:agent")).string("mission_id"))
         #expect(MissionTenant.status(mission) == "succeeded")
         #expect(tenant.agents.mostAtOnce("lim:agent") == 2, "most at once: \(tenant.agents.mostAtOnce("lim:agent"))")
     }
 
     @Test func aTenantsRunningStepAndMissionLimitsHold() async throws {
-        let tenant = try await MissionTenant(agents: ["cap:agent": .slow(.milliseconds(200)), "cap:hang": .hang])
+        let tenant = try await MissionTenant(agents: ["cap:agent": .slow(.seconds(1)), "cap:hang": .hang])
         MissionsCluster.limits.set(.init(maxRunningMissions: 3, maxRunningSteps: 3), for: tenant.name)
         let mission = try await tenant.final(try await tenant.submit(Self.parallel(9, agent: "cap:agent")).string("mission_id"))
         #expect(MissionTenant.status(mission) == "succeeded")

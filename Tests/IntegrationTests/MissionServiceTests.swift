@@ -329,10 +329,12 @@ import Testing
     @Test func aTimedOutAttemptIsRetriedAndTheDeadlineEndsTheMission() async throws {
         let tenant = try await MissionTenant(agents: ["slow:one": .hang])
         let submitted = try await tenant.submit(#"""
-            {"deadline_seconds": 4, "steps": [{"id": "s", "agent_id": "slow:one", "action": "x.run", "timeout_seconds": 1,
+            {"deadline_seconds": 8, "steps": [{"id": "s", "agent_id": "slow:one", "action": "x.run", "timeout_seconds": 1,
               "retry": {"max_attempts": 10, "initial_backoff_ms": 10, "max_backoff_ms": 20}}]}
             """#)
-        let mission = try await tenant.final(submitted.string("mission_id"), timeout: .seconds(20))
+        // Eight seconds for attempts of one: at least two time out even when a
+        // loaded machine takes seconds to notice and retry (at 4 s, once only one).
+        let mission = try await tenant.final(submitted.string("mission_id"), timeout: .seconds(30))
         #expect(MissionTenant.status(mission) == "timed_out", "\(mission)")
         let step = try #require(MissionTenant.step(mission, "s"))
         #expect(step.list("errors").compactMap { $0.message?.string("code") }.allSatisfy { $0 == "timeout" })

@@ -28,7 +28,10 @@ actor GatewayHarness {
         var configuration = GatewayConfiguration()
         configuration.schema = schema
         configuration.bootstrapKeyFile = keyFile
-        configuration.serviceTimeout = .seconds(3)
+        // Longer than production's 5 s: the services behind are debug builds
+        // sharing two cores with the whole suite, and a 504 here would only say
+        // the machine was busy (the 504 test sets its own 300 ms).
+        configuration.serviceTimeout = .seconds(10)
         configuration.maxBodyBytes = 64 << 10
         return configuration
     }
