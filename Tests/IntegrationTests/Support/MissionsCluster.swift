@@ -181,7 +181,7 @@ struct MissionTenant {
                                 payload: try ProtoSchema.encode(ProtoMessage("agion.v1.CancelMissionRequest", ["mission_id": .string(id),
                                                                                                                "reason": .string(reason)])))
         envelope.headers["agion-subject"] = "test:canceller"
-        return try ProtoSchema.decode("agion.v1.Mission", from: try await bus.request(CoordinationSubjects.cancel, envelope).payload)
+        return try ProtoSchema.decode("agion.v1.Mission", from: try await bus.request(CoordinationSubjects.cancel, envelope, timeout: .seconds(10)).payload)
     }
 
     func call(_ subject: String, _ request: ProtoMessage) async throws -> ProtoMessage {
