@@ -92,6 +92,10 @@ final class NatsConnection: @unchecked Sendable {
 
     var isConnected: Bool { natsConnection_Status(raw) == NATS_CONN_STATUS_CONNECTED }
 
+    /// When the connection was lost and how many times it came back.
+    var link: ConnectionLink { events.link }
+    var isClosed: Bool { natsConnection_IsClosed(raw) }
+
     /// For a connection handed back before it was up: whether cnats closed it
     /// before it ever connected, watched for `window`. A server that refuses
     /// the credentials (as one still loading the account does, see
@@ -106,9 +110,7 @@ final class NatsConnection: @unchecked Sendable {
         }
         return isClosed
     }
-    /// When the connection was lost and how many times it came back.
-    var link: ConnectionLink { events.link }
-    var isClosed: Bool { natsConnection_IsClosed(raw) }
+
     /// The largest message the server takes (its `max_payload`), in bytes.
     var maxPayload: Int { Int(natsConnection_GetMaxPayload(raw)) }
 
